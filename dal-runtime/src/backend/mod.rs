@@ -1,0 +1,322 @@
+//! The three drivers behind one enum. Everything that differs between backends at run time
+//! (connect options, parameter binding, error codes) lives in this folder, one file per backend;
+//! the rest of the runtime speaks only [`RawConnection`] and [`Row`].
+
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "sqlite")]
+pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
+
+use std::fmt;
+
+use dal_sql::Dialect;
+use sqlx::SqlStr;
+
+use crate::config::DbConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::row::Row;
+use crate::types::Value;
+
+/// A database backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+    /// SQLite (embedded).
+    Sqlite,
+}
+
+impl Backend {
+    /// Parses a URL scheme: `postgres`/`postgresql`, `mysql`/`mariadb`, `sqlite`.
+    pub fn from_scheme(scheme: &str) -> Result<Self> {
+        match scheme.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mysql" | "mariadb" => Ok(Backend::MySql),
+            "sqlite" => Ok(Backend::Sqlite),
+            _ => Err(Error::config(format!(
+                "unknown database scheme `{scheme}`: expected postgres, postgresql, mysql, mariadb or sqlite"
+            ))),
+        }
+    }
+
+    /// The canonical URL scheme.
+    pub const fn scheme(self) -> &'static str {
+        self.dialect().name()
+    }
+
+    /// The SQL dialect this backend speaks.
+    pub const fn dialect(self) -> Dialect {
+        match self {
+            Backend::Postgres => Dialect::Postgres,
+            Backend::MySql => Dialect::MySql,
+            Backend::Sqlite => Dialect::Sqlite,
+        }
+    }
+
+    /// The default TCP port, `None` for SQLite.
+    pub const fn default_port(self) -> Option<u16> {
+        match self {
+            Backend::Postgres => Some(5432),
+            Backend::MySql => Some(3306),
+            Backend::Sqlite => None,
+        }
+    }
+
+    /// The driver dal uses for this backend, as reported by `server_version` callers.
+    pub const fn driver_name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "sqlx-postgres",
+            Backend::MySql => "sqlx-mysql",
+            Backend::Sqlite => "sqlx-sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.scheme())
+    }
+}
+
+fn not_built(backend: Backend) -> Error {
+    Error::config(format!(
+        "dal was built without the `{backend}` feature; enable it in Cargo.toml to use {backend}"
+    ))
+}
+
+/// Connect options prepared once per pool (for in-memory SQLite this is also what makes every
+/// connection of the pool open the same database).
+#[derive(Debug, Clone)]
+pub(crate) enum Connector {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgConnectOptions),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::mysql::MySqlConnectOptions),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::sqlite::SqliteConnectOptions),
+}
+
+impl Connector {
+    pub(crate) fn new(config: &DbConfig) -> Result<Self> {
+        match config.backend() {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => postgres::connect_options(config).map(Connector::Postgres),
+            #[cfg(feature = "mysql")]
+            Backend::MySql => mysql::connect_options(config).map(Connector::MySql),
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => sqlite::connect_options(config).map(Connector::Sqlite),
+            #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
+            other => Err(not_built(other)),
+        }
+    }
+
+    pub(crate) async fn connect(&self) -> std::result::Result<RawConnection, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        Ok(match self {
+            #[cfg(feature = "postgres")]
+            Connector::Postgres(o) => RawConnection::Postgres(o.connect().await?),
+            #[cfg(feature = "mysql")]
+            Connector::MySql(o) => RawConnection::MySql(o.connect().await?),
+            #[cfg(feature = "sqlite")]
+            Connector::Sqlite(o) => RawConnection::Sqlite(o.connect().await?),
+        })
+    }
+}
+
+/// One open connection to some backend.
+#[derive(Debug)]
+pub(crate) enum RawConnection {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlConnection),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqliteConnection),
+}
+
+/// Runs `$body` with `$conn` bound to the driver connection and `$b` to the backend module.
+macro_rules! dispatch {
+    ($self:expr, $conn:ident, $b:ident => $body:expr) => {
+        match $self {
+            #[cfg(feature = "postgres")]
+            RawConnection::Postgres($conn) => {
+                #[allow(unused_imports, reason = "not every body names the backend module")]
+                use self::postgres as $b;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            RawConnection::MySql($conn) => {
+                #[allow(unused_imports, reason = "not every body names the backend module")]
+                use self::mysql as $b;
+                $body
+            }
+            #[cfg(feature = "sqlite")]
+            RawConnection::Sqlite($conn) => {
+                #[allow(unused_imports, reason = "not every body names the backend module")]
+                use self::sqlite as $b;
+                $body
+            }
+        }
+    };
+}
+
+/// What an `execute` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecResult {
+    /// Rows inserted, updated or deleted.
+    pub rows_affected: u64,
+    /// The id the database assigned to the last inserted row (MySQL, SQLite).
+    pub last_insert_id: Option<i64>,
+}
+
+impl RawConnection {
+    pub(crate) async fn execute(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<ExecResult> {
+        dispatch!(self, conn, b => {
+            let args = b::arguments(params)?;
+            let done = sqlx::query_with(sql, args)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| classify(e, b::BACKEND))?;
+            Ok(b::exec_result(&done))
+        })
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<Vec<Row>> {
+        dispatch!(self, conn, b => {
+            let args = b::arguments(params)?;
+            let rows = sqlx::query_with(sql, args)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| classify(e, b::BACKEND))?;
+            Ok(rows.into_iter().map(Row::from).collect())
+        })
+    }
+
+    pub(crate) async fn fetch_optional(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<Option<Row>> {
+        dispatch!(self, conn, b => {
+            let args = b::arguments(params)?;
+            let row = sqlx::query_with(sql, args)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| classify(e, b::BACKEND))?;
+            Ok(row.map(Row::from))
+        })
+    }
+
+    /// Runs statements without preparing them (transaction control, DDL).
+    pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
+        use sqlx::Executor;
+        dispatch!(self, conn, b => {
+            conn.execute(sqlx::raw_sql(sql)).await.map_err(|e| classify(e, b::BACKEND))?;
+            Ok(())
+        })
+    }
+
+    /// Closes the connection politely (the server is told, not left to notice).
+    pub(crate) async fn close(self) {
+        use sqlx::Connection;
+        // The connection is going away; a failure to say goodbye changes nothing.
+        let _ = dispatch!(self, conn, _b => conn.close().await);
+    }
+}
+
+/// Types every enabled driver decodes natively. The supertraits change with the backend
+/// features, so generic code needs one bound instead of a `cfg` per backend.
+pub(crate) trait NativeDecode: PgDecode + MySqlDecode + SqliteDecode {}
+impl<T: PgDecode + MySqlDecode + SqliteDecode> NativeDecode for T {}
+
+macro_rules! decode_bound {
+    ($name:ident, $feature:literal, $db:ty) => {
+        #[cfg(feature = $feature)]
+        pub(crate) trait $name: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db> {}
+        #[cfg(feature = $feature)]
+        impl<T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>> $name for T {}
+        #[cfg(not(feature = $feature))]
+        pub(crate) trait $name {}
+        #[cfg(not(feature = $feature))]
+        impl<T> $name for T {}
+    };
+}
+decode_bound!(PgDecode, "postgres", sqlx::Postgres);
+decode_bound!(MySqlDecode, "mysql", sqlx::MySql);
+decode_bound!(SqliteDecode, "sqlite", sqlx::Sqlite);
+
+/// Turns a driver error into a categorized [`Error`].
+pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
+    use sqlx::error::ErrorKind as Db;
+    let (kind, message) = match &err {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned());
+            let kind = match db.kind() {
+                Db::UniqueViolation
+                | Db::ForeignKeyViolation
+                | Db::NotNullViolation
+                | Db::CheckViolation
+                | Db::ExclusionViolation => ErrorKind::Constraint,
+                _ => code.as_deref().map_or(ErrorKind::Other, |c| kind_of_code(backend, c)),
+            };
+            let e = Error::new(kind, format!("{backend} rejected the statement: {}", db.message()));
+            return match code {
+                Some(code) => e.with_code(code),
+                None => e,
+            }
+            .with_source(err);
+        }
+        sqlx::Error::Io(e) => (ErrorKind::Connection, format!("lost the connection to {backend}: {e}")),
+        sqlx::Error::Tls(e) => (ErrorKind::Connection, format!("TLS with {backend} failed: {e}")),
+        sqlx::Error::Protocol(e) => {
+            (ErrorKind::Connection, format!("protocol error talking to {backend}: {e}"))
+        }
+        sqlx::Error::WorkerCrashed => {
+            (ErrorKind::Connection, format!("the {backend} connection worker stopped"))
+        }
+        sqlx::Error::RowNotFound => (ErrorKind::NotFound, "no row was returned".to_owned()),
+        sqlx::Error::Encode(e) => (ErrorKind::Data, format!("cannot encode a parameter: {e}")),
+        sqlx::Error::Configuration(e) => (ErrorKind::Config, format!("invalid {backend} configuration: {e}")),
+        sqlx::Error::InvalidArgument(e) => (ErrorKind::Usage, format!("invalid argument: {e}")),
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. } => (ErrorKind::Decode, format!("cannot read the result: {err}")),
+        _ => (ErrorKind::Other, format!("{backend} driver error: {err}")),
+    };
+    Error::new(kind, message).with_source(err)
+}
+
+/// The category of a server error code, per backend.
+fn kind_of_code(backend: Backend, code: &str) -> ErrorKind {
+    match backend {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => postgres::kind_of_code(code),
+        #[cfg(feature = "mysql")]
+        Backend::MySql => mysql::kind_of_code(code),
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => sqlite::kind_of_code(code),
+        #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
+        _ => ErrorKind::Other,
+    }
+}
+
+/// Adds one parameter to a driver's argument buffer, mapping an encode failure to a data error.
+pub(crate) fn add_arg<'t, DB, T>(args: &mut DB::Arguments, value: T) -> Result<()>
+where
+    DB: sqlx::Database,
+    T: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    use sqlx::Arguments;
+    let n = args.len() + 1;
+    args.add(value)
+        .map_err(|e| Error::new(ErrorKind::Data, format!("cannot encode parameter {n}: {e}")))
+}

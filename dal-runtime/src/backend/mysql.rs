@@ -1,0 +1,104 @@
+//! MySQL and MariaDB: connect options, parameter binding, error-number categories.
+
+use sqlx::MySql;
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlQueryResult};
+
+use super::{Backend, ExecResult, add_arg};
+use crate::config::DbConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{Kind, Value};
+
+pub(super) const BACKEND: Backend = Backend::MySql;
+
+pub(super) fn connect_options(config: &DbConfig) -> Result<MySqlConnectOptions> {
+    let mut o = MySqlConnectOptions::new()
+        .host(config.host_name().unwrap_or("localhost"))
+        .port(config.port_number().unwrap_or(3306))
+        // Full Unicode, and UTC so DATETIME columns hold what DateTime<Utc> means.
+        .charset("utf8mb4")
+        .timezone(Some("+00:00".to_owned()));
+    if let Some(user) = config.user_name() {
+        o = o.username(user);
+    }
+    if let Some(password) = config.password_secret() {
+        o = o.password(password);
+    }
+    if let Some(db) = config.database_name() {
+        o = o.database(db);
+    }
+    if let Some(key) = config.options().keys().next() {
+        return Err(Error::config(format!(
+            "unknown mysql option `{key}`: mysql connections take no driver options yet"
+        )));
+    }
+    Ok(o)
+}
+
+pub(super) fn arguments(params: &[Value<'_>]) -> Result<MySqlArguments> {
+    let mut args = MySqlArguments::default();
+    for p in params {
+        let a = &mut args;
+        match p {
+            Value::Null(kind) => bind_null(a, *kind)?,
+            Value::Bool(v) => add_arg::<MySql, _>(a, v)?,
+            Value::I16(v) => add_arg::<MySql, _>(a, v)?,
+            Value::I32(v) => add_arg::<MySql, _>(a, v)?,
+            Value::I64(v) => add_arg::<MySql, _>(a, v)?,
+            Value::F32(v) => add_arg::<MySql, _>(a, v)?,
+            Value::F64(v) => add_arg::<MySql, _>(a, v)?,
+            Value::Text(v) => add_arg::<MySql, _>(a, v.as_ref())?,
+            Value::Bytes(v) => add_arg::<MySql, _>(a, v.as_ref())?,
+            // Stored as CHAR(36) text: readable in any client.
+            Value::Uuid(v) => add_arg::<MySql, _>(a, v.hyphenated().to_string())?,
+            Value::DateTime(v) => add_arg::<MySql, _>(a, v)?,
+            Value::NaiveDateTime(v) => add_arg::<MySql, _>(a, v)?,
+            Value::NaiveDate(v) => add_arg::<MySql, _>(a, v)?,
+            Value::Json(v) => add_arg::<MySql, _>(a, v.to_string())?,
+        }
+    }
+    Ok(args)
+}
+
+fn bind_null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
+    match kind {
+        Kind::Bool => add_arg::<MySql, _>(a, None::<bool>),
+        Kind::I16 => add_arg::<MySql, _>(a, None::<i16>),
+        Kind::I32 => add_arg::<MySql, _>(a, None::<i32>),
+        Kind::I64 => add_arg::<MySql, _>(a, None::<i64>),
+        Kind::F32 => add_arg::<MySql, _>(a, None::<f32>),
+        Kind::F64 => add_arg::<MySql, _>(a, None::<f64>),
+        Kind::Bytes => add_arg::<MySql, _>(a, None::<&[u8]>),
+        Kind::DateTime => add_arg::<MySql, _>(a, None::<chrono::DateTime<chrono::Utc>>),
+        Kind::NaiveDateTime => add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>),
+        Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
+        Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
+    }
+}
+
+pub(super) fn exec_result(done: &MySqlQueryResult) -> ExecResult {
+    let id = done.last_insert_id();
+    ExecResult {
+        rows_affected: done.rows_affected(),
+        last_insert_id: (id != 0).then(|| i64::try_from(id).unwrap_or(i64::MAX)),
+    }
+}
+
+/// Server error number → category (MySQL and MariaDB error references).
+pub(super) fn kind_of_code(code: &str) -> ErrorKind {
+    match code.parse::<u32>().unwrap_or(0) {
+        1062 | 1451 | 1452 | 1048 | 1364 | 3819 | 4025 => ErrorKind::Constraint,
+        1213 | 1205 => ErrorKind::Serialization, // deadlock, lock wait timeout
+        1317 | 1969 | 3024 => ErrorKind::Timeout, // interrupted, max_statement_time
+        1064 | 1146 | 1054 | 1050 | 1060 | 1091 | 1149 | 1065 => ErrorKind::Syntax,
+        1264 | 1265 | 1292 | 1366 | 1406 | 1367 | 1690 => ErrorKind::Data,
+        1040 | 1053 | 2002 | 2003 | 2006 | 2013 | 1927 => ErrorKind::Connection,
+        1044 | 1045 | 1049 => ErrorKind::Config, // access denied, unknown database
+        _ => match code {
+            c if c.starts_with("08") => ErrorKind::Connection,
+            c if c.starts_with("42") => ErrorKind::Syntax,
+            c if c.starts_with("22") => ErrorKind::Data,
+            c if c.starts_with("23") => ErrorKind::Constraint,
+            _ => ErrorKind::Other,
+        },
+    }
+}

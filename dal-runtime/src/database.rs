@@ -1,0 +1,261 @@
+//! [`Database`]: the handle users hold. It routes each operation either to its pool (a fresh
+//! connection per call) or to one pinned connection (a [`Connection`] guard or a
+//! [`Transaction`]), so queries, repositories and schema calls are written once for all three.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::SqlStr;
+
+use dal_sql::Dialect;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::backend::Backend;
+use crate::config::DbConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool::{Pool, PoolManager, PooledConnection};
+use crate::query::Query;
+use crate::transaction::Transaction;
+
+/// Anything that names a database: a URL (`&str`, `String`) or a [`DbConfig`].
+pub trait IntoConfig {
+    /// Parses or clones into a [`DbConfig`].
+    fn into_config(self) -> Result<DbConfig>;
+}
+
+impl IntoConfig for &str {
+    fn into_config(self) -> Result<DbConfig> {
+        DbConfig::from_url(self)
+    }
+}
+
+impl IntoConfig for String {
+    fn into_config(self) -> Result<DbConfig> {
+        DbConfig::from_url(&self)
+    }
+}
+
+impl IntoConfig for DbConfig {
+    fn into_config(self) -> Result<DbConfig> {
+        Ok(self)
+    }
+}
+
+impl IntoConfig for &DbConfig {
+    fn into_config(self) -> Result<DbConfig> {
+        Ok(self.clone())
+    }
+}
+
+/// A connection pinned to a handle, with the transaction nesting on it.
+#[derive(Debug)]
+pub(crate) struct Pinned {
+    pub(crate) state: Mutex<PinnedState>,
+    /// Depth of the outermost dropped-but-unfinished transaction to roll back before the next
+    /// statement; 0 when none. Set from `Drop`, which cannot await the lock.
+    pending_rollback: AtomicU32,
+}
+
+impl Pinned {
+    /// Asks for a rollback to transaction depth `depth` before the next statement.
+    pub(crate) fn roll_back_later(&self, depth: u32) {
+        let _ = self.pending_rollback.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+            Some(if cur == 0 { depth } else { cur.min(depth) })
+        });
+    }
+
+    /// Runs a rollback asked for by a dropped transaction, if any.
+    async fn settle(&self, state: &mut PinnedState, dialect: Dialect) -> Result<()> {
+        let target = self.pending_rollback.swap(0, Ordering::AcqRel);
+        if target == 0 || state.depth < target {
+            return Ok(());
+        }
+        let Some(conn) = state.conn.as_mut() else { return Ok(()) };
+        if target == 1 {
+            conn.execute_unprepared(SqlStr::from_static("ROLLBACK")).await?;
+            conn.set_in_transaction(false);
+        } else {
+            let text = dialect.rollback_to_savepoint_sql(target);
+            conn.execute_unprepared(crate::transaction::sql(text)).await?;
+        }
+        state.depth = target - 1;
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PinnedState {
+    /// `None` once the guard or transaction that owned it finished.
+    pub(crate) conn: Option<PooledConnection>,
+    /// 0: no transaction; 1: a transaction; n > 1: n - 1 savepoints inside it.
+    pub(crate) depth: u32,
+}
+
+/// A handle to a database. Cheap to clone; clones share the pool.
+///
+/// ```no_run
+/// # async fn demo() -> dal_runtime::Result<()> {
+/// use dal_runtime::Database;
+/// let db = Database::connect("sqlite::memory:").await?;
+/// db.query("CREATE TABLE t (x INTEGER)").execute().await?;
+/// db.query("INSERT INTO t (x) VALUES (?)").bind(42_i64).execute().await?;
+/// let x: i64 = db.query("SELECT x FROM t").fetch_one().await?.get(0)?;
+/// assert_eq!(x, 42);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: Pool,
+    pinned: Option<Arc<Pinned>>,
+}
+
+/// Where one operation runs: a connection taken from the pool for this call only, or the
+/// pinned connection, locked for the call.
+pub(crate) enum Lease<'a> {
+    Pooled(PooledConnection),
+    Pinned(MutexGuard<'a, PinnedState>),
+}
+
+impl Lease<'_> {
+    pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection> {
+        match self {
+            Lease::Pooled(c) => Ok(c),
+            Lease::Pinned(state) => state.conn.as_mut().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Closed,
+                    "this handle's connection was released: its transaction or connection guard already finished",
+                )
+            }),
+        }
+    }
+}
+
+impl Database {
+    /// Connects: finds or creates the shared pool for this configuration and opens one
+    /// connection to check the database answers.
+    pub async fn connect(config: impl IntoConfig) -> Result<Self> {
+        let db = Self::connect_lazy(config)?;
+        drop(db.pool.acquire().await?);
+        Ok(db)
+    }
+
+    /// Like [`Database::connect`] but opens no connection until the first operation.
+    pub fn connect_lazy(config: impl IntoConfig) -> Result<Self> {
+        let config = config.into_config()?;
+        let pool = PoolManager::global().pool(&config)?;
+        Ok(Database { pool, pinned: None })
+    }
+
+    /// A handle over a pool of your own (not shared through the [`PoolManager`]).
+    pub fn from_pool(pool: Pool) -> Self {
+        Database { pool, pinned: None }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// The SQL dialect of the backend.
+    pub fn dialect(&self) -> Dialect {
+        self.backend().dialect()
+    }
+
+    /// The configuration (password redacted in every printed form).
+    pub fn config(&self) -> &DbConfig {
+        self.pool.config()
+    }
+
+    /// The pool behind this handle.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Whether operations on this handle run inside a transaction.
+    pub async fn in_transaction(&self) -> bool {
+        match &self.pinned {
+            Some(p) => p.state.lock().await.depth > 0,
+            None => false,
+        }
+    }
+
+    /// Borrows one connection for several operations; it goes back to the pool when the
+    /// guard drops.
+    pub async fn connection(&self) -> Result<Connection> {
+        if self.pinned.is_some() {
+            return Err(Error::usage(
+                "this handle already has a connection of its own; run the work on it directly",
+            ));
+        }
+        let conn = self.pool.acquire().await?;
+        Ok(Connection { db: self.pinned_to(conn, 0) })
+    }
+
+    /// Begins a transaction; on a handle that is already in one, a savepoint inside it.
+    ///
+    /// Commit with [`Transaction::commit`]; a transaction dropped without commit rolls back.
+    pub async fn begin(&self) -> Result<Transaction> {
+        Transaction::begin(self).await
+    }
+
+    /// Starts a raw query with `?` placeholders.
+    pub fn query<'a>(&'a self, sql: &'a str) -> Query<'a> {
+        Query::new(self, sql)
+    }
+
+    pub(crate) fn pinned_to(&self, conn: PooledConnection, depth: u32) -> Database {
+        Database {
+            pool: self.pool.clone(),
+            pinned: Some(Arc::new(Pinned {
+                state: Mutex::new(PinnedState { conn: Some(conn), depth }),
+                pending_rollback: AtomicU32::new(0),
+            })),
+        }
+    }
+
+    pub(crate) fn pinned(&self) -> Option<&Arc<Pinned>> {
+        self.pinned.as_ref()
+    }
+
+    /// The connection the next operation runs on.
+    pub(crate) async fn lease(&self) -> Result<Lease<'_>> {
+        match &self.pinned {
+            Some(p) => {
+                let mut state = p.state.lock().await;
+                p.settle(&mut state, self.dialect()).await?;
+                Ok(Lease::Pinned(state))
+            }
+            None => Ok(Lease::Pooled(self.pool.acquire().await?)),
+        }
+    }
+}
+
+/// A connection held for several operations; derefs to a [`Database`] handle bound to it.
+/// Returned to the pool on drop.
+#[derive(Debug)]
+pub struct Connection {
+    db: Database,
+}
+
+impl std::ops::Deref for Connection {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        release_pinned(&self.db);
+    }
+}
+
+/// Gives the pinned connection back now, even if clones of the handle are still alive (they
+/// then fail with a closed error). When the lock is busy the last clone to drop gives it back.
+pub(crate) fn release_pinned(db: &Database) {
+    if let Some(p) = db.pinned() {
+        if let Ok(mut state) = p.state.try_lock() {
+            state.conn.take();
+        }
+    }
+}

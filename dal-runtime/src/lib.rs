@@ -1,0 +1,35 @@
+//! Runtime of `dal`: configuration, pools and the pool manager, connections, transactions,
+//! raw queries, the entity traits `#[derive(Entity)]` implements, and errors.
+//!
+//! Users depend on the `dal` facade; this crate holds the logic. One module per concern:
+//! `config`, `backend` (everything driver-specific, one file per backend), `pool`, `database`
+//! (the handle that routes operations), `query`, `transaction`, `entity`, `types`, `row`,
+//! `error`, and `rt`, the only module that touches the async runtime.
+
+mod backend;
+mod config;
+#[doc(hidden)]
+pub mod const_concat;
+mod database;
+mod entity;
+mod error;
+mod pool;
+mod query;
+mod row;
+mod rt;
+mod transaction;
+mod types;
+
+pub use dal_sql::Dialect;
+
+pub use self::backend::{Backend, ExecResult};
+pub use self::config::{ConfigHash, DbConfig, Password};
+pub use self::database::{Connection, Database, IntoConfig};
+pub use self::entity::{Entity, EntityId, Repo, Statements};
+pub use self::error::{BoxError, Error, ErrorKind, Result};
+pub use self::pool::{Pool, PoolManager, PoolOptions, PoolStatus, PooledConnection};
+pub use self::query::Query;
+pub use self::row::{Row, RowIndex};
+pub use self::rt::in_tokio_runtime;
+pub use self::transaction::Transaction;
+pub use self::types::{Column, IntoValue, Kind, Value};

@@ -1,0 +1,148 @@
+//! [`PooledConnection`]: a connection on loan from a pool, returned when dropped.
+//!
+//! The guard knows two facts the pool needs when it comes back:
+//! - whether a transaction is open on it: then it is rolled back (on a spawned task, holding its
+//!   pool permit) before anyone else can acquire it;
+//! - whether its state is unknown: an operation was cancelled mid-flight, or the connection
+//!   failed. Then it is closed, never reused. Every operation marks the guard unknown before its
+//!   first await and clears the mark when it completes, so a dropped future leaves the mark set.
+
+use std::sync::Arc;
+
+use sqlx::SqlStr;
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::inner::{Live, PoolInner};
+use crate::backend::{ExecResult, RawConnection};
+use crate::error::{Error, ErrorKind, Result};
+use crate::row::Row;
+use crate::types::Value;
+
+/// A connection borrowed from a pool.
+#[derive(Debug)]
+pub struct PooledConnection {
+    live: Option<Live>,
+    permit: Option<OwnedSemaphorePermit>,
+    pool: Arc<PoolInner>,
+    in_transaction: bool,
+    unknown_state: bool,
+}
+
+impl PooledConnection {
+    pub(super) fn new(live: Live, permit: OwnedSemaphorePermit, pool: Arc<PoolInner>) -> Self {
+        PooledConnection {
+            live: Some(live),
+            permit: Some(permit),
+            pool,
+            in_transaction: false,
+            unknown_state: false,
+        }
+    }
+
+    /// The backend of this connection.
+    pub fn backend(&self) -> crate::Backend {
+        self.pool.config.backend()
+    }
+
+    /// Whether this connection has an open transaction.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+    }
+
+    pub(crate) fn set_in_transaction(&mut self, open: bool) {
+        self.in_transaction = open;
+    }
+
+    fn raw(&mut self) -> Result<&mut RawConnection> {
+        if self.unknown_state {
+            return Err(Error::new(
+                ErrorKind::Connection,
+                "the connection was left in an unknown state by an interrupted operation and cannot be used",
+            ));
+        }
+        self.unknown_state = true;
+        match self.live.as_mut() {
+            Some(live) => Ok(&mut live.raw),
+            None => Err(Error::new(ErrorKind::Closed, "the connection was already returned")),
+        }
+    }
+
+    /// Clears the mark set by [`Self::raw`] unless the operation showed the connection is
+    /// unusable.
+    fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+        let broken = matches!(&result, Err(e) if e.kind() == ErrorKind::Connection);
+        self.unknown_state = broken;
+        result
+    }
+
+    pub(crate) async fn execute(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<ExecResult> {
+        let r = self.raw()?.execute(sql, params).await;
+        self.settle(r)
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<Vec<Row>> {
+        let r = self.raw()?.fetch_all(sql, params).await;
+        self.settle(r)
+    }
+
+    pub(crate) async fn fetch_optional(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<Option<Row>> {
+        let r = self.raw()?.fetch_optional(sql, params).await;
+        self.settle(r)
+    }
+
+    pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
+        let r = self.raw()?.execute_unprepared(sql).await;
+        self.settle(r)
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        let Some(live) = self.live.take() else { return };
+        let permit = self.permit.take();
+        let pool = Arc::clone(&self.pool);
+        if self.unknown_state {
+            pool.discard(live);
+        } else if self.in_transaction {
+            let rollback = roll_back_then_return(live, permit, Arc::clone(&pool));
+            if let Err(unspawned) = crate::rt::spawn(rollback) {
+                // No runtime left to run the rollback on: closing the connection makes the
+                // server roll the transaction back.
+                drop(unspawned);
+                pool.forget_one();
+            }
+        } else {
+            pool.give_back(live);
+        }
+    }
+}
+
+async fn roll_back_then_return(
+    mut live: Live,
+    permit: Option<OwnedSemaphorePermit>,
+    pool: Arc<PoolInner>,
+) {
+    // Dropping this future (runtime shutdown) drops `live` without returning it: the socket
+    // closes and the server rolls back. Keep `size` right in that case too.
+    struct Forget(Option<Arc<PoolInner>>);
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            if let Some(pool) = self.0.take() {
+                pool.forget_one();
+            }
+        }
+    }
+    let mut forget = Forget(Some(Arc::clone(&pool)));
+    let ok = live.raw.execute_unprepared(SqlStr::from_static("ROLLBACK")).await.is_ok();
+    forget.0 = None;
+    if ok {
+        pool.give_back(live);
+    } else {
+        pool.discard(live);
+    }
+    drop(permit);
+}

@@ -1,0 +1,100 @@
+//! Shared pool state and the rules for taking and giving back connections.
+//!
+//! Capacity is a FIFO semaphore with `max_connections` permits: a permit is the right to hold a
+//! connection, so waiters are served in arrival order and the open count never exceeds the
+//! maximum. Idle connections sit in a deque behind a short-held mutex; taking one is a pop,
+//! giving one back a push, and no I/O happens under the lock.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use tokio::sync::{Notify, Semaphore};
+
+use super::PoolOptions;
+use crate::backend::{Connector, RawConnection};
+use crate::config::DbConfig;
+
+/// An open connection and when it was opened.
+#[derive(Debug)]
+pub(crate) struct Live {
+    pub(crate) raw: RawConnection,
+    pub(crate) opened: Instant,
+}
+
+#[derive(Debug)]
+pub(super) struct Idle {
+    pub(super) live: Live,
+    pub(super) since: Instant,
+}
+
+#[derive(Debug)]
+pub(crate) struct PoolInner {
+    pub(crate) config: DbConfig,
+    pub(super) options: PoolOptions,
+    pub(super) connector: Connector,
+    pub(super) semaphore: Arc<Semaphore>,
+    idle: Mutex<VecDeque<Idle>>,
+    /// Connections open (idle + in use + being rolled back).
+    pub(super) size: AtomicU32,
+    pub(super) waiters: AtomicUsize,
+    pub(super) closed: AtomicBool,
+    /// Signalled whenever a connection comes back or closes (close waits on it).
+    pub(super) returned: Notify,
+    pub(super) acquire_timeouts: AtomicU64,
+}
+
+impl PoolInner {
+    pub(super) fn new(config: DbConfig, options: PoolOptions, connector: Connector) -> Self {
+        PoolInner {
+            semaphore: Arc::new(Semaphore::new(options.max_connections as usize)),
+            config,
+            options,
+            connector,
+            idle: Mutex::new(VecDeque::new()),
+            size: AtomicU32::new(0),
+            waiters: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            returned: Notify::new(),
+            acquire_timeouts: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn idle(&self) -> MutexGuard<'_, VecDeque<Idle>> {
+        // A panic while holding this lock cannot leave the deque half-updated (push/pop only).
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Whether a connection opened at `opened` has outlived `max_lifetime`.
+    pub(super) fn expired(&self, opened: Instant) -> bool {
+        self.options.max_lifetime.is_some_and(|max| opened.elapsed() >= max)
+    }
+
+    /// Puts a healthy connection back (or closes it when the pool is closing or it is too old).
+    pub(super) fn give_back(&self, live: Live) {
+        if self.is_closed() || self.expired(live.opened) {
+            self.discard(live);
+        } else {
+            self.idle().push_back(Idle { live, since: Instant::now() });
+            self.returned.notify_waiters();
+        }
+    }
+
+    /// Closes a connection and forgets it.
+    pub(super) fn discard(&self, live: Live) {
+        // Without a runtime the connection is simply dropped, which closes its socket.
+        let _ = crate::rt::spawn(live.raw.close());
+        self.forget_one();
+    }
+
+    /// Accounts for a connection that is gone (closed, or dropped with its socket).
+    pub(super) fn forget_one(&self) {
+        self.size.fetch_sub(1, Ordering::AcqRel);
+        self.returned.notify_waiters();
+    }
+}

@@ -1,0 +1,227 @@
+//! Connection pools: a cheap-to-clone [`Pool`] handle over shared state, the
+//! [`PooledConnection`] guard, the process-wide [`PoolManager`] and [`PoolStatus`].
+//!
+//! Acquire, in order: refuse at once when closed; take a FIFO permit (waiting at most
+//! `acquire_timeout`, counted when it passes); reuse the most recently returned idle connection
+//! unless it sat idle past `idle_timeout` or outlived `max_lifetime`; otherwise open a new one
+//! within `connect_timeout`. Nothing is awaited while a lock is held, and a dropped acquire
+//! gives its permit back untouched.
+
+mod guard;
+mod inner;
+mod manager;
+mod options;
+mod status;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub use self::guard::PooledConnection;
+pub use self::manager::PoolManager;
+pub use self::options::PoolOptions;
+pub use self::status::PoolStatus;
+use self::inner::{Live, PoolInner};
+use crate::backend::{Backend, Connector, classify};
+use crate::config::{ConfigHash, DbConfig};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A pool of connections to one database. Clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+impl Pool {
+    /// Creates a pool without opening any connection.
+    ///
+    /// Most code gets pools through [`PoolManager`] (via `Database::connect`), which shares one
+    /// pool per configuration; this makes a private one.
+    pub fn new(config: DbConfig) -> Result<Self> {
+        let connector = Connector::new(&config)?;
+        let mut options = config.pool().clone();
+        #[cfg(feature = "sqlite")]
+        if config.backend() == Backend::Sqlite && crate::backend::sqlite_is_memory(&config) {
+            // One in-memory database per pool, on one connection: SQLite's shared cache would
+            // otherwise fail concurrent writers with SQLITE_LOCKED instead of waiting.
+            options = options.max_connections(1);
+        }
+        Ok(Pool { inner: Arc::new(PoolInner::new(config, options, connector)) })
+    }
+
+    /// The configuration this pool connects with.
+    pub fn config(&self) -> &DbConfig {
+        &self.inner.config
+    }
+
+    /// The pool options in force (for in-memory SQLite, `max_connections` is 1).
+    pub fn options(&self) -> &PoolOptions {
+        &self.inner.options
+    }
+
+    /// The configuration hash that identifies this pool.
+    pub fn hash(&self) -> ConfigHash {
+        self.inner.config.hash()
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.inner.config.backend()
+    }
+
+    /// Borrows a connection, waiting at most the acquisition timeout.
+    pub async fn acquire(&self) -> Result<PooledConnection> {
+        let inner = &self.inner;
+        if inner.is_closed() {
+            return Err(closed_error(&inner.config));
+        }
+        let permit = {
+            inner.waiters.fetch_add(1, Ordering::AcqRel);
+            struct Leave<'a>(&'a PoolInner);
+            impl Drop for Leave<'_> {
+                fn drop(&mut self) {
+                    self.0.waiters.fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+            let _leave = Leave(inner);
+            let wait = inner.options.acquire_timeout;
+            match crate::rt::timeout(wait, Arc::clone(&inner.semaphore).acquire_owned()).await {
+                Some(Ok(permit)) => permit,
+                Some(Err(_)) => return Err(closed_error(&inner.config)),
+                None => {
+                    inner.acquire_timeouts.fetch_add(1, Ordering::Relaxed);
+                    return Err(Error::new(
+                        ErrorKind::PoolTimeout,
+                        format!(
+                            "no connection to {} became free within {} (pool of {}, all in use); raise max_connections or acquire_timeout, or hold connections for less time",
+                            inner.config,
+                            human(wait),
+                            inner.options.max_connections
+                        ),
+                    ));
+                }
+            }
+        };
+        if let Some(live) = self.take_idle() {
+            return Ok(PooledConnection::new(live, permit, Arc::clone(inner)));
+        }
+        let live = self.open().await?;
+        Ok(PooledConnection::new(live, permit, Arc::clone(inner)))
+    }
+
+    /// Pops the freshest usable idle connection, closing stale ones on the way.
+    fn take_idle(&self) -> Option<Live> {
+        let inner = &self.inner;
+        loop {
+            let idle = inner.idle().pop_back()?;
+            let stale = inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
+            if stale || inner.expired(idle.live.opened) {
+                inner.discard(idle.live);
+                continue;
+            }
+            return Some(idle.live);
+        }
+    }
+
+    /// Opens a new connection within the connect timeout.
+    async fn open(&self) -> Result<Live> {
+        let inner = &self.inner;
+        let config = &inner.config;
+        let limit = inner.options.connect_timeout;
+        let backend = config.backend();
+        match crate::rt::timeout(limit, inner.connector.connect()).await {
+            Some(Ok(raw)) => {
+                inner.size.fetch_add(1, Ordering::AcqRel);
+                Ok(Live { raw, opened: Instant::now() })
+            }
+            Some(Err(e)) => {
+                let cause = classify(e, backend);
+                let kind = match cause.kind() {
+                    ErrorKind::Config => ErrorKind::Config,
+                    _ => ErrorKind::Connection,
+                };
+                Err(Error::new(
+                    kind,
+                    format!(
+                        "cannot connect to {backend} at {}: {}",
+                        config.endpoint(),
+                        cause.message()
+                    ),
+                )
+                .with_source(cause))
+            }
+            None => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "cannot connect to {backend} at {}: no answer within the connect timeout of {}",
+                    config.endpoint(),
+                    human(limit)
+                ),
+            )),
+        }
+    }
+
+    /// A snapshot of the pool's size and use.
+    pub fn status(&self) -> PoolStatus {
+        let inner = &self.inner;
+        let size = inner.size.load(Ordering::Acquire);
+        let idle = u32::try_from(inner.idle().len()).unwrap_or(u32::MAX);
+        PoolStatus {
+            hash: self.hash(),
+            alias: inner.config.alias_name().map(str::to_owned),
+            backend: self.backend(),
+            min: inner.options.min_connections,
+            max: inner.options.max_connections,
+            size,
+            idle,
+            in_use: size.saturating_sub(idle),
+            waiters: inner.waiters.load(Ordering::Acquire),
+            acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
+            closed: inner.is_closed(),
+        }
+    }
+
+    /// Whether the pool was closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Closes the pool: new acquires fail at once, idle connections close, and connections in
+    /// use may finish for up to `timeout`. Returns whether every connection came back in time;
+    /// the rest are closed as they are returned.
+    pub async fn close(&self, timeout: Duration) -> bool {
+        let inner = &self.inner;
+        inner.closed.store(true, Ordering::Release);
+        inner.semaphore.close();
+        let deadline = Instant::now() + timeout;
+        loop {
+            let notified = inner.returned.notified();
+            let idle: Vec<_> = inner.idle().drain(..).collect();
+            for i in idle {
+                inner.discard(i.live);
+            }
+            if inner.size.load(Ordering::Acquire) == 0 {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || crate::rt::timeout(left, notified).await.is_none() {
+                return inner.size.load(Ordering::Acquire) == 0;
+            }
+        }
+    }
+}
+
+fn closed_error(config: &DbConfig) -> Error {
+    Error::new(ErrorKind::Closed, format!("the pool for {config} is closed"))
+}
+
+/// `1.5s`, `250ms`: durations as people write them.
+pub(crate) fn human(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,32 @@
+//! [`PoolStatus`]: a point-in-time view of one pool.
+
+use crate::backend::Backend;
+use crate::config::ConfigHash;
+
+/// Size and use of a pool at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStatus {
+    /// The configuration hash that keys the pool.
+    pub hash: ConfigHash,
+    /// The configuration's alias, if any.
+    pub alias: Option<String>,
+    /// The backend.
+    pub backend: Backend,
+    /// `min_connections`.
+    pub min: u32,
+    /// `max_connections`.
+    pub max: u32,
+    /// Connections open now.
+    pub size: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+    /// Open connections lent out.
+    pub in_use: u32,
+    /// Tasks waiting for a connection.
+    pub waiters: usize,
+    /// Acquires that gave up after the acquisition timeout, since the pool was created.
+    pub acquire_timeouts: u64,
+    /// Whether the pool was closed.
+    pub closed: bool,
+}

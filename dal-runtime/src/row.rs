@@ -1,0 +1,149 @@
+//! A result row from any backend, read by column index or name into [`Column`] types.
+
+use sqlx::{Column as _, Row as _, ValueRef as _};
+
+use crate::backend::{NativeDecode, PgDecode};
+use crate::error::{Error, Result};
+use crate::types::Column;
+
+/// One row of a result.
+///
+/// ```no_run
+/// # async fn demo(db: &dal_runtime::Database) -> dal_runtime::Result<()> {
+/// let row = db.query("SELECT ? AS n, 'x' AS s").bind(7_i64).fetch_one().await?;
+/// let n: i64 = row.get(0)?;
+/// let s: String = row.get("s")?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Row(RowInner);
+
+#[derive(Debug)]
+enum RowInner {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::postgres::PgRow),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::mysql::MySqlRow),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::sqlite::SqliteRow),
+}
+
+#[cfg(feature = "postgres")]
+impl From<sqlx::postgres::PgRow> for Row {
+    fn from(r: sqlx::postgres::PgRow) -> Self {
+        Row(RowInner::Postgres(r))
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::mysql::MySqlRow> for Row {
+    fn from(r: sqlx::mysql::MySqlRow) -> Self {
+        Row(RowInner::MySql(r))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::sqlite::SqliteRow> for Row {
+    fn from(r: sqlx::sqlite::SqliteRow) -> Self {
+        Row(RowInner::Sqlite(r))
+    }
+}
+
+macro_rules! each {
+    ($self:expr, $r:ident => $body:expr) => {
+        match &$self.0 {
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres($r) => $body,
+            #[cfg(feature = "mysql")]
+            RowInner::MySql($r) => $body,
+            #[cfg(feature = "sqlite")]
+            RowInner::Sqlite($r) => $body,
+        }
+    };
+}
+
+/// A column position: a `usize` index or a `&str` name.
+pub trait RowIndex {
+    /// The 0-based index of this column in `row`.
+    fn index_in(&self, row: &Row) -> Result<usize>;
+}
+
+impl RowIndex for usize {
+    fn index_in(&self, row: &Row) -> Result<usize> {
+        if *self < row.len() {
+            Ok(*self)
+        } else {
+            Err(Error::decode(format!(
+                "column index {self} is out of range: the row has {} columns",
+                row.len()
+            )))
+        }
+    }
+}
+
+impl RowIndex for &str {
+    fn index_in(&self, row: &Row) -> Result<usize> {
+        (0..row.len())
+            .find(|&i| row.column_name(i) == Some(*self))
+            .ok_or_else(|| Error::decode(format!("the row has no column named `{self}`")))
+    }
+}
+
+impl Row {
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        each!(self, r => r.len())
+    }
+
+    /// Whether the row has no columns.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name of column `index`.
+    pub fn column_name(&self, index: usize) -> Option<&str> {
+        each!(self, r => r.columns().get(index).map(|c| c.name()))
+    }
+
+    /// Reads a column as `T`.
+    pub fn get<T: Column>(&self, index: impl RowIndex) -> Result<T> {
+        T::decode(self, index.index_in(self)?)
+    }
+
+    /// Whether column `index` is SQL `NULL`.
+    pub fn is_null(&self, index: usize) -> Result<bool> {
+        each!(self, r => r
+            .try_get_raw(index)
+            .map(|v| v.is_null())
+            .map_err(|e| self.decode_error::<()>(index, e)))
+    }
+
+    pub(crate) fn decode_native<T: NativeDecode>(&self, index: usize) -> Result<T> {
+        each!(self, r => r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e)))
+    }
+
+    /// For types PostgreSQL has natively and the others store as text (UUID, JSON).
+    pub(crate) fn decode_native_or_text<T: PgDecode>(
+        &self,
+        index: usize,
+        parse: impl FnOnce(String) -> Result<T>,
+    ) -> Result<T> {
+        match &self.0 {
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => {
+                r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e))
+            }
+            #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
+            _ => parse(self.decode_native::<String>(index)?),
+        }
+    }
+
+    fn decode_error<T>(&self, index: usize, e: sqlx::Error) -> Error {
+        let name = self.column_name(index).unwrap_or("?");
+        Error::decode(format!(
+            "cannot read column {index} (`{name}`) as {}: {e}",
+            std::any::type_name::<T>()
+        ))
+        .with_source(e)
+    }
+}

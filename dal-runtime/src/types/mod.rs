@@ -1,0 +1,134 @@
+//! Values crossing the boundary between Rust and SQL: [`Value`] (a bound parameter) and the
+//! [`Column`] trait (a Rust type that can be stored in a column).
+
+mod impls;
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::row::Row;
+
+/// The SQL-level type of a [`Value`], kept for `NULL`s so PostgreSQL gets a typed null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs, reason = "each variant names the Rust type of the same name")]
+pub enum Kind {
+    Bool,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    Text,
+    Bytes,
+    Uuid,
+    DateTime,
+    NaiveDateTime,
+    NaiveDate,
+    Json,
+}
+
+/// A parameter value, borrowed from the entity or query it came from where it can be.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs, reason = "each variant holds the Rust type it is named after")]
+pub enum Value<'a> {
+    /// SQL `NULL` of the given type.
+    Null(Kind),
+    Bool(bool),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    F32(f32),
+    F64(f64),
+    Text(Cow<'a, str>),
+    Bytes(Cow<'a, [u8]>),
+    Uuid(Uuid),
+    DateTime(DateTime<Utc>),
+    NaiveDateTime(NaiveDateTime),
+    NaiveDate(NaiveDate),
+    Json(Cow<'a, serde_json::Value>),
+}
+
+impl Value<'_> {
+    /// Detaches the value from what it borrows.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null(k) => Value::Null(k),
+            Value::Bool(v) => Value::Bool(v),
+            Value::I16(v) => Value::I16(v),
+            Value::I32(v) => Value::I32(v),
+            Value::I64(v) => Value::I64(v),
+            Value::F32(v) => Value::F32(v),
+            Value::F64(v) => Value::F64(v),
+            Value::Text(v) => Value::Text(Cow::Owned(v.into_owned())),
+            Value::Bytes(v) => Value::Bytes(Cow::Owned(v.into_owned())),
+            Value::Uuid(v) => Value::Uuid(v),
+            Value::DateTime(v) => Value::DateTime(v),
+            Value::NaiveDateTime(v) => Value::NaiveDateTime(v),
+            Value::NaiveDate(v) => Value::NaiveDate(v),
+            Value::Json(v) => Value::Json(Cow::Owned(v.into_owned())),
+        }
+    }
+}
+
+/// A Rust type that can be stored in a column: its SQL type on each backend, how it becomes a
+/// parameter and how it is read back from a row.
+///
+/// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`,
+/// `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and
+/// `Option<T>` of each (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a dal column",
+    label = "unsupported column type",
+    note = "supported column types: bool, i16, i32, i64, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, serde_json::Value, Vec<u8>, and Option<T> of any of them"
+)]
+pub trait Column: Sized + Send + Sync {
+    /// The value kind, used for typed `NULL`s.
+    const KIND: Kind;
+    /// Column type in PostgreSQL DDL.
+    const POSTGRES: &'static str;
+    /// Column type in MySQL/MariaDB DDL.
+    const MYSQL: &'static str;
+    /// Column type in SQLite DDL.
+    const SQLITE: &'static str;
+    /// `" NOT NULL"`, or `""` for a nullable column.
+    const NULLABILITY: &'static str = " NOT NULL";
+
+    /// This value as a bind parameter.
+    fn encode(&self) -> Value<'_>;
+
+    /// Reads this type from column `index` of `row`.
+    fn decode(row: &Row, index: usize) -> Result<Self>;
+}
+
+/// Anything that can be bound as a query parameter: every [`Column`] type, `&str` and `&[u8]`.
+pub trait IntoValue {
+    /// Converts into an owned parameter value.
+    fn into_value(self) -> Value<'static>;
+}
+
+impl<T: Column> IntoValue for T {
+    fn into_value(self) -> Value<'static> {
+        self.encode().into_owned()
+    }
+}
+
+impl IntoValue for &str {
+    fn into_value(self) -> Value<'static> {
+        Value::Text(Cow::Owned(self.to_owned()))
+    }
+}
+
+impl IntoValue for &[u8] {
+    fn into_value(self) -> Value<'static> {
+        Value::Bytes(Cow::Owned(self.to_vec()))
+    }
+}
+
+impl IntoValue for Value<'_> {
+    fn into_value(self) -> Value<'static> {
+        self.into_owned()
+    }
+}

@@ -1,0 +1,132 @@
+//! The [`Dialect`] enum: one value per backend, dispatching to that backend's file.
+//!
+//! Backend-specific SQL text lives only in this folder (one file per backend), so adding a
+//! construct means touching exactly the three files that must agree.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use crate::ident::{IdentError, validate_ident};
+use crate::placeholders::{self, LexRules, PlaceholderError, Rewritten};
+
+/// The SQL dialect of a backend.
+///
+/// ```
+/// use dal_sql::Dialect;
+/// let sql = Dialect::Postgres.rewrite_placeholders("SELECT * FROM t WHERE a = ? AND b = '?'")?;
+/// assert_eq!(sql.sql, "SELECT * FROM t WHERE a = $1 AND b = '?'");
+/// assert_eq!(sql.params, 1);
+/// # Ok::<(), dal_sql::PlaceholderError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dialect {
+    /// PostgreSQL: `$n` placeholders, `"ident"` quoting.
+    Postgres,
+    /// MySQL and MariaDB: `?` placeholders, `` `ident` `` quoting.
+    MySql,
+    /// SQLite: `?` placeholders, `"ident"` quoting.
+    Sqlite,
+}
+
+impl Dialect {
+    /// Every dialect, in a fixed order (used to generate per-backend constants).
+    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
+
+    /// The lowercase backend name used in messages, metrics and test names.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+
+    /// Quotes an identifier after checking it (see [`validate_ident`]).
+    pub fn quote_ident(self, ident: &str) -> Result<String, IdentError> {
+        validate_ident(ident)?;
+        let q = self.ident_quote();
+        Ok(format!("{q}{ident}{q}"))
+    }
+
+    /// The character that quotes identifiers in this dialect.
+    pub const fn ident_quote(self) -> char {
+        match self {
+            Dialect::Postgres => postgres::IDENT_QUOTE,
+            Dialect::MySql => mysql::IDENT_QUOTE,
+            Dialect::Sqlite => sqlite::IDENT_QUOTE,
+        }
+    }
+
+    /// Appends the native placeholder for the 1-based parameter `index`.
+    pub fn push_placeholder(self, out: &mut String, index: usize) {
+        match self {
+            Dialect::Postgres => postgres::push_placeholder(out, index),
+            Dialect::MySql | Dialect::Sqlite => out.push('?'),
+        }
+    }
+
+    /// Whether `INSERT … RETURNING` is available, so a database-assigned id comes back with
+    /// the insert instead of from a second call.
+    pub const fn supports_returning(self) -> bool {
+        match self {
+            Dialect::Postgres => true,
+            // MariaDB has RETURNING, MySQL does not; dal uses the protocol's last insert id,
+            // which both report.
+            Dialect::MySql => false,
+            Dialect::Sqlite => true,
+        }
+    }
+
+    /// Rewrites `?` placeholders into this dialect's native form.
+    ///
+    /// `?` inside string literals, quoted identifiers, comments and dollar-quoted bodies is
+    /// left alone; `??` stands for a literal `?` (PostgreSQL's jsonb operators).
+    pub fn rewrite_placeholders(self, sql: &str) -> Result<Rewritten, PlaceholderError> {
+        placeholders::rewrite(sql, self, self.lex_rules())
+    }
+
+    /// Counts the `?` placeholders without building the rewritten text.
+    pub fn count_placeholders(self, sql: &str) -> Result<usize, PlaceholderError> {
+        self.rewrite_placeholders(sql).map(|r| r.params)
+    }
+
+    /// The statement that opens a transaction. SQLite takes the write lock up front
+    /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of one failing when
+    /// it upgrades a read lock.
+    pub const fn begin_sql(self) -> &'static str {
+        match self {
+            Dialect::Postgres | Dialect::MySql => "BEGIN",
+            Dialect::Sqlite => sqlite::BEGIN,
+        }
+    }
+
+    /// Opens savepoint number `n` of a transaction.
+    pub fn savepoint_sql(self, n: u32) -> String {
+        format!("SAVEPOINT dal_sp_{n}")
+    }
+
+    /// Keeps the work since savepoint `n` and forgets the savepoint.
+    pub fn release_savepoint_sql(self, n: u32) -> String {
+        format!("RELEASE SAVEPOINT dal_sp_{n}")
+    }
+
+    /// Undoes the work since savepoint `n`, then forgets it.
+    pub fn rollback_to_savepoint_sql(self, n: u32) -> String {
+        format!("ROLLBACK TO SAVEPOINT dal_sp_{n}; RELEASE SAVEPOINT dal_sp_{n}")
+    }
+
+    pub(crate) const fn lex_rules(self) -> LexRules {
+        match self {
+            Dialect::Postgres => postgres::LEX_RULES,
+            Dialect::MySql => mysql::LEX_RULES,
+            Dialect::Sqlite => sqlite::LEX_RULES,
+        }
+    }
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

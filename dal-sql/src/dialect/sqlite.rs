@@ -1,0 +1,20 @@
+//! SQLite's SQL text rules.
+
+use crate::placeholders::LexRules;
+
+pub(super) const IDENT_QUOTE: char = '"';
+
+pub(super) const LEX_RULES: LexRules = LexRules {
+    backslash_in_strings: false,
+    escape_strings: false,
+    double_quoted_strings: false,
+    // SQLite accepts MySQL's and SQL Server's identifier quotes too.
+    backtick_idents: true,
+    bracket_idents: true,
+    hash_comments: false,
+    nested_block_comments: false,
+    dollar_quotes: false,
+    literal_question_mark: false,
+};
+
+pub(super) const BEGIN: &str = "BEGIN IMMEDIATE";

@@ -1,0 +1,13 @@
+//! SQL text rules of the three backends, as pure functions shared by `dal-macros` (which runs
+//! them at compile time) and `dal-runtime` (which runs them on SQL built at run time).
+//!
+//! Everything here works on strings only: no I/O, no database, no async. That is what lets the
+//! proc-macros rewrite `?` placeholders into constants with exactly the code the runtime uses.
+
+mod dialect;
+mod ident;
+mod placeholders;
+
+pub use dialect::Dialect;
+pub use ident::{IdentError, validate_ident};
+pub use placeholders::{PlaceholderError, Rewritten};

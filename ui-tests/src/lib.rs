@@ -1,0 +1,1 @@
+//! Holds no code: the cases live in `tests/ui`, driven by `tests/ui.rs`.
