@@ -34,6 +34,23 @@ impl std::fmt::Display for IdentError {
 
 impl std::error::Error for IdentError {}
 
+/// An identifier that passed [`validate_ident`], so quoting it needs no escaping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ident(String);
+
+impl Ident {
+    /// Checks `name` and wraps it.
+    pub fn new(name: &str) -> Result<Self, IdentError> {
+        validate_ident(name)?;
+        Ok(Ident(name.to_owned()))
+    }
+
+    /// The identifier as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Checks that `ident` is a plain identifier: `[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes.
 ///
 /// Plain identifiers need no escaping in any dialect, so quoting them cannot be subverted.

@@ -9,5 +9,5 @@ mod ident;
 mod placeholders;
 
 pub use dialect::Dialect;
-pub use ident::{IdentError, validate_ident};
+pub use ident::{Ident, IdentError, validate_ident};
 pub use placeholders::{PlaceholderError, Rewritten};

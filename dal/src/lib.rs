@@ -1,1 +1,70 @@
-//! placeholder
+//! `dal`: a database access layer for Rust. Typed entities whose SQL is generated at compile
+//! time, over pools that stay up under load, with one API for PostgreSQL, MySQL/MariaDB and
+//! SQLite.
+//!
+//! ```
+//! use dal::prelude::*;
+//!
+//! #[derive(Entity, Debug, Clone, PartialEq)]
+//! #[dal(table = "users")]
+//! struct User {
+//!     #[dal(id)]
+//!     id: Uuid,
+//!     name: String,
+//!     age: Option<i32>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dal::Result<()> {
+//! let db = Database::connect("sqlite::memory:").await?;
+//! db.ensure_schema::<User>().await?;
+//! let users = db.repo::<User>();
+//!
+//! let saved = users.save(&User { id: Uuid::nil(), name: "Ada".into(), age: Some(36) }).await?;
+//! assert!(!saved.id.is_nil()); // generated on first save
+//! assert_eq!(users.get(saved.id).await?, Some(saved.clone()));
+//!
+//! users.save(&User { age: Some(37), ..saved.clone() }).await?; // same id: an update
+//! assert!(users.delete_permanently(saved.id).await?);
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces:
+//! - [`DbConfig`] from a URL, from parts or from `DB_*` variables; the password never prints.
+//! - [`Database`]: a handle over a pool shared by every handle with the same configuration
+//!   ([`PoolManager`]); [`Database::query`] for raw SQL with `?` placeholders on every backend,
+//!   [`Database::begin`] for transactions, [`Database::connection`] to hold one connection.
+//! - `#[derive(Entity)]` and [`Database::repo`] for typed CRUD.
+//! - [`Error`] with an [`ErrorKind`] category and [`Error::is_retryable`].
+
+pub use dal_macros::Entity;
+pub use dal_runtime::{
+    Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId,
+    Error, ErrorKind, ExecResult, IntoConfig, IntoValue, Kind, Password, Pool, PoolManager,
+    PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result, Row, RowIndex, Statements,
+    Transaction, Value, in_tokio_runtime,
+};
+
+/// Re-exports of the types entities use.
+pub mod types {
+    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    pub use serde_json::Value as Json;
+    pub use uuid::Uuid;
+}
+
+/// Everything most code needs: `use dal::prelude::*;`.
+pub mod prelude {
+    pub use crate::types::{DateTime, NaiveDate, NaiveDateTime, Utc, Uuid};
+    pub use crate::{Database, DbConfig, Entity, Error, ErrorKind, Result, Transaction};
+}
+
+/// What generated code reaches the runtime through. Not public API: the names here change
+/// whenever the macros need them to.
+#[doc(hidden)]
+pub mod __private {
+    pub use dal_runtime::__const_concat as const_concat;
+    pub use dal_runtime::{Column, Dialect, Entity, EntityId, Result, Row, Statements, Value};
+    pub use std::result::Result::Ok;
+    pub use std::vec;
+    pub use std::vec::Vec;
+}

@@ -1,1 +1,1 @@
-//! placeholder
+//! Runnable programs that show `dal`; see `src/bin`. The library part is empty.

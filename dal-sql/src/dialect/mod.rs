@@ -7,7 +7,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use crate::ident::{IdentError, validate_ident};
+use crate::ident::{Ident, IdentError, validate_ident};
 use crate::placeholders::{self, LexRules, PlaceholderError, Rewritten};
 
 /// The SQL dialect of a backend.
@@ -47,6 +47,21 @@ impl Dialect {
         validate_ident(ident)?;
         let q = self.ident_quote();
         Ok(format!("{q}{ident}{q}"))
+    }
+
+    /// Quotes an identifier that was checked when it was made.
+    pub fn quote(self, ident: &Ident) -> String {
+        let q = self.ident_quote();
+        format!("{q}{}{q}", ident.as_str())
+    }
+
+    /// What follows the closing parenthesis of `CREATE TABLE`. MySQL tables get full Unicode
+    /// and a binary collation, so text compares as on PostgreSQL and SQLite (case-sensitive).
+    pub const fn create_table_suffix(self) -> &'static str {
+        match self {
+            Dialect::MySql => mysql::TABLE_SUFFIX,
+            Dialect::Postgres | Dialect::Sqlite => "",
+        }
     }
 
     /// The character that quotes identifiers in this dialect.

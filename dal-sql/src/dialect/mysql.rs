@@ -17,3 +17,5 @@ pub(super) const LEX_RULES: LexRules = LexRules {
     // A bare `?` is always a parameter here: there is no operator to escape.
     literal_question_mark: false,
 };
+
+pub(super) const TABLE_SUFFIX: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";

@@ -1,0 +1,167 @@
+//! Parsing `#[dal(...)]` on the struct and on fields into typed attributes.
+//!
+//! Every key is checked: an unknown key is an error on that key (with a suggestion when it is
+//! close to a known one, or a note when it belongs on the other level), a key given twice is an
+//! error on its second use, and parsing goes on so all mistakes show at once.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitStr};
+
+use crate::internals::ctxt::Ctxt;
+use crate::internals::suggest::closest;
+use crate::internals::symbol::{self, CONTAINER_KEYS, FIELD_KEYS};
+
+/// An attribute value that remembers where it was set.
+pub(crate) struct Attr<T> {
+    name: &'static str,
+    value: Option<(Span, T)>,
+}
+
+impl<T> Attr<T> {
+    fn none(name: &'static str) -> Self {
+        Attr { name, value: None }
+    }
+
+    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+        if self.value.is_some() {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("duplicate dal attribute `{}`: give it once", self.name),
+            ));
+        } else {
+            self.value = Some((span, value));
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(_, v)| v)
+    }
+
+    pub(crate) fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(s, _)| *s)
+    }
+}
+
+/// `#[dal(...)]` on the struct.
+pub(crate) struct ContainerAttrs {
+    pub(crate) table: Attr<LitStr>,
+    pub(crate) krate: Attr<syn::Path>,
+}
+
+/// `#[dal(...)]` on a field.
+pub(crate) struct FieldAttrs {
+    pub(crate) id: Attr<()>,
+    pub(crate) column: Attr<LitStr>,
+}
+
+impl ContainerAttrs {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out =
+            ContainerAttrs { table: Attr::none(symbol::TABLE), krate: Attr::none(symbol::CRATE) };
+        each_key(cx, attrs, |meta, key| {
+            match key.as_str() {
+                symbol::TABLE => out.table.set(cx, meta.path.span(), string_value(&meta)?),
+                symbol::CRATE => {
+                    let lit = string_value(&meta)?;
+                    out.krate.set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
+                }
+                _ => unknown_key(cx, &meta, &key, CONTAINER_KEYS, FIELD_KEYS, "a field")?,
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+impl FieldAttrs {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = FieldAttrs { id: Attr::none(symbol::ID), column: Attr::none(symbol::COLUMN) };
+        each_key(cx, attrs, |meta, key| {
+            match key.as_str() {
+                symbol::ID => {
+                    no_value(&meta, symbol::ID)?;
+                    out.id.set(cx, meta.path.span(), ());
+                }
+                symbol::COLUMN => out.column.set(cx, meta.path.span(), string_value(&meta)?),
+                _ => unknown_key(cx, &meta, &key, FIELD_KEYS, CONTAINER_KEYS, "the struct")?,
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// Calls `f` for every key of every `#[dal(...)]` in `attrs`, reporting parse errors.
+fn each_key(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(ParseNestedMeta<'_>, String) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident(symbol::DAL)) {
+        if let syn::Meta::Path(_) | syn::Meta::NameValue(_) = &attr.meta {
+            cx.error_spanned_by(attr, "expected a list of settings: #[dal(...)]");
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let path = &meta.path;
+            let key = path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""));
+            f(meta, key)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+}
+
+fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+    let value = meta.value().map_err(|_| {
+        meta.error(format!("`{key}` takes a string: write {key} = \"...\""))
+    })?;
+    value.parse::<LitStr>().map_err(|e| {
+        syn::Error::new(e.span(), format!("`{key}` takes a string: write {key} = \"...\""))
+    })
+}
+
+fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("`{key}` takes no value: write #[dal({key})]")));
+    }
+    Ok(())
+}
+
+/// Reports an unknown key and skips its value so parsing can go on.
+fn unknown_key(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    known: &[&str],
+    other_level: &[&str],
+    other_level_name: &str,
+) -> syn::Result<()> {
+    let message = if other_level.contains(&key) {
+        format!("`{key}` belongs on {other_level_name}, not here")
+    } else if let Some(near) = closest(key, known) {
+        format!("unknown dal attribute `{key}`; did you mean `{near}`?")
+    } else {
+        let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        format!("unknown dal attribute `{key}`; expected one of {}", list.join(", "))
+    };
+    cx.syn_error(meta.error(message));
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| {
+            if inner.input.peek(syn::Token![=]) {
+                inner.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
