@@ -122,6 +122,35 @@ impl Row {
         each!(self, r => r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e)))
     }
 
+    /// An integer from any integer column whose value fits; MySQL's and SQLite's drivers already
+    /// convert with a range check, PostgreSQL's needs the column's exact width.
+    pub(crate) fn decode_integer<T>(&self, index: usize) -> Result<T>
+    where
+        T: NativeDecode + TryFrom<i64>,
+    {
+        match &self.0 {
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => {
+                use sqlx::TypeInfo;
+                let wide: i64 = match r.columns().get(index).map(|c| c.type_info().name()) {
+                    Some("INT2") => self.decode_native::<i16>(index)?.into(),
+                    Some("INT4") => self.decode_native::<i32>(index)?.into(),
+                    Some("INT8") => self.decode_native::<i64>(index)?,
+                    _ => return self.decode_native::<T>(index),
+                };
+                T::try_from(wide).map_err(|_| {
+                    Error::decode(format!(
+                        "cannot read column {index} (`{}`) as {}: {wide} is out of its range",
+                        self.column_name(index).unwrap_or("?"),
+                        std::any::type_name::<T>()
+                    ))
+                })
+            }
+            #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
+            _ => self.decode_native::<T>(index),
+        }
+    }
+
     /// For types PostgreSQL has natively and the others store as text (UUID, JSON).
     pub(crate) fn decode_native_or_text<T: PgDecode>(
         &self,

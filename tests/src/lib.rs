@@ -1,1 +1,208 @@
-//! placeholder
+//! Test harness: isolated databases per test on each backend, and the macro that instantiates
+//! the behaviour suite once per backend.
+//!
+//! Isolation: PostgreSQL tests get a schema of their own (through `search_path`), MariaDB tests
+//! a database of their own, SQLite tests a file of their own; all are dropped when the test
+//! ends, so tests run in parallel and entity table names stay constants.
+//!
+//! Servers: `DAL_TEST_PG_URL` and `DAL_TEST_MYSQL_URL` override the defaults
+//! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`). When a
+//! server cannot be reached its suite is skipped with a printed reason, unless
+//! `DAL_REQUIRE_SERVERS=1`, which makes that a failure (CI sets it).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
+
+/// Default PostgreSQL server of the test machines.
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// Default MariaDB server of the test machines.
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// The server URL for `backend` (from the environment or the default); `None` for SQLite.
+pub fn server_url(backend: Backend) -> Option<String> {
+    let (var, default) = match backend {
+        Backend::Postgres => ("DAL_TEST_PG_URL", DEFAULT_PG_URL),
+        Backend::MySql => ("DAL_TEST_MYSQL_URL", DEFAULT_MYSQL_URL),
+        Backend::Sqlite => return None,
+    };
+    Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
+}
+
+/// Whether unreachable servers must fail the tests instead of skipping them.
+pub fn servers_required() -> bool {
+    std::env::var("DAL_REQUIRE_SERVERS").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Writes straight to the process's stderr, past the test harness's output capture, so a
+/// skip reason shows in the output of a passing run.
+pub fn announce(message: &str) {
+    let _ = std::io::stderr().write_all(format!("{message}\n").as_bytes());
+}
+
+/// A short unique SQL identifier starting with `prefix`.
+pub fn unique_name(prefix: &str) -> String {
+    let id = dal::types::Uuid::new_v4().simple().to_string();
+    let mut base: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    base.truncate(40);
+    format!("{base}_{}", &id[..12])
+}
+
+/// A database for one test, isolated from every other test, dropped at the end.
+pub struct TestDb {
+    db: Database,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    Schema { admin: DbConfig, name: String },
+    Database { admin: DbConfig, name: String },
+    File(PathBuf),
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl TestDb {
+    /// Opens a fresh isolated database on `backend` for the test `test`; `None` (after
+    /// printing why) when the server is unreachable and servers are not required.
+    pub async fn open(backend: Backend, test: &str) -> Option<TestDb> {
+        let name = unique_name(&format!("dal_{test}"));
+        let made = match backend {
+            Backend::Sqlite => Ok(Self::sqlite(&name)),
+            Backend::Postgres | Backend::MySql => Self::server(backend, &name).await,
+        };
+        match made {
+            Ok(t) => Some(t),
+            Err(e) if matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout) => {
+                let why = format!("skipping the {backend} suite: {e}");
+                if servers_required() {
+                    panic!("{why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
+                }
+                announce_once(backend, &format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"));
+                None
+            }
+            Err(e) => panic!("cannot set up a {backend} test database: {e}"),
+        }
+    }
+
+    fn sqlite(name: &str) -> TestDb {
+        let dir = std::env::temp_dir().join("dal-tests");
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(format!("{name}.db"));
+        let config = DbConfig::new(Backend::Sqlite)
+            .database(path.to_string_lossy())
+            .alias(name)
+            .acquire_timeout(Duration::from_secs(30));
+        let db = Database::connect_lazy(config).expect("sqlite config is valid");
+        TestDb { db, cleanup: Some(Cleanup::File(path)) }
+    }
+
+    async fn server(backend: Backend, name: &str) -> dal::Result<TestDb> {
+        let url = server_url(backend).expect("network backend");
+        let admin = DbConfig::from_url(&url)?
+            .alias(format!("{name}_admin"))
+            .max_connections(1)
+            .connect_timeout(Duration::from_secs(5));
+        // A private pool (not in the registry): it lives only for the set-up.
+        let admin_db = Database::from_pool(Pool::new(admin.clone())?);
+        let (config, cleanup) = match backend {
+            Backend::Postgres => {
+                admin_db.query(&format!("CREATE SCHEMA \"{name}\"")).execute().await?;
+                let config = DbConfig::from_url(&url)?.option("search_path", name);
+                (config, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
+            }
+            _ => {
+                admin_db.query(&format!("CREATE DATABASE `{name}`")).execute().await?;
+                let config = DbConfig::from_url(&url)?.database(name);
+                (config, Cleanup::Database { admin: admin.clone(), name: name.to_owned() })
+            }
+        };
+        admin_db.pool().close(Duration::from_secs(1)).await;
+        let db = Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
+        Ok(TestDb { db, cleanup: Some(cleanup) })
+    }
+
+    /// The handle (also reachable through `Deref`).
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+}
+
+fn announce_once(backend: Backend, message: &str) {
+    static SHOWN: Mutex<Vec<Backend>> = Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
+    if !shown.contains(&backend) {
+        shown.push(backend);
+        announce(message);
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(cleanup) = self.cleanup.take() else { return };
+        let pool = self.db.pool().clone();
+        // Cleanup needs async I/O and Drop cannot await: run it on a runtime of its own.
+        let worker = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let Ok(rt) = rt else { return };
+            rt.block_on(async move {
+                pool.close(Duration::from_secs(5)).await;
+                match cleanup {
+                    Cleanup::File(path) => {
+                        for suffix in ["", "-wal", "-shm"] {
+                            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                        }
+                    }
+                    Cleanup::Schema { admin, name } => {
+                        drop_with(admin, format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await
+                    }
+                    Cleanup::Database { admin, name } => {
+                        drop_with(admin, format!("DROP DATABASE IF EXISTS `{name}`")).await
+                    }
+                }
+            });
+        });
+        let _ = worker.join();
+    }
+}
+
+async fn drop_with(admin: DbConfig, sql: String) {
+    if let Ok(pool) = Pool::new(admin) {
+        let db = Database::from_pool(pool);
+        let _ = db.query(&sql).execute().await;
+        db.pool().close(Duration::from_secs(1)).await;
+    }
+}
+
+/// Instantiates the behaviour suite once per backend: `behaviour_suite!(a, b, c)` makes
+/// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`.
+#[macro_export]
+macro_rules! behaviour_suite {
+    ($($test:ident),* $(,)?) => {
+        $crate::behaviour_suite!(@backend postgres, Postgres, $($test),*);
+        $crate::behaviour_suite!(@backend mysql, MySql, $($test),*);
+        $crate::behaviour_suite!(@backend sqlite, Sqlite, $($test),*);
+    };
+    (@backend $module:ident, $variant:ident, $($test:ident),*) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let Some(db) = $crate::TestDb::open(dal::Backend::$variant, stringify!($test)).await
+                    else {
+                        return;
+                    };
+                    crate::suite::$test(&db).await;
+                }
+            )*
+        }
+    };
+}

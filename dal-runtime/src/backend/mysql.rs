@@ -50,7 +50,8 @@ pub(super) fn arguments(params: &[Value<'_>]) -> Result<MySqlArguments> {
             Value::Bytes(v) => add_arg::<MySql, _>(a, v.as_ref())?,
             // Stored as CHAR(36) text: readable in any client.
             Value::Uuid(v) => add_arg::<MySql, _>(a, v.hyphenated().to_string())?,
-            Value::DateTime(v) => add_arg::<MySql, _>(a, v)?,
+            // As DATETIME, not TIMESTAMP: a TIMESTAMP parameter past 2038 becomes a zero date.
+            Value::DateTime(v) => add_arg::<MySql, _>(a, v.naive_utc())?,
             Value::NaiveDateTime(v) => add_arg::<MySql, _>(a, v)?,
             Value::NaiveDate(v) => add_arg::<MySql, _>(a, v)?,
             Value::Json(v) => add_arg::<MySql, _>(a, v.to_string())?,
@@ -68,8 +69,7 @@ fn bind_null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
         Kind::F32 => add_arg::<MySql, _>(a, None::<f32>),
         Kind::F64 => add_arg::<MySql, _>(a, None::<f64>),
         Kind::Bytes => add_arg::<MySql, _>(a, None::<&[u8]>),
-        Kind::DateTime => add_arg::<MySql, _>(a, None::<chrono::DateTime<chrono::Utc>>),
-        Kind::NaiveDateTime => add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>),
+        Kind::DateTime | Kind::NaiveDateTime => add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>),
         Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
         Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
     }

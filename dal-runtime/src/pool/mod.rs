@@ -135,6 +135,11 @@ impl Pool {
                 Ok(Live { raw, opened: Instant::now() })
             }
             Some(Err(e)) => {
+                // An I/O error here is the connect itself failing, not a lost connection.
+                let io_detail = match &e {
+                    sqlx::Error::Io(io) => Some(io.to_string()),
+                    _ => None,
+                };
                 let cause = classify(e, backend);
                 let kind = match cause.kind() {
                     ErrorKind::Config => ErrorKind::Config,
@@ -145,7 +150,7 @@ impl Pool {
                     format!(
                         "cannot connect to {backend} at {}: {}",
                         config.endpoint(),
-                        cause.message()
+                        io_detail.as_deref().unwrap_or(cause.message())
                     ),
                 )
                 .with_source(cause))

@@ -16,6 +16,9 @@ use crate::row::Row;
 /// A type every backend's driver reads natively.
 macro_rules! native_column {
     ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, |$v:ident| $encode:expr) => {
+        native_column!($ty, $kind, $pg, $my, $lite, |$v| $encode, decode_native);
+    };
+    ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, |$v:ident| $encode:expr, $decode:ident) => {
         impl Column for $ty {
             const KIND: Kind = Kind::$kind;
             const POSTGRES: &'static str = $pg;
@@ -28,16 +31,18 @@ macro_rules! native_column {
             }
 
             fn decode(row: &Row, index: usize) -> Result<Self> {
-                row.decode_native(index)
+                row.$decode(index)
             }
         }
     };
 }
 
 native_column!(bool, Bool, "BOOLEAN", "BOOLEAN", "BOOLEAN", |v| Value::Bool(*v));
-native_column!(i16, I16, "SMALLINT", "SMALLINT", "INTEGER", |v| Value::I16(*v));
-native_column!(i32, I32, "INTEGER", "INT", "INTEGER", |v| Value::I32(*v));
-native_column!(i64, I64, "BIGINT", "BIGINT", "INTEGER", |v| Value::I64(*v));
+// Integers read from any integer column they fit in, on every backend (PostgreSQL's driver
+// alone would insist on the exact width: `SELECT 1` is INT4 there).
+native_column!(i16, I16, "SMALLINT", "SMALLINT", "INTEGER", |v| Value::I16(*v), decode_integer);
+native_column!(i32, I32, "INTEGER", "INT", "INTEGER", |v| Value::I32(*v), decode_integer);
+native_column!(i64, I64, "BIGINT", "BIGINT", "INTEGER", |v| Value::I64(*v), decode_integer);
 native_column!(f32, F32, "REAL", "FLOAT", "REAL", |v| Value::F32(*v));
 native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", |v| Value::F64(*v));
 native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", |v| Value::Text(Cow::Borrowed(v)));

@@ -1,0 +1,64 @@
+//! Entities used by the suite.
+
+use dal::Entity;
+use dal::types::{DateTime, Json, NaiveDate, NaiveDateTime, Utc, Uuid};
+
+/// A UUID-keyed entity.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "people")]
+pub struct Person {
+    #[dal(id)]
+    pub id: Uuid,
+    pub name: String,
+    #[dal(column = "email_address")]
+    pub email: String,
+    pub age: Option<i32>,
+}
+
+impl Person {
+    pub fn new(name: &str, age: Option<i32>) -> Self {
+        Person { id: Uuid::nil(), name: name.into(), email: format!("{name}@example.com"), age }
+    }
+}
+
+/// A database-keyed entity.
+#[derive(Entity, Debug, Clone, PartialEq)]
+pub struct Ticket {
+    #[dal(id)]
+    pub id: i64,
+    pub title: String,
+}
+
+/// One field of every supported type, each also as `Option`.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "all_types")]
+pub struct AllTypes {
+    #[dal(id)]
+    pub id: Uuid,
+    pub b: bool,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub float: f32,
+    pub double: f64,
+    pub text: String,
+    pub uuid: Uuid,
+    pub at: DateTime<Utc>,
+    pub date: NaiveDate,
+    pub local: NaiveDateTime,
+    pub json: Json,
+    pub bytes: Vec<u8>,
+    pub maybe_b: Option<bool>,
+    pub maybe_small: Option<i16>,
+    pub maybe_int: Option<i32>,
+    pub maybe_big: Option<i64>,
+    pub maybe_float: Option<f32>,
+    pub maybe_double: Option<f64>,
+    pub maybe_text: Option<String>,
+    pub maybe_uuid: Option<Uuid>,
+    pub maybe_at: Option<DateTime<Utc>>,
+    pub maybe_date: Option<NaiveDate>,
+    pub maybe_local: Option<NaiveDateTime>,
+    pub maybe_json: Option<Json>,
+    pub maybe_bytes: Option<Vec<u8>>,
+}

@@ -1,0 +1,36 @@
+//! Integration tests of dal on real databases. The behaviour suite runs once per backend
+//! (`postgres::…`, `mysql::…`, `sqlite::…`); see the `tests` crate for isolation and skipping.
+
+mod connect_errors;
+mod entities;
+mod server_specific;
+mod sql_snapshots;
+mod suite;
+
+tests::behaviour_suite!(
+    // entities
+    save_new_entity_generates_uuid_and_get_reads_it_back,
+    save_existing_entity_updates_the_row,
+    save_with_preset_uuid_inserts_when_missing,
+    database_assigns_integer_ids,
+    get_of_missing_id_is_none,
+    delete_permanently_removes_only_that_row,
+    every_supported_type_round_trips,
+    ensure_schema_is_idempotent,
+    // raw queries
+    raw_query_rewrites_placeholders_outside_literals,
+    wrong_parameter_count_names_both_counts,
+    empty_sql_is_a_usage_error,
+    syntax_error_is_categorized,
+    duplicate_key_is_a_constraint_error,
+    // transactions
+    commit_keeps_the_work,
+    rollback_discards_the_work,
+    dropped_transaction_rolls_back_before_reuse,
+    savepoint_rollback_keeps_the_outer_work,
+    repo_runs_inside_a_transaction,
+    // pools
+    connection_guard_returns_to_the_pool_on_drop,
+    equal_configs_share_one_pool,
+    closed_pool_refuses_new_work,
+);

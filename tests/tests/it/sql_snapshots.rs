@@ -1,0 +1,35 @@
+//! The SQL constants `#[derive(Entity)]` generated, as the compiler resolved them (column
+//! types included), pinned per backend.
+
+use dal::{Dialect, Entity};
+
+use crate::entities::{AllTypes, Person, Ticket};
+
+fn render<E: Entity>() -> String {
+    let mut out = String::new();
+    for d in Dialect::ALL {
+        let s = E::statements(d);
+        out.push_str(&format!(
+            "[{d}]\n{}\n{}\n{}\n{}\n{}\n{}\n\n",
+            s.create_table, s.insert, s.insert_generated_id, s.update, s.select_by_id, s.delete_by_id
+        ));
+    }
+    out
+}
+
+#[test]
+fn person_sql() {
+    insta::assert_snapshot!(render::<Person>());
+}
+
+#[test]
+fn ticket_sql() {
+    insta::assert_snapshot!(render::<Ticket>());
+}
+
+#[test]
+fn all_types_ddl() {
+    let ddl: Vec<String> =
+        Dialect::ALL.iter().map(|d| format!("[{d}] {}", AllTypes::statements(*d).create_table)).collect();
+    insta::assert_snapshot!(ddl.join("\n"));
+}

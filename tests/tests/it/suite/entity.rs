@@ -1,0 +1,152 @@
+//! Typed CRUD through `#[derive(Entity)]` and `Repo`.
+
+use dal::types::{DateTime, NaiveDate, Utc, Uuid};
+use serde_json::json;
+use tests::TestDb;
+
+use crate::entities::{AllTypes, Person, Ticket};
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    db.query(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one()
+        .await
+        .expect("count runs")
+        .get(0)
+        .expect("count is an integer")
+}
+
+pub async fn save_new_entity_generates_uuid_and_get_reads_it_back(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let users = db.repo::<Person>();
+    let saved = users.save(&Person::new("ada", Some(36))).await.expect("save");
+    assert!(!saved.id.is_nil(), "a nil id is replaced on first save");
+    assert_eq!(saved.id.get_version_num(), 7, "ids are UUID v7");
+    assert_eq!(users.get(saved.id).await.expect("get"), Some(saved.clone()));
+    // The row itself holds what was saved.
+    let row = db
+        .query("SELECT name, email_address, age FROM people WHERE id = ?")
+        .bind(saved.id)
+        .fetch_one()
+        .await
+        .expect("row exists");
+    assert_eq!(row.get::<String>("name").expect("name"), "ada");
+    assert_eq!(row.get::<String>(1).expect("email"), "ada@example.com");
+    assert_eq!(row.get::<Option<i32>>(2).expect("age"), Some(36));
+}
+
+pub async fn save_existing_entity_updates_the_row(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let users = db.repo::<Person>();
+    let saved = users.save(&Person::new("bob", None)).await.expect("insert");
+    let changed = Person { name: "robert".into(), age: Some(40), ..saved.clone() };
+    let updated = users.save(&changed).await.expect("update");
+    assert_eq!(updated, changed);
+    assert_eq!(users.get(saved.id).await.expect("get"), Some(changed));
+    assert_eq!(count(db, "people").await, 1, "an update adds no row");
+}
+
+pub async fn save_with_preset_uuid_inserts_when_missing(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let users = db.repo::<Person>();
+    let id = Uuid::new_v4();
+    let saved = users.save(&Person { id, ..Person::new("cy", None) }).await.expect("save");
+    assert_eq!(saved.id, id, "a preset id is kept");
+    assert_eq!(users.get(id).await.expect("get").map(|p| p.name), Some("cy".into()));
+}
+
+pub async fn database_assigns_integer_ids(db: &TestDb) {
+    db.ensure_schema::<Ticket>().await.expect("schema");
+    let tickets = db.repo::<Ticket>();
+    let a = tickets.save(&Ticket { id: 0, title: "first".into() }).await.expect("a");
+    let b = tickets.save(&Ticket { id: 0, title: "second".into() }).await.expect("b");
+    assert!(a.id > 0 && b.id > a.id, "ids {} then {}", a.id, b.id);
+    assert_eq!(tickets.get(b.id).await.expect("get"), Some(b.clone()));
+    let renamed = tickets.save(&Ticket { title: "2nd".into(), ..b.clone() }).await.expect("update");
+    assert_eq!(renamed.id, b.id);
+    assert_eq!(count(db, "ticket").await, 2);
+}
+
+pub async fn get_of_missing_id_is_none(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    assert_eq!(db.repo::<Person>().get(Uuid::new_v4()).await.expect("get"), None);
+}
+
+pub async fn delete_permanently_removes_only_that_row(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let users = db.repo::<Person>();
+    let keep = users.save(&Person::new("keep", None)).await.expect("keep");
+    let gone = users.save(&Person::new("gone", None)).await.expect("gone");
+    assert!(users.delete_permanently(gone.id).await.expect("delete"));
+    assert!(!users.delete_permanently(gone.id).await.expect("delete again"), "nothing left to delete");
+    assert_eq!(users.get(gone.id).await.expect("get"), None);
+    assert_eq!(users.get(keep.id).await.expect("get"), Some(keep));
+    assert_eq!(count(db, "people").await, 1);
+}
+
+fn micros(at: &str) -> DateTime<Utc> {
+    at.parse().expect("valid timestamp")
+}
+
+pub async fn every_supported_type_round_trips(db: &TestDb) {
+    db.ensure_schema::<AllTypes>().await.expect("schema");
+    let repo = db.repo::<AllTypes>();
+    let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("leap day");
+    let full = AllTypes {
+        id: Uuid::nil(),
+        b: true,
+        small: i16::MIN,
+        int: i32::MAX,
+        big: i64::MIN,
+        float: 1.5,
+        double: -0.000_123_456_789,
+        text: "héllo 'quoted' \"double\" ? -- ; 🦀".into(),
+        uuid: Uuid::new_v4(),
+        at: micros("1999-12-31T23:59:59.123456Z"),
+        date,
+        local: date.and_hms_micro_opt(13, 14, 15, 999_999).expect("time"),
+        json: json!({"a": [1, 2.5, null, "x"], "b": {"nested": true}}),
+        bytes: vec![0, 1, 2, 255, 0],
+        maybe_b: Some(false),
+        maybe_small: Some(i16::MAX),
+        maybe_int: Some(i32::MIN),
+        maybe_big: Some(i64::MAX),
+        maybe_float: Some(-2.25),
+        maybe_double: Some(1e300),
+        maybe_text: Some(String::new()),
+        maybe_uuid: Some(Uuid::nil()),
+        maybe_at: Some(micros("2038-01-19T03:14:08Z")),
+        maybe_date: Some(NaiveDate::from_ymd_opt(1000, 1, 1).expect("date")),
+        maybe_local: Some(date.and_hms_opt(0, 0, 0).expect("midnight")),
+        maybe_json: Some(json!([])),
+        maybe_bytes: Some(Vec::new()),
+    };
+    let saved = repo.save(&full).await.expect("save all values");
+    assert_eq!(repo.get(saved.id).await.expect("get"), Some(saved.clone()));
+
+    let empty = AllTypes {
+        maybe_b: None,
+        maybe_small: None,
+        maybe_int: None,
+        maybe_big: None,
+        maybe_float: None,
+        maybe_double: None,
+        maybe_text: None,
+        maybe_uuid: None,
+        maybe_at: None,
+        maybe_date: None,
+        maybe_local: None,
+        maybe_json: None,
+        maybe_bytes: None,
+        ..full.clone()
+    };
+    let id = Uuid::new_v4();
+    let saved = repo.save(&AllTypes { id, ..empty }).await.expect("save nulls");
+    assert_eq!(repo.get(id).await.expect("get"), Some(saved));
+}
+
+pub async fn ensure_schema_is_idempotent(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("first");
+    let saved = db.repo::<Person>().save(&Person::new("dee", None)).await.expect("save");
+    db.ensure_schema::<Person>().await.expect("second call changes nothing");
+    assert_eq!(db.repo::<Person>().get(saved.id).await.expect("get"), Some(saved));
+}

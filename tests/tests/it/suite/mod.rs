@@ -1,0 +1,11 @@
+//! The behaviour suite: each function is one test, written once, run on every backend.
+
+mod entity;
+mod pool;
+mod query;
+mod transaction;
+
+pub use entity::*;
+pub use pool::*;
+pub use query::*;
+pub use transaction::*;

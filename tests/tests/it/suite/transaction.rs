@@ -1,0 +1,92 @@
+//! Transactions: commit, rollback, rollback on drop, savepoints.
+
+use tests::TestDb;
+
+use crate::entities::Person;
+
+async fn setup(db: &TestDb) {
+    db.query("CREATE TABLE items (id INTEGER PRIMARY KEY)").execute().await.expect("create");
+}
+
+async fn ids(db: &TestDb) -> Vec<i64> {
+    db.query("SELECT id FROM items ORDER BY id")
+        .fetch_all()
+        .await
+        .expect("select")
+        .iter()
+        .map(|r| r.get(0).expect("id"))
+        .collect()
+}
+
+async fn insert(db: &dal::Database, id: i64) {
+    db.query("INSERT INTO items (id) VALUES (?)").bind(id).execute().await.expect("insert");
+}
+
+pub async fn commit_keeps_the_work(db: &TestDb) {
+    setup(db).await;
+    let tx = db.begin().await.expect("begin");
+    assert!(tx.in_transaction().await);
+    assert!(!db.in_transaction().await, "the pool handle is not in the transaction");
+    insert(&tx, 1).await;
+    insert(&tx, 2).await;
+    tx.commit().await.expect("commit");
+    assert_eq!(ids(db).await, vec![1, 2]);
+}
+
+pub async fn rollback_discards_the_work(db: &TestDb) {
+    setup(db).await;
+    insert(db, 1).await;
+    let tx = db.begin().await.expect("begin");
+    insert(&tx, 2).await;
+    tx.rollback().await.expect("rollback");
+    assert_eq!(ids(db).await, vec![1]);
+}
+
+pub async fn dropped_transaction_rolls_back_before_reuse(db: &TestDb) {
+    setup(db).await;
+    {
+        let tx = db.begin().await.expect("begin");
+        insert(&tx, 5).await;
+        // dropped without commit
+    }
+    // Every connection the pool hands out from now on is out of any transaction.
+    for _ in 0..3 {
+        let conn = db.connection().await.expect("acquire");
+        assert!(!conn.in_transaction().await);
+        insert(&conn, 6).await;
+        conn.query("DELETE FROM items WHERE id = 6").execute().await.expect("delete");
+    }
+    assert_eq!(ids(db).await, Vec::<i64>::new(), "the dropped transaction's row is gone");
+}
+
+pub async fn savepoint_rollback_keeps_the_outer_work(db: &TestDb) {
+    setup(db).await;
+    let tx = db.begin().await.expect("begin");
+    insert(&tx, 1).await;
+    let inner = tx.begin().await.expect("savepoint");
+    assert!(inner.is_savepoint());
+    insert(&inner, 2).await;
+    inner.rollback().await.expect("rollback to savepoint");
+    let kept = tx.begin().await.expect("second savepoint");
+    insert(&kept, 3).await;
+    kept.commit().await.expect("release");
+    {
+        let dropped = tx.begin().await.expect("third savepoint");
+        insert(&dropped, 4).await;
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(ids(db).await, vec![1, 3]);
+}
+
+pub async fn repo_runs_inside_a_transaction(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let tx = db.begin().await.expect("begin");
+    let kept = tx.repo::<Person>().save(&Person::new("kept", None)).await.expect("save");
+    tx.commit().await.expect("commit");
+    let tx = db.begin().await.expect("begin");
+    let undone = tx.repo::<Person>().save(&Person::new("undone", None)).await.expect("save");
+    drop(tx);
+    let people = db.repo::<Person>();
+    assert_eq!(people.get(kept.id).await.expect("get"), Some(kept));
+    assert_eq!(people.get(undone.id).await.expect("get"), None);
+}
