@@ -39,7 +39,7 @@ macro_rules! __const_concat {
     ($($part:expr),* $(,)?) => {{
         const PARTS: &[&str] = &[$($part),*];
         const LEN: usize = $crate::const_concat::concat_len(PARTS);
-        static BYTES: [u8; LEN] = $crate::const_concat::concat_bytes::<LEN>(PARTS);
+        const BYTES: [u8; LEN] = $crate::const_concat::concat_bytes::<LEN>(PARTS);
         match ::core::str::from_utf8(&BYTES) {
             Ok(text) => text,
             Err(_) => panic!("joining UTF-8 strings gives UTF-8"),

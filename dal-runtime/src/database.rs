@@ -59,9 +59,11 @@ pub(crate) struct Pinned {
 impl Pinned {
     /// Asks for a rollback to transaction depth `depth` before the next statement.
     pub(crate) fn roll_back_later(&self, depth: u32) {
-        let _ = self.pending_rollback.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-            Some(if cur == 0 { depth } else { cur.min(depth) })
-        });
+        let _ = self
+            .pending_rollback
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                Some(if cur == 0 { depth } else { cur.min(depth) })
+            });
     }
 
     /// Runs a rollback asked for by a dropped transaction, if any.
@@ -70,13 +72,17 @@ impl Pinned {
         if target == 0 || state.depth < target {
             return Ok(());
         }
-        let Some(conn) = state.conn.as_mut() else { return Ok(()) };
+        let Some(conn) = state.conn.as_mut() else {
+            return Ok(());
+        };
         if target == 1 {
-            conn.execute_unprepared(SqlStr::from_static("ROLLBACK")).await?;
+            conn.execute_unprepared(SqlStr::from_static("ROLLBACK"))
+                .await?;
             conn.set_in_transaction(false);
         } else {
             let text = dialect.rollback_to_savepoint_sql(target);
-            conn.execute_unprepared(crate::transaction::sql(text)).await?;
+            conn.execute_unprepared(crate::transaction::sql(text))
+                .await?;
         }
         state.depth = target - 1;
         Ok(())
@@ -188,7 +194,9 @@ impl Database {
             ));
         }
         let conn = self.pool.acquire().await?;
-        Ok(Connection { db: self.pinned_to(conn, 0) })
+        Ok(Connection {
+            db: self.pinned_to(conn, 0),
+        })
     }
 
     /// Begins a transaction; on a handle that is already in one, a savepoint inside it.
@@ -207,7 +215,10 @@ impl Database {
         Database {
             pool: self.pool.clone(),
             pinned: Some(Arc::new(Pinned {
-                state: Mutex::new(PinnedState { conn: Some(conn), depth }),
+                state: Mutex::new(PinnedState {
+                    conn: Some(conn),
+                    depth,
+                }),
                 pending_rollback: AtomicU32::new(0),
             })),
         }
@@ -253,9 +264,7 @@ impl Drop for Connection {
 /// Gives the pinned connection back now, even if clones of the handle are still alive (they
 /// then fail with a closed error). When the lock is busy the last clone to drop gives it back.
 pub(crate) fn release_pinned(db: &Database) {
-    if let Some(p) = db.pinned() {
-        if let Ok(mut state) = p.state.try_lock() {
-            state.conn.take();
-        }
+    if let Some(mut state) = db.pinned().and_then(|p| p.state.try_lock().ok()) {
+        state.conn.take();
     }
 }

@@ -44,7 +44,8 @@ impl Transaction {
         let dialect = parent.dialect();
         if parent.pinned().is_none() {
             let mut conn = parent.pool().acquire().await?;
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
+            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql()))
+                .await?;
             conn.set_in_transaction(true);
             return Ok(Transaction {
                 db: parent.pinned_to(conn, 1),
@@ -60,16 +61,23 @@ impl Transaction {
         };
         let conn = lease.conn()?;
         if depth == 1 {
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
+            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql()))
+                .await?;
             conn.set_in_transaction(true);
         } else {
-            conn.execute_unprepared(sql(dialect.savepoint_sql(depth))).await?;
+            conn.execute_unprepared(sql(dialect.savepoint_sql(depth)))
+                .await?;
         }
         if let Lease::Pinned(state) = &mut lease {
             state.depth = depth;
         }
         drop(lease);
-        Ok(Transaction { db: parent.clone(), depth, owns_connection: false, finished: false })
+        Ok(Transaction {
+            db: parent.clone(),
+            depth,
+            owns_connection: false,
+            finished: false,
+        })
     }
 
     /// Whether this is a savepoint inside another transaction.

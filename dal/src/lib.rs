@@ -39,10 +39,10 @@
 
 pub use dal_macros::Entity;
 pub use dal_runtime::{
-    Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId,
-    Error, ErrorKind, ExecResult, IntoConfig, IntoValue, Kind, Password, Pool, PoolManager,
-    PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result, Row, RowIndex, Statements,
-    Transaction, Value, in_tokio_runtime,
+    Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error,
+    ErrorKind, ExecResult, IntoConfig, IntoValue, Kind, Password, Pool, PoolManager, PoolOptions,
+    PoolStatus, PooledConnection, Query, Repo, Result, Row, RowIndex, Statements, Transaction,
+    Value, in_tokio_runtime,
 };
 
 /// Re-exports of the types entities use.

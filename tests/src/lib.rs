@@ -46,7 +46,10 @@ pub fn announce(message: &str) {
 /// A short unique SQL identifier starting with `prefix`.
 pub fn unique_name(prefix: &str) -> String {
     let id = dal::types::Uuid::new_v4().simple().to_string();
-    let mut base: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let mut base: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     base.truncate(40);
     format!("{base}_{}", &id[..12])
 }
@@ -86,7 +89,10 @@ impl TestDb {
                 if servers_required() {
                     panic!("{why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
                 }
-                announce_once(backend, &format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"));
+                announce_once(
+                    backend,
+                    &format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"),
+                );
                 None
             }
             Err(e) => panic!("cannot set up a {backend} test database: {e}"),
@@ -102,7 +108,10 @@ impl TestDb {
             .alias(name)
             .acquire_timeout(Duration::from_secs(30));
         let db = Database::connect_lazy(config).expect("sqlite config is valid");
-        TestDb { db, cleanup: Some(Cleanup::File(path)) }
+        TestDb {
+            db,
+            cleanup: Some(Cleanup::File(path)),
+        }
     }
 
     async fn server(backend: Backend, name: &str) -> dal::Result<TestDb> {
@@ -115,19 +124,41 @@ impl TestDb {
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         let (config, cleanup) = match backend {
             Backend::Postgres => {
-                admin_db.query(&format!("CREATE SCHEMA \"{name}\"")).execute().await?;
+                admin_db
+                    .query(&format!("CREATE SCHEMA \"{name}\""))
+                    .execute()
+                    .await?;
                 let config = DbConfig::from_url(&url)?.option("search_path", name);
-                (config, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
+                (
+                    config,
+                    Cleanup::Schema {
+                        admin: admin.clone(),
+                        name: name.to_owned(),
+                    },
+                )
             }
             _ => {
-                admin_db.query(&format!("CREATE DATABASE `{name}`")).execute().await?;
+                admin_db
+                    .query(&format!("CREATE DATABASE `{name}`"))
+                    .execute()
+                    .await?;
                 let config = DbConfig::from_url(&url)?.database(name);
-                (config, Cleanup::Database { admin: admin.clone(), name: name.to_owned() })
+                (
+                    config,
+                    Cleanup::Database {
+                        admin: admin.clone(),
+                        name: name.to_owned(),
+                    },
+                )
             }
         };
         admin_db.pool().close(Duration::from_secs(1)).await;
-        let db = Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
-        Ok(TestDb { db, cleanup: Some(cleanup) })
+        let db =
+            Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
+        Ok(TestDb {
+            db,
+            cleanup: Some(cleanup),
+        })
     }
 
     /// The handle (also reachable through `Deref`).
@@ -147,11 +178,15 @@ fn announce_once(backend: Backend, message: &str) {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(cleanup) = self.cleanup.take() else { return };
+        let Some(cleanup) = self.cleanup.take() else {
+            return;
+        };
         let pool = self.db.pool().clone();
         // Cleanup needs async I/O and Drop cannot await: run it on a runtime of its own.
         let worker = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             let Ok(rt) = rt else { return };
             rt.block_on(async move {
                 pool.close(Duration::from_secs(5)).await;
@@ -185,6 +220,10 @@ async fn drop_with(admin: DbConfig, sql: String) {
 /// Instantiates the behaviour suite once per backend: `behaviour_suite!(a, b, c)` makes
 /// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`.
 #[macro_export]
+#[allow(
+    clippy::crate_in_macro_def,
+    reason = "the suite functions live in the test binary that invokes the macro"
+)]
 macro_rules! behaviour_suite {
     ($($test:ident),* $(,)?) => {
         $crate::behaviour_suite!(@backend postgres, Postgres, $($test),*);

@@ -48,9 +48,18 @@ impl<'a> Container<'a> {
             .named
             .iter()
             .filter_map(|f| {
-                Some(Field { ident: f.ident.as_ref()?, ty: &f.ty, attrs: FieldAttrs::parse(cx, &f.attrs) })
+                Some(Field {
+                    ident: f.ident.as_ref()?,
+                    ty: &f.ty,
+                    attrs: FieldAttrs::parse(cx, &f.attrs),
+                })
             })
             .collect();
-        Some(Container { ident: &input.ident, attrs, fields, original: input })
+        Some(Container {
+            ident: &input.ident,
+            attrs,
+            fields,
+            original: input,
+        })
     }
 }

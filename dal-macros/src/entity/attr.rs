@@ -58,14 +58,17 @@ pub(crate) struct FieldAttrs {
 
 impl ContainerAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out =
-            ContainerAttrs { table: Attr::none(symbol::TABLE), krate: Attr::none(symbol::CRATE) };
+        let mut out = ContainerAttrs {
+            table: Attr::none(symbol::TABLE),
+            krate: Attr::none(symbol::CRATE),
+        };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
                 symbol::TABLE => out.table.set(cx, meta.path.span(), string_value(&meta)?),
                 symbol::CRATE => {
                     let lit = string_value(&meta)?;
-                    out.krate.set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
+                    out.krate
+                        .set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
                 }
                 _ => unknown_key(cx, &meta, &key, CONTAINER_KEYS, FIELD_KEYS, "a field")?,
             }
@@ -77,11 +80,16 @@ impl ContainerAttrs {
 
 impl FieldAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = FieldAttrs { id: Attr::none(symbol::ID), column: Attr::none(symbol::COLUMN) };
+        let mut out = FieldAttrs {
+            id: Attr::none(symbol::ID),
+            column: Attr::none(symbol::COLUMN),
+        };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
                 symbol::ID => {
-                    no_value(&meta, symbol::ID)?;
+                    // A stray value is reported, but the field still counts as the id so no
+                    // "needs an id" error follows from the same mistake.
+                    no_value(cx, &meta, symbol::ID)?;
                     out.id.set(cx, meta.path.span(), ());
                 }
                 symbol::COLUMN => out.column.set(cx, meta.path.span(), string_value(&meta)?),
@@ -119,18 +127,37 @@ fn each_key(
 }
 
 fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-    let value = meta.value().map_err(|_| {
-        meta.error(format!("`{key}` takes a string: write {key} = \"...\""))
-    })?;
+    let key = meta
+        .path
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    let value = meta
+        .value()
+        .map_err(|_| meta.error(format!("`{key}` takes a string: write {key} = \"...\"")))?;
     value.parse::<LitStr>().map_err(|e| {
-        syn::Error::new(e.span(), format!("`{key}` takes a string: write {key} = \"...\""))
+        syn::Error::new(
+            e.span(),
+            format!("`{key}` takes a string: write {key} = \"...\""),
+        )
     })
 }
 
-fn no_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+/// Reports (and skips) a value given to a flag key.
+fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(format!("`{key}` takes no value: write #[dal({key})]")));
+        cx.syn_error(meta.error(format!("`{key}` takes no value: write #[dal({key})]")));
+        skip_value(meta)?;
+    }
+    Ok(())
+}
+
+/// Consumes `= expr` or `(...)` after a key, so parsing can continue past a mistake.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
     }
     Ok(())
 }
@@ -150,18 +177,11 @@ fn unknown_key(
         format!("unknown dal attribute `{key}`; did you mean `{near}`?")
     } else {
         let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-        format!("unknown dal attribute `{key}`; expected one of {}", list.join(", "))
+        format!(
+            "unknown dal attribute `{key}`; expected one of {}",
+            list.join(", ")
+        )
     };
     cx.syn_error(meta.error(message));
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|inner| {
-            if inner.input.peek(syn::Token![=]) {
-                inner.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(())
+    skip_value(meta)
 }

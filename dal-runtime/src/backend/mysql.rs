@@ -69,7 +69,9 @@ fn bind_null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
         Kind::F32 => add_arg::<MySql, _>(a, None::<f32>),
         Kind::F64 => add_arg::<MySql, _>(a, None::<f64>),
         Kind::Bytes => add_arg::<MySql, _>(a, None::<&[u8]>),
-        Kind::DateTime | Kind::NaiveDateTime => add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>),
+        Kind::DateTime | Kind::NaiveDateTime => {
+            add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>)
+        }
         Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
         Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
     }

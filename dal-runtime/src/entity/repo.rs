@@ -20,7 +20,10 @@ pub struct Repo<'a, E> {
 impl Database {
     /// The repository of entity `E` on this handle.
     pub fn repo<E: Entity>(&self) -> Repo<'_, E> {
-        Repo { db: self, entity: PhantomData }
+        Repo {
+            db: self,
+            entity: PhantomData,
+        }
     }
 }
 
@@ -51,15 +54,21 @@ impl<E: Entity> Repo<'_, E> {
                 let values = saved.values();
                 let sql = SqlStr::from_static(st.insert_generated_id);
                 let id = if self.db.dialect().supports_returning() {
-                    let row = conn.fetch_optional(sql, &values).await?.ok_or_else(|| {
-                        Error::new(ErrorKind::Other, "the insert returned no id")
-                    })?;
+                    let row = conn
+                        .fetch_optional(sql, &values)
+                        .await?
+                        .ok_or_else(|| Error::new(ErrorKind::Other, "the insert returned no id"))?;
                     E::Id::decode(&row, 0)?
                 } else {
                     let done = conn.execute(sql, &values).await?;
-                    done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
-                        Error::new(ErrorKind::Other, "the database reported no id for the insert")
-                    })?
+                    done.last_insert_id
+                        .and_then(E::Id::from_assigned)
+                        .ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::Other,
+                                "the database reported no id for the insert",
+                            )
+                        })?
                 };
                 drop(values);
                 saved.set_id(id);
@@ -71,7 +80,9 @@ impl<E: Entity> Repo<'_, E> {
         } else {
             let mut params = saved.values();
             params.push(saved.id().encode());
-            let done = conn.execute(SqlStr::from_static(st.update), &params).await?;
+            let done = conn
+                .execute(SqlStr::from_static(st.update), &params)
+                .await?;
             if done.rows_affected > 0 {
                 drop(params);
                 return Ok(saved);
@@ -80,7 +91,8 @@ impl<E: Entity> Repo<'_, E> {
         let mut params: Vec<Value<'_>> = Vec::with_capacity(E::COLUMNS.len());
         params.push(saved.id().encode());
         params.extend(saved.values());
-        conn.execute(SqlStr::from_static(st.insert), &params).await?;
+        conn.execute(SqlStr::from_static(st.insert), &params)
+            .await?;
         drop(params);
         Ok(saved)
     }

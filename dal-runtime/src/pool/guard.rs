@@ -63,7 +63,10 @@ impl PooledConnection {
         self.unknown_state = true;
         match self.live.as_mut() {
             Some(live) => Ok(&mut live.raw),
-            None => Err(Error::new(ErrorKind::Closed, "the connection was already returned")),
+            None => Err(Error::new(
+                ErrorKind::Closed,
+                "the connection was already returned",
+            )),
         }
     }
 
@@ -75,12 +78,20 @@ impl PooledConnection {
         result
     }
 
-    pub(crate) async fn execute(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<ExecResult> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<ExecResult> {
         let r = self.raw()?.execute(sql, params).await;
         self.settle(r)
     }
 
-    pub(crate) async fn fetch_all(&mut self, sql: SqlStr, params: &[Value<'_>]) -> Result<Vec<Row>> {
+    pub(crate) async fn fetch_all(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<Vec<Row>> {
         let r = self.raw()?.fetch_all(sql, params).await;
         self.settle(r)
     }
@@ -137,7 +148,11 @@ async fn roll_back_then_return(
         }
     }
     let mut forget = Forget(Some(Arc::clone(&pool)));
-    let ok = live.raw.execute_unprepared(SqlStr::from_static("ROLLBACK")).await.is_ok();
+    let ok = live
+        .raw
+        .execute_unprepared(SqlStr::from_static("ROLLBACK"))
+        .await
+        .is_ok();
     forget.0 = None;
     if ok {
         pool.give_back(live);

@@ -18,10 +18,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use self::guard::PooledConnection;
+use self::inner::{Live, PoolInner};
 pub use self::manager::PoolManager;
 pub use self::options::PoolOptions;
 pub use self::status::PoolStatus;
-use self::inner::{Live, PoolInner};
 use crate::backend::{Backend, Connector, classify};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
@@ -46,7 +46,9 @@ impl Pool {
             // otherwise fail concurrent writers with SQLITE_LOCKED instead of waiting.
             options = options.max_connections(1);
         }
-        Ok(Pool { inner: Arc::new(PoolInner::new(config, options, connector)) })
+        Ok(Pool {
+            inner: Arc::new(PoolInner::new(config, options, connector)),
+        })
     }
 
     /// The configuration this pool connects with.
@@ -114,7 +116,10 @@ impl Pool {
         let inner = &self.inner;
         loop {
             let idle = inner.idle().pop_back()?;
-            let stale = inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
+            let stale = inner
+                .options
+                .idle_timeout
+                .is_some_and(|t| idle.since.elapsed() >= t);
             if stale || inner.expired(idle.live.opened) {
                 inner.discard(idle.live);
                 continue;
@@ -132,7 +137,10 @@ impl Pool {
         match crate::rt::timeout(limit, inner.connector.connect()).await {
             Some(Ok(raw)) => {
                 inner.size.fetch_add(1, Ordering::AcqRel);
-                Ok(Live { raw, opened: Instant::now() })
+                Ok(Live {
+                    raw,
+                    opened: Instant::now(),
+                })
             }
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
@@ -217,7 +225,10 @@ impl Pool {
 }
 
 fn closed_error(config: &DbConfig) -> Error {
-    Error::new(ErrorKind::Closed, format!("the pool for {config} is closed"))
+    Error::new(
+        ErrorKind::Closed,
+        format!("the pool for {config} is closed"),
+    )
 }
 
 /// `1.5s`, `250ms`: durations as people write them.

@@ -37,23 +37,72 @@ macro_rules! native_column {
     };
 }
 
-native_column!(bool, Bool, "BOOLEAN", "BOOLEAN", "BOOLEAN", |v| Value::Bool(*v));
+native_column!(
+    bool,
+    Bool,
+    "BOOLEAN",
+    "BOOLEAN",
+    "BOOLEAN",
+    |v| Value::Bool(*v)
+);
 // Integers read from any integer column they fit in, on every backend (PostgreSQL's driver
 // alone would insist on the exact width: `SELECT 1` is INT4 there).
-native_column!(i16, I16, "SMALLINT", "SMALLINT", "INTEGER", |v| Value::I16(*v), decode_integer);
-native_column!(i32, I32, "INTEGER", "INT", "INTEGER", |v| Value::I32(*v), decode_integer);
-native_column!(i64, I64, "BIGINT", "BIGINT", "INTEGER", |v| Value::I64(*v), decode_integer);
+native_column!(
+    i16,
+    I16,
+    "SMALLINT",
+    "SMALLINT",
+    "INTEGER",
+    |v| Value::I16(*v),
+    decode_integer
+);
+native_column!(
+    i32,
+    I32,
+    "INTEGER",
+    "INT",
+    "INTEGER",
+    |v| Value::I32(*v),
+    decode_integer
+);
+native_column!(
+    i64,
+    I64,
+    "BIGINT",
+    "BIGINT",
+    "INTEGER",
+    |v| Value::I64(*v),
+    decode_integer
+);
 native_column!(f32, F32, "REAL", "FLOAT", "REAL", |v| Value::F32(*v));
-native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", |v| Value::F64(*v));
-native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", |v| Value::Text(Cow::Borrowed(v)));
-native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "BLOB", |v| Value::Bytes(Cow::Borrowed(v)));
-native_column!(DateTime<Utc>, DateTime, "TIMESTAMPTZ", "DATETIME(6)", "TEXT", |v| {
-    Value::DateTime(*v)
+native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", |v| {
+    Value::F64(*v)
 });
-native_column!(NaiveDateTime, NaiveDateTime, "TIMESTAMP", "DATETIME(6)", "TEXT", |v| {
-    Value::NaiveDateTime(*v)
+native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", |v| Value::Text(
+    Cow::Borrowed(v)
+));
+native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "BLOB", |v| {
+    Value::Bytes(Cow::Borrowed(v))
 });
-native_column!(NaiveDate, NaiveDate, "DATE", "DATE", "TEXT", |v| Value::NaiveDate(*v));
+native_column!(
+    DateTime<Utc>,
+    DateTime,
+    "TIMESTAMPTZ",
+    "DATETIME(6)",
+    "TEXT",
+    |v| Value::DateTime(*v)
+);
+native_column!(
+    NaiveDateTime,
+    NaiveDateTime,
+    "TIMESTAMP",
+    "DATETIME(6)",
+    "TEXT",
+    |v| Value::NaiveDateTime(*v)
+);
+native_column!(NaiveDate, NaiveDate, "DATE", "DATE", "TEXT", |v| {
+    Value::NaiveDate(*v)
+});
 
 impl Column for Uuid {
     const KIND: Kind = Kind::Uuid;
@@ -68,7 +117,9 @@ impl Column for Uuid {
     fn decode(row: &Row, index: usize) -> Result<Self> {
         row.decode_native_or_text(index, |text| {
             Uuid::parse_str(&text).map_err(|e| {
-                Error::decode(format!("column {index} holds `{text}`, which is not a UUID: {e}"))
+                Error::decode(format!(
+                    "column {index} holds `{text}`, which is not a UUID: {e}"
+                ))
             })
         })
     }
@@ -86,9 +137,8 @@ impl Column for serde_json::Value {
 
     fn decode(row: &Row, index: usize) -> Result<Self> {
         row.decode_native_or_text(index, |text| {
-            serde_json::from_str(&text).map_err(|e| {
-                Error::decode(format!("column {index} does not hold valid JSON: {e}"))
-            })
+            serde_json::from_str(&text)
+                .map_err(|e| Error::decode(format!("column {index} does not hold valid JSON: {e}")))
         })
     }
 }
@@ -108,6 +158,10 @@ impl<T: Column> Column for Option<T> {
     }
 
     fn decode(row: &Row, index: usize) -> Result<Self> {
-        if row.is_null(index)? { Ok(None) } else { T::decode(row, index).map(Some) }
+        if row.is_null(index)? {
+            Ok(None)
+        } else {
+            T::decode(row, index).map(Some)
+        }
     }
 }

@@ -11,7 +11,12 @@ fn render<E: Entity>() -> String {
         let s = E::statements(d);
         out.push_str(&format!(
             "[{d}]\n{}\n{}\n{}\n{}\n{}\n{}\n\n",
-            s.create_table, s.insert, s.insert_generated_id, s.update, s.select_by_id, s.delete_by_id
+            s.create_table,
+            s.insert,
+            s.insert_generated_id,
+            s.update,
+            s.select_by_id,
+            s.delete_by_id
         ));
     }
     out
@@ -29,7 +34,9 @@ fn ticket_sql() {
 
 #[test]
 fn all_types_ddl() {
-    let ddl: Vec<String> =
-        Dialect::ALL.iter().map(|d| format!("[{d}] {}", AllTypes::statements(*d).create_table)).collect();
+    let ddl: Vec<String> = Dialect::ALL
+        .iter()
+        .map(|d| format!("[{d}] {}", AllTypes::statements(*d).create_table))
+        .collect();
     insta::assert_snapshot!(ddl.join("\n"));
 }

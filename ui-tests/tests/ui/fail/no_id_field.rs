@@ -1,0 +1,8 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    name: String,
+}
+
+fn main() {}

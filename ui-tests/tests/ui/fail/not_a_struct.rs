@@ -1,0 +1,8 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+enum User {
+    Admin,
+}
+
+fn main() {}

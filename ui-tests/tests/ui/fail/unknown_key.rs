@@ -1,0 +1,11 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    #[dal(id)]
+    id: Uuid,
+    #[dal(frobnicate)]
+    name: String,
+}
+
+fn main() {}

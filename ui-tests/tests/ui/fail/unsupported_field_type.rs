@@ -1,0 +1,10 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    #[dal(id)]
+    id: Uuid,
+    visits: u64,
+}
+
+fn main() {}

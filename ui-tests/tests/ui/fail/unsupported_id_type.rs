@@ -1,0 +1,10 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    #[dal(id)]
+    id: String,
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,46 @@
+//! Every supported field type, both id kinds, renames, and a renamed `dal` crate path.
+
+use dal::prelude::*;
+use dal::types::Json;
+
+#[derive(Entity, Clone)]
+#[dal(table = "everything")]
+struct Everything {
+    #[dal(id)]
+    id: Uuid,
+    a: bool,
+    b: i16,
+    c: i32,
+    d: i64,
+    e: f32,
+    f: f64,
+    g: String,
+    h: Uuid,
+    i: DateTime<Utc>,
+    j: NaiveDate,
+    k: NaiveDateTime,
+    l: Json,
+    m: Vec<u8>,
+    #[dal(column = "maybe")]
+    n: Option<String>,
+    r#type: Option<i64>,
+}
+
+mod renamed {
+    pub use dal as my_dal;
+}
+
+#[derive(renamed::my_dal::Entity)]
+#[dal(crate = "renamed::my_dal")]
+struct Counter {
+    #[dal(id)]
+    id: i64,
+    count: i64,
+}
+
+fn main() {
+    use dal::Entity as _;
+    assert_eq!(Everything::TABLE, "everything");
+    assert_eq!(Counter::TABLE, "counter");
+    assert_eq!(Counter::COLUMNS, &["id", "count"]);
+}
