@@ -30,7 +30,5 @@ use syn::{DeriveInput, parse_macro_input};
 #[proc_macro_derive(Entity, attributes(dal))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    entity::expand(&input)
-        .unwrap_or_else(internals::to_compile_errors)
-        .into()
+    entity::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
 }

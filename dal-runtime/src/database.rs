@@ -59,11 +59,9 @@ pub(crate) struct Pinned {
 impl Pinned {
     /// Asks for a rollback to transaction depth `depth` before the next statement.
     pub(crate) fn roll_back_later(&self, depth: u32) {
-        let _ = self
-            .pending_rollback
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
-                Some(if cur == 0 { depth } else { cur.min(depth) })
-            });
+        let _ = self.pending_rollback.fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+            Some(if cur == 0 { depth } else { cur.min(depth) })
+        });
     }
 
     /// Runs a rollback asked for by a dropped transaction, if any.
@@ -76,13 +74,11 @@ impl Pinned {
             return Ok(());
         };
         if target == 1 {
-            conn.execute_unprepared(SqlStr::from_static("ROLLBACK"))
-                .await?;
+            conn.execute_unprepared(SqlStr::from_static("ROLLBACK")).await?;
             conn.set_in_transaction(false);
         } else {
             let text = dialect.rollback_to_savepoint_sql(target);
-            conn.execute_unprepared(crate::transaction::sql(text))
-                .await?;
+            conn.execute_unprepared(crate::transaction::sql(text)).await?;
         }
         state.depth = target - 1;
         Ok(())
@@ -123,6 +119,14 @@ pub(crate) enum Lease<'a> {
 }
 
 impl Lease<'_> {
+    /// The pinned state (transaction depth), when the lease is of a pinned connection.
+    pub(crate) fn pinned_state(&mut self) -> Option<&mut PinnedState> {
+        match self {
+            Lease::Pooled(_) => None,
+            Lease::Pinned(state) => Some(state),
+        }
+    }
+
     pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection> {
         match self {
             Lease::Pooled(c) => Ok(c),
@@ -194,9 +198,7 @@ impl Database {
             ));
         }
         let conn = self.pool.acquire().await?;
-        Ok(Connection {
-            db: self.pinned_to(conn, 0),
-        })
+        Ok(Connection { db: self.pinned_to(conn, 0) })
     }
 
     /// Begins a transaction; on a handle that is already in one, a savepoint inside it.
@@ -215,10 +217,7 @@ impl Database {
         Database {
             pool: self.pool.clone(),
             pinned: Some(Arc::new(Pinned {
-                state: Mutex::new(PinnedState {
-                    conn: Some(conn),
-                    depth,
-                }),
+                state: Mutex::new(PinnedState { conn: Some(conn), depth }),
                 pending_rollback: AtomicU32::new(0),
             })),
         }

@@ -91,12 +91,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
-            kind,
-            message: message.into(),
-            code: None,
-            source: None,
-        }
+        Error { kind, message: message.into(), code: None, source: None }
     }
 
     /// Attaches the underlying error.

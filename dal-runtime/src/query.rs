@@ -21,11 +21,7 @@ pub struct Query<'a> {
 
 impl<'a> Query<'a> {
     pub(crate) fn new(db: &'a Database, sql: &'a str) -> Self {
-        Query {
-            db,
-            sql,
-            params: Vec::new(),
-        }
+        Query { db, sql, params: Vec::new() }
     }
 
     /// Binds the value of the next `?`.
@@ -36,10 +32,7 @@ impl<'a> Query<'a> {
 
     fn native_sql(&self) -> Result<sqlx::SqlStr> {
         if self.sql.trim().is_empty() {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                "empty SQL: there is no statement to run",
-            ));
+            return Err(Error::new(ErrorKind::Usage, "empty SQL: there is no statement to run"));
         }
         let rewritten = self.db.dialect().rewrite_placeholders(self.sql)?;
         if rewritten.params != self.params.len() {
@@ -50,11 +43,7 @@ impl<'a> Query<'a> {
                     rewritten.params,
                     if rewritten.params == 1 { "" } else { "s" },
                     self.params.len(),
-                    if self.params.len() == 1 {
-                        " was"
-                    } else {
-                        "s were"
-                    },
+                    if self.params.len() == 1 { " was" } else { "s were" },
                 ),
             ));
         }
@@ -65,11 +54,7 @@ impl<'a> Query<'a> {
     pub async fn execute(self) -> Result<u64> {
         let sql = self.native_sql()?;
         let mut lease = self.db.lease().await?;
-        Ok(lease
-            .conn()?
-            .execute(sql, &self.params)
-            .await?
-            .rows_affected)
+        Ok(lease.conn()?.execute(sql, &self.params).await?.rows_affected)
     }
 
     /// Runs the query and returns every row.

@@ -159,9 +159,9 @@ impl Row {
     ) -> Result<T> {
         match &self.0 {
             #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => r
-                .try_get::<T, _>(index)
-                .map_err(|e| self.decode_error::<T>(index, e)),
+            RowInner::Postgres(r) => {
+                r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e))
+            }
             #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
             _ => parse(self.decode_native::<String>(index)?),
         }

@@ -11,7 +11,7 @@ use std::ops::Deref;
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
-use crate::database::{Database, Lease, release_pinned};
+use crate::database::{Database, release_pinned};
 use crate::error::{Error, ErrorKind, Result};
 
 /// An open transaction (or savepoint). Derefs to a [`Database`] handle whose every operation
@@ -44,8 +44,7 @@ impl Transaction {
         let dialect = parent.dialect();
         if parent.pinned().is_none() {
             let mut conn = parent.pool().acquire().await?;
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql()))
-                .await?;
+            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
             conn.set_in_transaction(true);
             return Ok(Transaction {
                 db: parent.pinned_to(conn, 1),
@@ -55,29 +54,19 @@ impl Transaction {
             });
         }
         let mut lease = parent.lease().await?;
-        let depth = match &mut lease {
-            Lease::Pinned(state) => state.depth + 1,
-            Lease::Pooled(_) => unreachable!("a pinned handle leases its pinned connection"),
-        };
+        let depth = lease.pinned_state().map_or(1, |state| state.depth + 1);
         let conn = lease.conn()?;
         if depth == 1 {
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql()))
-                .await?;
+            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
             conn.set_in_transaction(true);
         } else {
-            conn.execute_unprepared(sql(dialect.savepoint_sql(depth)))
-                .await?;
+            conn.execute_unprepared(sql(dialect.savepoint_sql(depth))).await?;
         }
-        if let Lease::Pinned(state) = &mut lease {
+        if let Some(state) = lease.pinned_state() {
             state.depth = depth;
         }
         drop(lease);
-        Ok(Transaction {
-            db: parent.clone(),
-            depth,
-            owns_connection: false,
-            finished: false,
-        })
+        Ok(Transaction { db: parent.clone(), depth, owns_connection: false, finished: false })
     }
 
     /// Whether this is a savepoint inside another transaction.
@@ -110,10 +99,8 @@ impl Transaction {
     async fn finish(&mut self, statement: SqlStr) -> Result<()> {
         self.finished = true;
         let mut lease = self.db.lease().await?;
-        let Lease::Pinned(state) = &mut lease else {
-            unreachable!("a transaction handle is always pinned")
-        };
-        if state.depth < self.depth {
+        let open_depth = lease.pinned_state().map_or(0, |state| state.depth);
+        if open_depth < self.depth {
             return Err(Error::new(
                 ErrorKind::Closed,
                 "this transaction was already ended by the transaction around it",
@@ -122,11 +109,11 @@ impl Transaction {
         let conn = lease.conn()?;
         let result = conn.execute_unprepared(statement).await;
         if self.depth == 1 {
-            // After COMMIT or ROLLBACK no transaction is open, whatever the outcome said;
-            // a failed COMMIT is reported and the server has rolled back.
+            // Once COMMIT or ROLLBACK succeeded nothing is open. When it failed, the mark stays:
+            // the pool then rolls back before reuse, which is harmless if the server already did.
             conn.set_in_transaction(result.is_err() && conn.in_transaction());
         }
-        if let Lease::Pinned(state) = &mut lease {
+        if let Some(state) = lease.pinned_state() {
             state.depth = self.depth - 1;
         }
         drop(lease);

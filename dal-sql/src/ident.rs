@@ -90,9 +90,6 @@ mod tests {
         assert_eq!(validate_ident("a`b"), Err(IdentError::InvalidChar('`')));
         assert_eq!(validate_ident("a b"), Err(IdentError::InvalidChar(' ')));
         assert_eq!(validate_ident("naïve"), Err(IdentError::InvalidChar('ï')));
-        assert_eq!(
-            validate_ident(&"a".repeat(64)),
-            Err(IdentError::TooLong(64))
-        );
+        assert_eq!(validate_ident(&"a".repeat(64)), Err(IdentError::TooLong(64)));
     }
 }

@@ -66,10 +66,7 @@ impl std::fmt::Display for PlaceholderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PlaceholderError::Unterminated { what, offset } => {
-                write!(
-                    f,
-                    "unterminated {what} starting at byte {offset} of the SQL text"
-                )
+                write!(f, "unterminated {what} starting at byte {offset} of the SQL text")
             }
             PlaceholderError::LiteralQuestionMark { offset, dialect } => write!(
                 f,
@@ -154,15 +151,11 @@ fn line_comment_starts(b: &[u8], i: usize, rules: LexRules) -> bool {
     if !rules.hash_comments {
         return true;
     }
-    b.get(i + 2)
-        .is_none_or(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+    b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace() || c.is_ascii_control())
 }
 
 fn line_end(b: &[u8], i: usize) -> usize {
-    b[i..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| i + p + 1)
+    b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p + 1)
 }
 
 /// Skips a literal opened by `quote` at `start`; a doubled quote is an escaped quote.
@@ -182,10 +175,7 @@ fn skip_quoted(
             _ => i += 1,
         }
     }
-    Err(PlaceholderError::Unterminated {
-        what,
-        offset: start,
-    })
+    Err(PlaceholderError::Unterminated { what, offset: start })
 }
 
 /// Skips to just past the first `close` found at or after `from`.
@@ -200,10 +190,7 @@ fn skip_until(
         .windows(close.len())
         .position(|w| w == close)
         .map(|p| from + p + close.len())
-        .ok_or(PlaceholderError::Unterminated {
-            what,
-            offset: start,
-        })
+        .ok_or(PlaceholderError::Unterminated { what, offset: start })
 }
 
 fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> Result<usize, PlaceholderError> {
@@ -225,10 +212,7 @@ fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> Result<usize, Pla
             _ => i += 1,
         }
     }
-    Err(PlaceholderError::Unterminated {
-        what: "block comment",
-        offset: start,
-    })
+    Err(PlaceholderError::Unterminated { what: "block comment", offset: start })
 }
 
 /// Returns the end of a `$tag$` opener at `i`, or `None` when `$` starts something else
@@ -255,18 +239,13 @@ mod tests {
     use super::*;
 
     fn pg(sql: &str) -> String {
-        Dialect::Postgres
-            .rewrite_placeholders(sql)
-            .expect("rewrites")
-            .sql
+        Dialect::Postgres.rewrite_placeholders(sql).expect("rewrites").sql
     }
 
     #[test]
     fn numbers_placeholders_for_postgres() {
         assert_eq!(pg("a = ? AND b = ?"), "a = $1 AND b = $2");
-        let r = Dialect::MySql
-            .rewrite_placeholders("a = ? AND b = ?")
-            .expect("rewrites");
+        let r = Dialect::MySql.rewrite_placeholders("a = ? AND b = ?").expect("rewrites");
         assert_eq!((r.sql.as_str(), r.params), ("a = ? AND b = ?", 2));
     }
 
@@ -294,34 +273,20 @@ mod tests {
 
     #[test]
     fn mysql_rules() {
-        let my = |s: &str| {
-            Dialect::MySql
-                .rewrite_placeholders(s)
-                .expect("rewrites")
-                .params
-        };
+        let my = |s: &str| Dialect::MySql.rewrite_placeholders(s).expect("rewrites").params;
         assert_eq!(my(r"'\'?' ?"), 1);
         assert_eq!(
             my(r#""?" `?` # ?
  ?"#),
             1
         );
-        assert_eq!(
-            my("1--1 = ?"),
-            1,
-            "`--` without a space is arithmetic on MySQL"
-        );
+        assert_eq!(my("1--1 = ?"), 1, "`--` without a space is arithmetic on MySQL");
         assert_eq!(my("-- ?\n?"), 1);
     }
 
     #[test]
     fn sqlite_rules() {
-        let lite = |s: &str| {
-            Dialect::Sqlite
-                .rewrite_placeholders(s)
-                .expect("rewrites")
-                .params
-        };
+        let lite = |s: &str| Dialect::Sqlite.rewrite_placeholders(s).expect("rewrites").params;
         assert_eq!(lite("[a?] `b?` \"c?\" ?"), 1);
     }
 

@@ -46,10 +46,8 @@ pub fn announce(message: &str) {
 /// A short unique SQL identifier starting with `prefix`.
 pub fn unique_name(prefix: &str) -> String {
     let id = dal::types::Uuid::new_v4().simple().to_string();
-    let mut base: String = prefix
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let mut base: String =
+        prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     base.truncate(40);
     format!("{base}_{}", &id[..12])
 }
@@ -108,10 +106,7 @@ impl TestDb {
             .alias(name)
             .acquire_timeout(Duration::from_secs(30));
         let db = Database::connect_lazy(config).expect("sqlite config is valid");
-        TestDb {
-            db,
-            cleanup: Some(Cleanup::File(path)),
-        }
+        TestDb { db, cleanup: Some(Cleanup::File(path)) }
     }
 
     async fn server(backend: Backend, name: &str) -> dal::Result<TestDb> {
@@ -124,41 +119,20 @@ impl TestDb {
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         let (config, cleanup) = match backend {
             Backend::Postgres => {
-                admin_db
-                    .query(&format!("CREATE SCHEMA \"{name}\""))
-                    .execute()
-                    .await?;
+                admin_db.query(&format!("CREATE SCHEMA \"{name}\"")).execute().await?;
                 let config = DbConfig::from_url(&url)?.option("search_path", name);
-                (
-                    config,
-                    Cleanup::Schema {
-                        admin: admin.clone(),
-                        name: name.to_owned(),
-                    },
-                )
+                (config, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
             }
             _ => {
-                admin_db
-                    .query(&format!("CREATE DATABASE `{name}`"))
-                    .execute()
-                    .await?;
+                admin_db.query(&format!("CREATE DATABASE `{name}`")).execute().await?;
                 let config = DbConfig::from_url(&url)?.database(name);
-                (
-                    config,
-                    Cleanup::Database {
-                        admin: admin.clone(),
-                        name: name.to_owned(),
-                    },
-                )
+                (config, Cleanup::Database { admin: admin.clone(), name: name.to_owned() })
             }
         };
         admin_db.pool().close(Duration::from_secs(1)).await;
         let db =
             Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
-        Ok(TestDb {
-            db,
-            cleanup: Some(cleanup),
-        })
+        Ok(TestDb { db, cleanup: Some(cleanup) })
     }
 
     /// The handle (also reachable through `Deref`).
@@ -184,9 +158,7 @@ impl Drop for TestDb {
         let pool = self.db.pool().clone();
         // Cleanup needs async I/O and Drop cannot await: run it on a runtime of its own.
         let worker = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             let Ok(rt) = rt else { return };
             rt.block_on(async move {
                 pool.close(Duration::from_secs(5)).await;

@@ -55,11 +55,6 @@ impl<'a> Container<'a> {
                 })
             })
             .collect();
-        Some(Container {
-            ident: &input.ident,
-            attrs,
-            fields,
-            original: input,
-        })
+        Some(Container { ident: &input.ident, attrs, fields, original: input })
     }
 }

@@ -58,17 +58,14 @@ pub(crate) struct FieldAttrs {
 
 impl ContainerAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = ContainerAttrs {
-            table: Attr::none(symbol::TABLE),
-            krate: Attr::none(symbol::CRATE),
-        };
+        let mut out =
+            ContainerAttrs { table: Attr::none(symbol::TABLE), krate: Attr::none(symbol::CRATE) };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
                 symbol::TABLE => out.table.set(cx, meta.path.span(), string_value(&meta)?),
                 symbol::CRATE => {
                     let lit = string_value(&meta)?;
-                    out.krate
-                        .set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
+                    out.krate.set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
                 }
                 _ => unknown_key(cx, &meta, &key, CONTAINER_KEYS, FIELD_KEYS, "a field")?,
             }
@@ -80,10 +77,7 @@ impl ContainerAttrs {
 
 impl FieldAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = FieldAttrs {
-            id: Attr::none(symbol::ID),
-            column: Attr::none(symbol::COLUMN),
-        };
+        let mut out = FieldAttrs { id: Attr::none(symbol::ID), column: Attr::none(symbol::COLUMN) };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
                 symbol::ID => {
@@ -127,19 +121,12 @@ fn each_key(
 }
 
 fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    let key = meta
-        .path
-        .get_ident()
-        .map(|i| i.to_string())
-        .unwrap_or_default();
+    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
     let value = meta
         .value()
         .map_err(|_| meta.error(format!("`{key}` takes a string: write {key} = \"...\"")))?;
     value.parse::<LitStr>().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("`{key}` takes a string: write {key} = \"...\""),
-        )
+        syn::Error::new(e.span(), format!("`{key}` takes a string: write {key} = \"...\""))
     })
 }
 
@@ -177,10 +164,7 @@ fn unknown_key(
         format!("unknown dal attribute `{key}`; did you mean `{near}`?")
     } else {
         let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-        format!(
-            "unknown dal attribute `{key}`; expected one of {}",
-            list.join(", ")
-        )
+        format!("unknown dal attribute `{key}`; expected one of {}", list.join(", "))
     };
     cx.syn_error(meta.error(message));
     skip_value(meta)

@@ -18,19 +18,8 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     has_data_columns(cx, &c)?;
     let mut all: Vec<Column<'a>> = columns;
     let id = all.remove(id_index);
-    let krate = c
-        .attrs
-        .krate
-        .get()
-        .cloned()
-        .unwrap_or_else(|| syn::parse_quote!(::dal));
-    Some(Model {
-        ident: c.ident,
-        krate,
-        table,
-        id,
-        columns: all,
-    })
+    let krate = c.attrs.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::dal));
+    Some(Model { ident: c.ident, krate, table, id, columns: all })
 }
 
 /// Entities are concrete types: their SQL is a constant, which generic parameters would make
@@ -48,13 +37,7 @@ fn no_generics(cx: &Ctxt, c: &Container<'_>) {
 /// The table name: `table = "..."`, else the struct name in snake_case.
 fn table_name(cx: &Ctxt, c: &Container<'_>) -> Option<Ident> {
     match c.attrs.table.get() {
-        Some(lit) => ident(
-            cx,
-            &lit.value(),
-            lit.span(),
-            "table name",
-            "table = \"my_table\"",
-        ),
+        Some(lit) => ident(cx, &lit.value(), lit.span(), "table name", "table = \"my_table\""),
         None => ident(
             cx,
             &snake_case(&c.ident.to_string()),
@@ -67,9 +50,8 @@ fn table_name(cx: &Ctxt, c: &Container<'_>) -> Option<Ident> {
 
 /// Exactly one field is `#[dal(id)]`; returns its index.
 fn single_id(cx: &Ctxt, c: &Container<'_>) -> Option<usize> {
-    let ids: Vec<usize> = (0..c.fields.len())
-        .filter(|&i| c.fields[i].attrs.id.get().is_some())
-        .collect();
+    let ids: Vec<usize> =
+        (0..c.fields.len()).filter(|&i| c.fields[i].attrs.id.get().is_some()).collect();
     match ids.as_slice() {
         [] => {
             cx.error_spanned_by(
@@ -81,11 +63,7 @@ fn single_id(cx: &Ctxt, c: &Container<'_>) -> Option<usize> {
         [one] => Some(*one),
         [first, rest @ ..] => {
             for &i in rest {
-                let span = c.fields[i]
-                    .attrs
-                    .id
-                    .span()
-                    .unwrap_or_else(|| c.fields[i].ident.span());
+                let span = c.fields[i].attrs.id.span().unwrap_or_else(|| c.fields[i].ident.span());
                 cx.syn_error(syn::Error::new(
                     span,
                     format!(
@@ -120,34 +98,18 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             ok = false;
             continue;
         }
-        columns.push(Column {
-            name,
-            field: f.ident,
-            ty: f.ty,
-        });
+        columns.push(Column { name, field: f.ident, ty: f.ty });
     }
     ok.then_some(columns)
 }
 
 fn column_ident(cx: &Ctxt, f: &Field<'_>) -> Option<Ident> {
     match f.attrs.column.get() {
-        Some(lit) => ident(
-            cx,
-            &lit.value(),
-            lit.span(),
-            "column name",
-            "column = \"my_column\"",
-        ),
+        Some(lit) => ident(cx, &lit.value(), lit.span(), "column name", "column = \"my_column\""),
         None => {
             let name = f.ident.to_string();
             let name = name.strip_prefix("r#").unwrap_or(&name);
-            ident(
-                cx,
-                name,
-                f.ident.span(),
-                "column name",
-                "#[dal(column = \"my_column\")]",
-            )
+            ident(cx, name, f.ident.span(), "column name", "#[dal(column = \"my_column\")]")
         }
     }
 }

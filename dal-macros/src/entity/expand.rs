@@ -89,13 +89,8 @@ fn dialect_const_name(d: Dialect) -> syn::Ident {
 fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
     let name = dialect_const_name(d);
     let s = sql::generate(m, d);
-    let (insert, insert_generated_id, update, select_by_id, delete_by_id) = (
-        &s.insert,
-        &s.insert_generated_id,
-        &s.update,
-        &s.select_by_id,
-        &s.delete_by_id,
-    );
+    let (insert, insert_generated_id, update, select_by_id, delete_by_id) =
+        (&s.insert, &s.insert_generated_id, &s.update, &s.select_by_id, &s.delete_by_id);
     let key_const = format_ident!("{}_KEY", name);
     let type_const = name.clone();
     let id_ty = m.id.ty;

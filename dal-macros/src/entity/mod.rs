@@ -20,9 +20,6 @@ pub(crate) fn expand(input: &DeriveInput) -> Result<TokenStream, Vec<syn::Error>
     cx.check()?;
     match model {
         Some(model) => Ok(expand::entity(&model)),
-        None => Err(vec![syn::Error::new_spanned(
-            input,
-            "dal-macros bug: no model and no error",
-        )]),
+        None => Err(vec![syn::Error::new_spanned(input, "dal-macros bug: no model and no error")]),
     }
 }

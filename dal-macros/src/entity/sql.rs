@@ -47,11 +47,8 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         out
     };
 
-    let insert = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        all.join(", "),
-        placeholders(1, all.len())
-    );
+    let insert =
+        format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), placeholders(1, all.len()));
     let mut insert_generated_id = format!(
         "INSERT INTO {table} ({}) VALUES ({})",
         data.join(", "),
@@ -67,15 +64,9 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         }
         update.push_str(&format!("{col} = {}", placeholders(i + 1, 1)));
     }
-    update.push_str(&format!(
-        " WHERE {id} = {}",
-        placeholders(data.len() + 1, 1)
-    ));
-    let select_by_id = format!(
-        "SELECT {} FROM {table} WHERE {id} = {}",
-        all.join(", "),
-        placeholders(1, 1)
-    );
+    update.push_str(&format!(" WHERE {id} = {}", placeholders(data.len() + 1, 1)));
+    let select_by_id =
+        format!("SELECT {} FROM {table} WHERE {id} = {}", all.join(", "), placeholders(1, 1));
     let delete_by_id = format!("DELETE FROM {table} WHERE {id} = {}", placeholders(1, 1));
 
     let mut ddl = Ddl::default();
@@ -126,9 +117,7 @@ mod tests {
         let input: syn::DeriveInput = syn::parse_str(src).expect("parses");
         let cx = Ctxt::new();
         let model = ast::Container::from_ast(&cx, &input).and_then(|c| check::validate(&cx, c));
-        cx.check()
-            .map_err(|e| e[0].to_string())
-            .expect("valid entity");
+        cx.check().map_err(|e| e[0].to_string()).expect("valid entity");
         let model = model.expect("model");
         let mut out = String::new();
         for d in Dialect::ALL {
@@ -167,13 +156,7 @@ mod tests {
     #[test]
     fn default_table_name_and_raw_identifiers() {
         let sql = render("struct BlogPost { #[dal(id)] id: i64, r#type: String }");
-        assert!(
-            sql.contains(r#"INSERT INTO "blog_post" ("id", "type") VALUES ($1, $2)"#),
-            "{sql}"
-        );
-        assert!(
-            sql.contains("INSERT INTO `blog_post` (`type`) VALUES (?)\n"),
-            "{sql}"
-        );
+        assert!(sql.contains(r#"INSERT INTO "blog_post" ("id", "type") VALUES ($1, $2)"#), "{sql}");
+        assert!(sql.contains("INSERT INTO `blog_post` (`type`) VALUES (?)\n"), "{sql}");
     }
 }

@@ -272,42 +272,30 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
                 | Db::NotNullViolation
                 | Db::CheckViolation
                 | Db::ExclusionViolation => ErrorKind::Constraint,
-                _ => code
-                    .as_deref()
-                    .map_or(ErrorKind::Other, |c| kind_of_code(backend, c)),
+                _ => code.as_deref().map_or(ErrorKind::Other, |c| kind_of_code(backend, c)),
             };
-            let e = Error::new(
-                kind,
-                format!("{backend} rejected the statement: {}", db.message()),
-            );
+            let e = Error::new(kind, format!("{backend} rejected the statement: {}", db.message()));
             return match code {
                 Some(code) => e.with_code(code),
                 None => e,
             }
             .with_source(err);
         }
-        sqlx::Error::Io(e) => (
-            ErrorKind::Connection,
-            format!("lost the connection to {backend}: {e}"),
-        ),
-        sqlx::Error::Tls(e) => (
-            ErrorKind::Connection,
-            format!("TLS with {backend} failed: {e}"),
-        ),
-        sqlx::Error::Protocol(e) => (
-            ErrorKind::Connection,
-            format!("protocol error talking to {backend}: {e}"),
-        ),
-        sqlx::Error::WorkerCrashed => (
-            ErrorKind::Connection,
-            format!("the {backend} connection worker stopped"),
-        ),
+        sqlx::Error::Io(e) => {
+            (ErrorKind::Connection, format!("lost the connection to {backend}: {e}"))
+        }
+        sqlx::Error::Tls(e) => (ErrorKind::Connection, format!("TLS with {backend} failed: {e}")),
+        sqlx::Error::Protocol(e) => {
+            (ErrorKind::Connection, format!("protocol error talking to {backend}: {e}"))
+        }
+        sqlx::Error::WorkerCrashed => {
+            (ErrorKind::Connection, format!("the {backend} connection worker stopped"))
+        }
         sqlx::Error::RowNotFound => (ErrorKind::NotFound, "no row was returned".to_owned()),
         sqlx::Error::Encode(e) => (ErrorKind::Data, format!("cannot encode a parameter: {e}")),
-        sqlx::Error::Configuration(e) => (
-            ErrorKind::Config,
-            format!("invalid {backend} configuration: {e}"),
-        ),
+        sqlx::Error::Configuration(e) => {
+            (ErrorKind::Config, format!("invalid {backend} configuration: {e}"))
+        }
         sqlx::Error::InvalidArgument(e) => (ErrorKind::Usage, format!("invalid argument: {e}")),
         sqlx::Error::ColumnDecode { .. }
         | sqlx::Error::Decode(_)

@@ -81,10 +81,7 @@ fn bind_null(a: &mut PgArguments, kind: Kind) -> Result<()> {
 }
 
 pub(super) fn exec_result(done: &PgQueryResult) -> ExecResult {
-    ExecResult {
-        rows_affected: done.rows_affected(),
-        last_insert_id: None,
-    }
+    ExecResult { rows_affected: done.rows_affected(), last_insert_id: None }
 }
 
 /// SQLSTATE → category (PostgreSQL manual, appendix A).

@@ -21,10 +21,7 @@ pub(crate) fn is_memory(config: &DbConfig) -> bool {
 
 pub(super) fn connect_options(config: &DbConfig) -> Result<SqliteConnectOptions> {
     let bad = |e: sqlx::Error| {
-        Error::config(format!(
-            "invalid sqlite database `{}`: {e}",
-            config.endpoint()
-        ))
+        Error::config(format!("invalid sqlite database `{}`: {e}", config.endpoint()))
     };
     let o = if is_memory(config) {
         // Parsed once per pool: sqlx names the shared in-memory database at parse time.

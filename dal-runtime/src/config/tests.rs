@@ -19,10 +19,7 @@ fn parses_a_full_postgres_url() {
     assert_eq!(c.alias_name(), Some("main"));
     assert_eq!(c.pool().max_connections, 7);
     assert_eq!(c.pool().acquire_timeout, Duration::from_millis(250));
-    assert_eq!(
-        c.options().get("application_name").map(String::as_str),
-        Some("svc")
-    );
+    assert_eq!(c.options().get("application_name").map(String::as_str), Some("svc"));
 }
 
 #[test]
@@ -31,10 +28,7 @@ fn parses_mysql_mariadb_and_sqlite_urls() {
     assert_eq!(m.backend(), Backend::MySql);
     assert_eq!(m.port_number(), Some(3306), "default port");
     let s = DbConfig::from_url("sqlite::memory:").expect("parses");
-    assert_eq!(
-        (s.backend(), s.database_name()),
-        (Backend::Sqlite, Some(":memory:"))
-    );
+    assert_eq!((s.backend(), s.database_name()), (Backend::Sqlite, Some(":memory:")));
     let f = DbConfig::from_url("sqlite://data/app.db?mode=rwc").expect("parses");
     assert_eq!(f.database_name(), Some("data/app.db"));
     assert_eq!(f.options().get("mode").map(String::as_str), Some("rwc"));
@@ -60,12 +54,7 @@ fn hash_is_stable_across_processes() {
     // A fixed value: a change here re-keys every pool registry, which must be deliberate.
     let c = DbConfig::from_url("postgres://u@h:5432/d").expect("parses");
     assert_eq!(c.hash().to_string(), c.clone().hash().to_string());
-    assert_eq!(
-        c.hash(),
-        DbConfig::from_url("postgres://u:x@h/d")
-            .expect("parses")
-            .hash()
-    );
+    assert_eq!(c.hash(), DbConfig::from_url("postgres://u:x@h/d").expect("parses").hash());
 }
 
 #[test]
@@ -93,10 +82,7 @@ fn reads_the_environment() {
     .into();
     let c = DbConfig::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("parses");
     assert_eq!(c.endpoint(), "10.0.0.1:5433");
-    assert_eq!(
-        (c.alias_name(), c.env_name()),
-        (Some("primary"), Some("prod"))
-    );
+    assert_eq!((c.alias_name(), c.env_name()), (Some("primary"), Some("prod")));
     assert_eq!(c.pool().max_connections, 30);
     assert!(c.has_password());
 
@@ -110,24 +96,15 @@ fn reads_the_environment() {
 #[test]
 fn malformed_urls_are_config_errors_that_name_the_problem() {
     let cases = [
-        (
-            "postgres://u:secret@:5432/d",
-            "invalid postgres URL: empty host",
-        ),
-        (
-            "postgres://u:secret@h:99999/d",
-            "invalid postgres URL: invalid port number",
-        ),
+        ("postgres://u:secret@:5432/d", "invalid postgres URL: empty host"),
+        ("postgres://u:secret@h:99999/d", "invalid postgres URL: invalid port number"),
         ("no-scheme-here", "no scheme"),
         ("sqlite:", "no database"),
         (
             "postgres://u:secret@h/d?max_connections=many",
             "`max_connections` must be a whole number",
         ),
-        (
-            "postgres://h/d?acquire_timeout=soon",
-            "`acquire_timeout` must be a duration",
-        ),
+        ("postgres://h/d?acquire_timeout=soon", "`acquire_timeout` must be a duration"),
     ];
     for (url, expected) in cases {
         let e = DbConfig::from_url(url).expect_err(url);

@@ -64,11 +64,7 @@ fn decode(part: &str, what: &str) -> Result<String> {
     percent_encoding::percent_decode_str(part)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| {
-            Error::config(format!(
-                "invalid database URL: the {what} is not valid UTF-8"
-            ))
-        })
+        .map_err(|_| Error::config(format!("invalid database URL: the {what} is not valid UTF-8")))
 }
 
 /// Applies one `key=value` setting: pool options, alias, env, or else a driver option.

@@ -20,10 +20,7 @@ pub struct Repo<'a, E> {
 impl Database {
     /// The repository of entity `E` on this handle.
     pub fn repo<E: Entity>(&self) -> Repo<'_, E> {
-        Repo {
-            db: self,
-            entity: PhantomData,
-        }
+        Repo { db: self, entity: PhantomData }
     }
 }
 
@@ -61,14 +58,9 @@ impl<E: Entity> Repo<'_, E> {
                     E::Id::decode(&row, 0)?
                 } else {
                     let done = conn.execute(sql, &values).await?;
-                    done.last_insert_id
-                        .and_then(E::Id::from_assigned)
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorKind::Other,
-                                "the database reported no id for the insert",
-                            )
-                        })?
+                    done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
+                        Error::new(ErrorKind::Other, "the database reported no id for the insert")
+                    })?
                 };
                 drop(values);
                 saved.set_id(id);
@@ -80,9 +72,7 @@ impl<E: Entity> Repo<'_, E> {
         } else {
             let mut params = saved.values();
             params.push(saved.id().encode());
-            let done = conn
-                .execute(SqlStr::from_static(st.update), &params)
-                .await?;
+            let done = conn.execute(SqlStr::from_static(st.update), &params).await?;
             if done.rows_affected > 0 {
                 drop(params);
                 return Ok(saved);
@@ -91,8 +81,7 @@ impl<E: Entity> Repo<'_, E> {
         let mut params: Vec<Value<'_>> = Vec::with_capacity(E::COLUMNS.len());
         params.push(saved.id().encode());
         params.extend(saved.values());
-        conn.execute(SqlStr::from_static(st.insert), &params)
-            .await?;
+        conn.execute(SqlStr::from_static(st.insert), &params).await?;
         drop(params);
         Ok(saved)
     }
@@ -101,10 +90,8 @@ impl<E: Entity> Repo<'_, E> {
     pub async fn delete_permanently(&self, id: E::Id) -> Result<bool> {
         let st = E::statements(self.db.dialect());
         let mut lease = self.db.lease().await?;
-        let done = lease
-            .conn()?
-            .execute(SqlStr::from_static(st.delete_by_id), &[id.encode()])
-            .await?;
+        let done =
+            lease.conn()?.execute(SqlStr::from_static(st.delete_by_id), &[id.encode()]).await?;
         Ok(done.rows_affected > 0)
     }
 }

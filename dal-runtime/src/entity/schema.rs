@@ -11,9 +11,6 @@ impl Database {
     pub async fn ensure_schema<E: Entity>(&self) -> Result<()> {
         let st = E::statements(self.dialect());
         let mut lease = self.lease().await?;
-        lease
-            .conn()?
-            .execute_unprepared(SqlStr::from_static(st.create_table))
-            .await
+        lease.conn()?.execute_unprepared(SqlStr::from_static(st.create_table)).await
     }
 }

@@ -63,10 +63,7 @@ impl PooledConnection {
         self.unknown_state = true;
         match self.live.as_mut() {
             Some(live) => Ok(&mut live.raw),
-            None => Err(Error::new(
-                ErrorKind::Closed,
-                "the connection was already returned",
-            )),
+            None => Err(Error::new(ErrorKind::Closed, "the connection was already returned")),
         }
     }
 
@@ -148,11 +145,7 @@ async fn roll_back_then_return(
         }
     }
     let mut forget = Forget(Some(Arc::clone(&pool)));
-    let ok = live
-        .raw
-        .execute_unprepared(SqlStr::from_static("ROLLBACK"))
-        .await
-        .is_ok();
+    let ok = live.raw.execute_unprepared(SqlStr::from_static("ROLLBACK")).await.is_ok();
     forget.0 = None;
     if ok {
         pool.give_back(live);

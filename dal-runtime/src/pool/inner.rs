@@ -63,9 +63,7 @@ impl PoolInner {
 
     pub(super) fn idle(&self) -> MutexGuard<'_, VecDeque<Idle>> {
         // A panic while holding this lock cannot leave the deque half-updated (push/pop only).
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -74,9 +72,7 @@ impl PoolInner {
 
     /// Whether a connection opened at `opened` has outlived `max_lifetime`.
     pub(super) fn expired(&self, opened: Instant) -> bool {
-        self.options
-            .max_lifetime
-            .is_some_and(|max| opened.elapsed() >= max)
+        self.options.max_lifetime.is_some_and(|max| opened.elapsed() >= max)
     }
 
     /// Puts a healthy connection back (or closes it when the pool is closing or it is too old).
@@ -84,10 +80,7 @@ impl PoolInner {
         if self.is_closed() || self.expired(live.opened) {
             self.discard(live);
         } else {
-            self.idle().push_back(Idle {
-                live,
-                since: Instant::now(),
-            });
+            self.idle().push_back(Idle { live, since: Instant::now() });
             self.returned.notify_waiters();
         }
     }

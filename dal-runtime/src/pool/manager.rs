@@ -27,9 +27,7 @@ impl PoolManager {
 
     fn pools(&self) -> std::sync::MutexGuard<'_, HashMap<ConfigHash, Pool>> {
         // The map is only inserted into and removed from; poisoning leaves it consistent.
-        self.pools
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The pool for `config`, created (without connecting) when there is none, or when the one

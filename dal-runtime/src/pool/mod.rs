@@ -39,16 +39,8 @@ impl Pool {
     /// pool per configuration; this makes a private one.
     pub fn new(config: DbConfig) -> Result<Self> {
         let connector = Connector::new(&config)?;
-        let mut options = config.pool().clone();
-        #[cfg(feature = "sqlite")]
-        if config.backend() == Backend::Sqlite && crate::backend::sqlite_is_memory(&config) {
-            // One in-memory database per pool, on one connection: SQLite's shared cache would
-            // otherwise fail concurrent writers with SQLITE_LOCKED instead of waiting.
-            options = options.max_connections(1);
-        }
-        Ok(Pool {
-            inner: Arc::new(PoolInner::new(config, options, connector)),
-        })
+        let options = effective_options(&config);
+        Ok(Pool { inner: Arc::new(PoolInner::new(config, options, connector)) })
     }
 
     /// The configuration this pool connects with.
@@ -116,10 +108,7 @@ impl Pool {
         let inner = &self.inner;
         loop {
             let idle = inner.idle().pop_back()?;
-            let stale = inner
-                .options
-                .idle_timeout
-                .is_some_and(|t| idle.since.elapsed() >= t);
+            let stale = inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
             if stale || inner.expired(idle.live.opened) {
                 inner.discard(idle.live);
                 continue;
@@ -137,10 +126,7 @@ impl Pool {
         match crate::rt::timeout(limit, inner.connector.connect()).await {
             Some(Ok(raw)) => {
                 inner.size.fetch_add(1, Ordering::AcqRel);
-                Ok(Live {
-                    raw,
-                    opened: Instant::now(),
-                })
+                Ok(Live { raw, opened: Instant::now() })
             }
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
@@ -224,11 +210,20 @@ impl Pool {
     }
 }
 
+/// The configured options, adjusted where a backend cannot honour them.
+fn effective_options(config: &DbConfig) -> PoolOptions {
+    let options = config.pool().clone();
+    #[cfg(feature = "sqlite")]
+    if config.backend() == Backend::Sqlite && crate::backend::sqlite_is_memory(config) {
+        // One in-memory database per pool, on one connection: SQLite's shared cache would
+        // otherwise fail concurrent writers with SQLITE_LOCKED instead of waiting.
+        return options.max_connections(1);
+    }
+    options
+}
+
 fn closed_error(config: &DbConfig) -> Error {
-    Error::new(
-        ErrorKind::Closed,
-        format!("the pool for {config} is closed"),
-    )
+    Error::new(ErrorKind::Closed, format!("the pool for {config} is closed"))
 }
 
 /// `1.5s`, `250ms`: durations as people write them.

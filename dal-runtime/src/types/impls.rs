@@ -13,12 +13,10 @@ use super::{Column, Kind, Value};
 use crate::error::{Error, Result};
 use crate::row::Row;
 
-/// A type every backend's driver reads natively.
+/// A type every backend's driver reads natively. `$wrap` turns `&self` into the payload of
+/// `Value::$kind`; `$decode` is the `Row` method that reads it.
 macro_rules! native_column {
-    ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, |$v:ident| $encode:expr) => {
-        native_column!($ty, $kind, $pg, $my, $lite, |$v| $encode, decode_native);
-    };
-    ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, |$v:ident| $encode:expr, $decode:ident) => {
+    ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, $wrap:ident, $decode:ident) => {
         impl Column for $ty {
             const KIND: Kind = Kind::$kind;
             const POSTGRES: &'static str = $pg;
@@ -26,8 +24,7 @@ macro_rules! native_column {
             const SQLITE: &'static str = $lite;
 
             fn encode(&self) -> Value<'_> {
-                let $v = self;
-                $encode
+                Value::$kind($wrap(self))
             }
 
             fn decode(row: &Row, index: usize) -> Result<Self> {
@@ -37,60 +34,36 @@ macro_rules! native_column {
     };
 }
 
-native_column!(
-    bool,
-    Bool,
-    "BOOLEAN",
-    "BOOLEAN",
-    "BOOLEAN",
-    |v| Value::Bool(*v)
-);
+fn copied<T: Copy>(v: &T) -> T {
+    *v
+}
+
+fn text(v: &str) -> Cow<'_, str> {
+    Cow::Borrowed(v)
+}
+
+fn bytes(v: &[u8]) -> Cow<'_, [u8]> {
+    Cow::Borrowed(v)
+}
+
+native_column!(bool, Bool, "BOOLEAN", "BOOLEAN", "BOOLEAN", copied, decode_native);
 // Integers read from any integer column they fit in, on every backend (PostgreSQL's driver
 // alone would insist on the exact width: `SELECT 1` is INT4 there).
-native_column!(
-    i16,
-    I16,
-    "SMALLINT",
-    "SMALLINT",
-    "INTEGER",
-    |v| Value::I16(*v),
-    decode_integer
-);
-native_column!(
-    i32,
-    I32,
-    "INTEGER",
-    "INT",
-    "INTEGER",
-    |v| Value::I32(*v),
-    decode_integer
-);
-native_column!(
-    i64,
-    I64,
-    "BIGINT",
-    "BIGINT",
-    "INTEGER",
-    |v| Value::I64(*v),
-    decode_integer
-);
-native_column!(f32, F32, "REAL", "FLOAT", "REAL", |v| Value::F32(*v));
-native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", |v| {
-    Value::F64(*v)
-});
-native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", |v| Value::Text(
-    Cow::Borrowed(v)
-));
-native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "BLOB", |v| {
-    Value::Bytes(Cow::Borrowed(v))
-});
+native_column!(i16, I16, "SMALLINT", "SMALLINT", "INTEGER", copied, decode_integer);
+native_column!(i32, I32, "INTEGER", "INT", "INTEGER", copied, decode_integer);
+native_column!(i64, I64, "BIGINT", "BIGINT", "INTEGER", copied, decode_integer);
+native_column!(f32, F32, "REAL", "FLOAT", "REAL", copied, decode_native);
+native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", copied, decode_native);
+native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", text, decode_native);
+native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "BLOB", bytes, decode_native);
 native_column!(
     DateTime<Utc>,
     DateTime,
     "TIMESTAMPTZ",
     "DATETIME(6)",
     "TEXT",
-    |v| Value::DateTime(*v)
+    copied,
+    decode_native
 );
 native_column!(
     NaiveDateTime,
@@ -98,11 +71,10 @@ native_column!(
     "TIMESTAMP",
     "DATETIME(6)",
     "TEXT",
-    |v| Value::NaiveDateTime(*v)
+    copied,
+    decode_native
 );
-native_column!(NaiveDate, NaiveDate, "DATE", "DATE", "TEXT", |v| {
-    Value::NaiveDate(*v)
-});
+native_column!(NaiveDate, NaiveDate, "DATE", "DATE", "TEXT", copied, decode_native);
 
 impl Column for Uuid {
     const KIND: Kind = Kind::Uuid;
@@ -117,9 +89,7 @@ impl Column for Uuid {
     fn decode(row: &Row, index: usize) -> Result<Self> {
         row.decode_native_or_text(index, |text| {
             Uuid::parse_str(&text).map_err(|e| {
-                Error::decode(format!(
-                    "column {index} holds `{text}`, which is not a UUID: {e}"
-                ))
+                Error::decode(format!("column {index} holds `{text}`, which is not a UUID: {e}"))
             })
         })
     }
@@ -158,10 +128,6 @@ impl<T: Column> Column for Option<T> {
     }
 
     fn decode(row: &Row, index: usize) -> Result<Self> {
-        if row.is_null(index)? {
-            Ok(None)
-        } else {
-            T::decode(row, index).map(Some)
-        }
+        if row.is_null(index)? { Ok(None) } else { T::decode(row, index).map(Some) }
     }
 }

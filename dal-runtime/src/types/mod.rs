@@ -13,10 +13,7 @@ use crate::row::Row;
 
 /// The SQL-level type of a [`Value`], kept for `NULL`s so PostgreSQL gets a typed null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(
-    missing_docs,
-    reason = "each variant names the Rust type of the same name"
-)]
+#[allow(missing_docs, reason = "each variant names the Rust type of the same name")]
 pub enum Kind {
     Bool,
     I16,
@@ -35,10 +32,7 @@ pub enum Kind {
 
 /// A parameter value, borrowed from the entity or query it came from where it can be.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(
-    missing_docs,
-    reason = "each variant holds the Rust type it is named after"
-)]
+#[allow(missing_docs, reason = "each variant holds the Rust type it is named after")]
 pub enum Value<'a> {
     /// SQL `NULL` of the given type.
     Null(Kind),

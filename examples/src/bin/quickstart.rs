@@ -42,18 +42,9 @@ async fn main() -> dal::Result<()> {
     println!("read:    {found:?}");
     assert_eq!(found.as_ref(), Some(&saved));
 
-    let older = users
-        .save(&User {
-            age: Some(37),
-            ..saved.clone()
-        })
-        .await?;
+    let older = users.save(&User { age: Some(37), ..saved.clone() }).await?;
     let reread = users.get(saved.id).await?;
-    println!(
-        "updated: age {:?} -> {:?}",
-        saved.age,
-        reread.as_ref().and_then(|u| u.age)
-    );
+    println!("updated: age {:?} -> {:?}", saved.age, reread.as_ref().and_then(|u| u.age));
     assert_eq!(reread, Some(older));
 
     let deleted = users.delete_permanently(saved.id).await?;

@@ -6,24 +6,16 @@ use dal::{Database, DbConfig, ErrorKind};
 
 #[tokio::test]
 async fn malformed_url_is_a_config_error() {
-    let e = Database::connect("postgres://user:pw@:5432/db")
-        .await
-        .expect_err("no host");
+    let e = Database::connect("postgres://user:pw@:5432/db").await.expect_err("no host");
     assert_eq!(e.kind(), ErrorKind::Config);
     assert_eq!(e.to_string(), "invalid postgres URL: empty host");
 }
 
 #[tokio::test]
 async fn unknown_scheme_is_a_config_error() {
-    let e = Database::connect("mongodb://user:pw@localhost/db")
-        .await
-        .expect_err("unknown");
+    let e = Database::connect("mongodb://user:pw@localhost/db").await.expect_err("unknown");
     assert_eq!(e.kind(), ErrorKind::Config);
-    assert!(
-        e.to_string()
-            .starts_with("unknown database scheme `mongodb`"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("unknown database scheme `mongodb`"), "{e}");
     assert!(!e.to_string().contains("pw"));
 }
 
@@ -37,10 +29,7 @@ async fn refused_connection_names_host_and_port() {
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
     assert!(e.is_retryable());
     let message = e.to_string();
-    assert!(
-        message.starts_with("cannot connect to postgres at 127.0.0.1:1: "),
-        "{message}"
-    );
+    assert!(message.starts_with("cannot connect to postgres at 127.0.0.1:1: "), "{message}");
     assert!(!message.contains("s3cret"), "{message}");
 }
 
@@ -55,17 +44,8 @@ async fn unreachable_host_fails_within_the_connect_timeout() {
         .connect_timeout(timeout);
     let started = Instant::now();
     let result = tokio::time::timeout(timeout * 4, Database::connect(config)).await;
-    let e = result
-        .expect("the connect timeout ends the attempt")
-        .expect_err("unreachable");
-    assert!(
-        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Connection),
-        "{e}"
-    );
-    assert!(
-        e.to_string()
-            .starts_with("cannot connect to mysql at 10.255.255.1:3306: "),
-        "{e}"
-    );
+    let e = result.expect("the connect timeout ends the attempt").expect_err("unreachable");
+    assert!(matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Connection), "{e}");
+    assert!(e.to_string().starts_with("cannot connect to mysql at 10.255.255.1:3306: "), "{e}");
     assert!(started.elapsed() < timeout * 4);
 }

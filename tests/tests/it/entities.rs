@@ -17,12 +17,7 @@ pub struct Person {
 
 impl Person {
     pub fn new(name: &str, age: Option<i32>) -> Self {
-        Person {
-            id: Uuid::nil(),
-            name: name.into(),
-            email: format!("{name}@example.com"),
-            age,
-        }
+        Person { id: Uuid::nil(), name: name.into(), email: format!("{name}@example.com"), age }
     }
 }
 

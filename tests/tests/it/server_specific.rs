@@ -8,10 +8,7 @@ async fn postgres_rejects_a_nul_byte_in_text_with_a_data_error() {
     let Some(db) = TestDb::open(Backend::Postgres, "nul_byte").await else {
         return;
     };
-    db.query("CREATE TABLE t (s TEXT)")
-        .execute()
-        .await
-        .expect("create");
+    db.query("CREATE TABLE t (s TEXT)").execute().await.expect("create");
     let e = db
         .query("INSERT INTO t (s) VALUES (?)")
         .bind("a\0b")
@@ -20,11 +17,7 @@ async fn postgres_rejects_a_nul_byte_in_text_with_a_data_error() {
         .expect_err("PostgreSQL text cannot hold NUL");
     assert_eq!(e.kind(), ErrorKind::Data, "{e}");
     assert_eq!(e.code(), Some("22021"), "{e:?}");
-    assert!(
-        e.to_string()
-            .starts_with("postgres rejected the statement: "),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("postgres rejected the statement: "), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,10 +25,7 @@ async fn mysql_rejects_an_out_of_range_value_with_a_data_error() {
     let Some(db) = TestDb::open(Backend::MySql, "out_of_range").await else {
         return;
     };
-    db.query("CREATE TABLE t (n SMALLINT)")
-        .execute()
-        .await
-        .expect("create");
+    db.query("CREATE TABLE t (n SMALLINT)").execute().await.expect("create");
     let e = db
         .query("INSERT INTO t (n) VALUES (?)")
         .bind(70_000_i32)

@@ -18,10 +18,7 @@ async fn count(db: &TestDb, table: &str) -> i64 {
 pub async fn save_new_entity_generates_uuid_and_get_reads_it_back(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
     let users = db.repo::<Person>();
-    let saved = users
-        .save(&Person::new("ada", Some(36)))
-        .await
-        .expect("save");
+    let saved = users.save(&Person::new("ada", Some(36))).await.expect("save");
     assert!(!saved.id.is_nil(), "a nil id is replaced on first save");
     assert_eq!(saved.id.get_version_num(), 7, "ids are UUID v7");
     assert_eq!(users.get(saved.id).await.expect("get"), Some(saved.clone()));
@@ -41,11 +38,7 @@ pub async fn save_existing_entity_updates_the_row(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
     let users = db.repo::<Person>();
     let saved = users.save(&Person::new("bob", None)).await.expect("insert");
-    let changed = Person {
-        name: "robert".into(),
-        age: Some(40),
-        ..saved.clone()
-    };
+    let changed = Person { name: "robert".into(), age: Some(40), ..saved.clone() };
     let updated = users.save(&changed).await.expect("update");
     assert_eq!(updated, changed);
     assert_eq!(users.get(saved.id).await.expect("get"), Some(changed));
@@ -56,56 +49,26 @@ pub async fn save_with_preset_uuid_inserts_when_missing(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
     let users = db.repo::<Person>();
     let id = Uuid::new_v4();
-    let saved = users
-        .save(&Person {
-            id,
-            ..Person::new("cy", None)
-        })
-        .await
-        .expect("save");
+    let saved = users.save(&Person { id, ..Person::new("cy", None) }).await.expect("save");
     assert_eq!(saved.id, id, "a preset id is kept");
-    assert_eq!(
-        users.get(id).await.expect("get").map(|p| p.name),
-        Some("cy".into())
-    );
+    assert_eq!(users.get(id).await.expect("get").map(|p| p.name), Some("cy".into()));
 }
 
 pub async fn database_assigns_integer_ids(db: &TestDb) {
     db.ensure_schema::<Ticket>().await.expect("schema");
     let tickets = db.repo::<Ticket>();
-    let a = tickets
-        .save(&Ticket {
-            id: 0,
-            title: "first".into(),
-        })
-        .await
-        .expect("a");
-    let b = tickets
-        .save(&Ticket {
-            id: 0,
-            title: "second".into(),
-        })
-        .await
-        .expect("b");
+    let a = tickets.save(&Ticket { id: 0, title: "first".into() }).await.expect("a");
+    let b = tickets.save(&Ticket { id: 0, title: "second".into() }).await.expect("b");
     assert!(a.id > 0 && b.id > a.id, "ids {} then {}", a.id, b.id);
     assert_eq!(tickets.get(b.id).await.expect("get"), Some(b.clone()));
-    let renamed = tickets
-        .save(&Ticket {
-            title: "2nd".into(),
-            ..b.clone()
-        })
-        .await
-        .expect("update");
+    let renamed = tickets.save(&Ticket { title: "2nd".into(), ..b.clone() }).await.expect("update");
     assert_eq!(renamed.id, b.id);
     assert_eq!(count(db, "ticket").await, 2);
 }
 
 pub async fn get_of_missing_id_is_none(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
-    assert_eq!(
-        db.repo::<Person>().get(Uuid::new_v4()).await.expect("get"),
-        None
-    );
+    assert_eq!(db.repo::<Person>().get(Uuid::new_v4()).await.expect("get"), None);
 }
 
 pub async fn delete_permanently_removes_only_that_row(db: &TestDb) {
@@ -115,10 +78,7 @@ pub async fn delete_permanently_removes_only_that_row(db: &TestDb) {
     let gone = users.save(&Person::new("gone", None)).await.expect("gone");
     assert!(users.delete_permanently(gone.id).await.expect("delete"));
     assert!(
-        !users
-            .delete_permanently(gone.id)
-            .await
-            .expect("delete again"),
+        !users.delete_permanently(gone.id).await.expect("delete again"),
         "nothing left to delete"
     );
     assert_eq!(users.get(gone.id).await.expect("get"), None);
@@ -183,25 +143,13 @@ pub async fn every_supported_type_round_trips(db: &TestDb) {
         ..full.clone()
     };
     let id = Uuid::new_v4();
-    let saved = repo
-        .save(&AllTypes { id, ..empty })
-        .await
-        .expect("save nulls");
+    let saved = repo.save(&AllTypes { id, ..empty }).await.expect("save nulls");
     assert_eq!(repo.get(id).await.expect("get"), Some(saved));
 }
 
 pub async fn ensure_schema_is_idempotent(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("first");
-    let saved = db
-        .repo::<Person>()
-        .save(&Person::new("dee", None))
-        .await
-        .expect("save");
-    db.ensure_schema::<Person>()
-        .await
-        .expect("second call changes nothing");
-    assert_eq!(
-        db.repo::<Person>().get(saved.id).await.expect("get"),
-        Some(saved)
-    );
+    let saved = db.repo::<Person>().save(&Person::new("dee", None)).await.expect("save");
+    db.ensure_schema::<Person>().await.expect("second call changes nothing");
+    assert_eq!(db.repo::<Person>().get(saved.id).await.expect("get"), Some(saved));
 }

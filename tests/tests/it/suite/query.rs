@@ -27,10 +27,8 @@ pub async fn raw_query_rewrites_placeholders_outside_literals(db: &TestDb) {
         .fetch_all()
         .await
         .expect("select");
-    let got: Vec<(i64, String)> = rows
-        .iter()
-        .map(|r| (r.get(0).expect("id"), r.get(1).expect("body")))
-        .collect();
+    let got: Vec<(i64, String)> =
+        rows.iter().map(|r| (r.get(0).expect("id"), r.get(1).expect("body"))).collect();
     assert_eq!(got, vec![(1, "what?".to_string()), (2, "?".to_string())]);
 }
 
@@ -43,18 +41,11 @@ pub async fn wrong_parameter_count_names_both_counts(db: &TestDb) {
         .await
         .expect_err("one value for two placeholders");
     assert_eq!(e.kind(), ErrorKind::Parameters);
-    assert_eq!(
-        e.to_string(),
-        "the SQL has 2 `?` placeholders but 1 value was bound"
-    );
+    assert_eq!(e.to_string(), "the SQL has 2 `?` placeholders but 1 value was bound");
 }
 
 pub async fn empty_sql_is_a_usage_error(db: &TestDb) {
-    let e = db
-        .query("  \n ")
-        .execute()
-        .await
-        .expect_err("nothing to run");
+    let e = db.query("  \n ").execute().await.expect_err("nothing to run");
     assert_eq!(e.kind(), ErrorKind::Usage);
     assert!(e.to_string().contains("empty SQL"), "{e}");
 }
@@ -64,21 +55,13 @@ pub async fn syntax_error_is_categorized(db: &TestDb) {
     assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
     assert!(e.code().is_some(), "the server's code is kept: {e:?}");
     assert!(!e.is_retryable());
-    let e = db
-        .query("SELECT * FROM no_such_table")
-        .fetch_all()
-        .await
-        .expect_err("missing");
+    let e = db.query("SELECT * FROM no_such_table").fetch_all().await.expect_err("missing");
     assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
 }
 
 pub async fn duplicate_key_is_a_constraint_error(db: &TestDb) {
     table(db).await;
-    let insert = || {
-        db.query("INSERT INTO notes (id, body) VALUES (?, ?)")
-            .bind(7_i64)
-            .bind("x")
-    };
+    let insert = || db.query("INSERT INTO notes (id, body) VALUES (?, ?)").bind(7_i64).bind("x");
     insert().execute().await.expect("first insert");
     let e = insert().execute().await.expect_err("same key again");
     assert_eq!(e.kind(), ErrorKind::Constraint, "{e}");

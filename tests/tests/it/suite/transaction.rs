@@ -5,10 +5,7 @@ use tests::TestDb;
 use crate::entities::Person;
 
 async fn setup(db: &TestDb) {
-    db.query("CREATE TABLE items (id INTEGER PRIMARY KEY)")
-        .execute()
-        .await
-        .expect("create");
+    db.query("CREATE TABLE items (id INTEGER PRIMARY KEY)").execute().await.expect("create");
 }
 
 async fn ids(db: &TestDb) -> Vec<i64> {
@@ -22,21 +19,14 @@ async fn ids(db: &TestDb) -> Vec<i64> {
 }
 
 async fn insert(db: &dal::Database, id: i64) {
-    db.query("INSERT INTO items (id) VALUES (?)")
-        .bind(id)
-        .execute()
-        .await
-        .expect("insert");
+    db.query("INSERT INTO items (id) VALUES (?)").bind(id).execute().await.expect("insert");
 }
 
 pub async fn commit_keeps_the_work(db: &TestDb) {
     setup(db).await;
     let tx = db.begin().await.expect("begin");
     assert!(tx.in_transaction().await);
-    assert!(
-        !db.in_transaction().await,
-        "the pool handle is not in the transaction"
-    );
+    assert!(!db.in_transaction().await, "the pool handle is not in the transaction");
     insert(&tx, 1).await;
     insert(&tx, 2).await;
     tx.commit().await.expect("commit");
@@ -64,16 +54,9 @@ pub async fn dropped_transaction_rolls_back_before_reuse(db: &TestDb) {
         let conn = db.connection().await.expect("acquire");
         assert!(!conn.in_transaction().await);
         insert(&conn, 6).await;
-        conn.query("DELETE FROM items WHERE id = 6")
-            .execute()
-            .await
-            .expect("delete");
+        conn.query("DELETE FROM items WHERE id = 6").execute().await.expect("delete");
     }
-    assert_eq!(
-        ids(db).await,
-        Vec::<i64>::new(),
-        "the dropped transaction's row is gone"
-    );
+    assert_eq!(ids(db).await, Vec::<i64>::new(), "the dropped transaction's row is gone");
 }
 
 pub async fn savepoint_rollback_keeps_the_outer_work(db: &TestDb) {
@@ -98,18 +81,10 @@ pub async fn savepoint_rollback_keeps_the_outer_work(db: &TestDb) {
 pub async fn repo_runs_inside_a_transaction(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
     let tx = db.begin().await.expect("begin");
-    let kept = tx
-        .repo::<Person>()
-        .save(&Person::new("kept", None))
-        .await
-        .expect("save");
+    let kept = tx.repo::<Person>().save(&Person::new("kept", None)).await.expect("save");
     tx.commit().await.expect("commit");
     let tx = db.begin().await.expect("begin");
-    let undone = tx
-        .repo::<Person>()
-        .save(&Person::new("undone", None))
-        .await
-        .expect("save");
+    let undone = tx.repo::<Person>().save(&Person::new("undone", None)).await.expect("save");
     drop(tx);
     let people = db.repo::<Person>();
     assert_eq!(people.get(kept.id).await.expect("get"), Some(kept));

@@ -1,0 +1,2 @@
+/* ? /* nested ? */ ? */ SELECT ? -- ?
+, "col?" FROM t
