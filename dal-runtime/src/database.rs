@@ -15,7 +15,7 @@ use crate::config::DbConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolManager, PooledConnection};
 use crate::query::Query;
-use crate::transaction::Transaction;
+use crate::transaction::{Transaction, TransactionOptions};
 
 /// Anything that names a database: a URL (`&str`, `String`) or a [`DbConfig`].
 pub trait IntoConfig {
@@ -47,6 +47,19 @@ impl IntoConfig for &DbConfig {
     }
 }
 
+/// What a server reports about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerInfo {
+    /// The backend.
+    pub backend: Backend,
+    /// The server's version string, e.g. `15.19 (Debian 15.19-0+deb12u1)` or
+    /// `10.11.19-MariaDB-0+deb12u1`.
+    pub version: String,
+    /// The driver dal uses, e.g. `sqlx-postgres`.
+    pub driver: &'static str,
+}
+
 /// A connection pinned to a handle, with the transaction nesting on it.
 #[derive(Debug)]
 pub(crate) struct Pinned {
@@ -74,8 +87,7 @@ impl Pinned {
             return Ok(());
         };
         if target == 1 {
-            conn.execute_unprepared(SqlStr::from_static("ROLLBACK")).await?;
-            conn.set_in_transaction(false);
+            conn.end_transaction(SqlStr::from_static("ROLLBACK")).await?;
         } else {
             let text = dialect.rollback_to_savepoint_sql(target);
             conn.execute_unprepared(crate::transaction::sql(text)).await?;
@@ -141,11 +153,12 @@ impl Lease<'_> {
 }
 
 impl Database {
-    /// Connects: finds or creates the shared pool for this configuration and opens one
-    /// connection to check the database answers.
+    /// Connects: finds or creates the shared pool for this configuration, checks the database
+    /// answers, and opens `min_connections`.
     pub async fn connect(config: impl IntoConfig) -> Result<Self> {
         let db = Self::connect_lazy(config)?;
-        drop(db.pool.acquire().await?);
+        db.pool.health_check().await?;
+        db.pool.warm_up().await?;
         Ok(db)
     }
 
@@ -205,7 +218,22 @@ impl Database {
     ///
     /// Commit with [`Transaction::commit`]; a transaction dropped without commit rolls back.
     pub async fn begin(&self) -> Result<Transaction> {
-        Transaction::begin(self).await
+        Transaction::begin(self, TransactionOptions::new()).await
+    }
+
+    /// Begins a transaction with an isolation level or read-only mode.
+    pub async fn begin_with(&self, options: TransactionOptions) -> Result<Transaction> {
+        Transaction::begin(self, options).await
+    }
+
+    /// The server's version and the driver dal talks to it with.
+    pub async fn server_info(&self) -> Result<ServerInfo> {
+        let row = self.query(self.dialect().server_version_sql()).fetch_one().await?;
+        Ok(ServerInfo {
+            backend: self.backend(),
+            version: row.get(0)?,
+            driver: self.backend().driver_name(),
+        })
     }
 
     /// Starts a raw query with `?` placeholders.
@@ -236,6 +264,20 @@ impl Database {
                 Ok(Lease::Pinned(state))
             }
             None => Ok(Lease::Pooled(self.pool.acquire().await?)),
+        }
+    }
+}
+
+impl Lease<'_> {
+    /// Logs a warning when `sql` would commit the open transaction of this lease implicitly
+    /// (DDL on MySQL/MariaDB): a later rollback cannot undo the work before it.
+    pub(crate) fn warn_if_implicit_commit(&mut self, dialect: Dialect, sql: &str) {
+        let in_transaction = self.pinned_state().is_some_and(|s| s.depth > 0);
+        if in_transaction && dialect.implicitly_commits(sql) {
+            tracing::warn!(
+                backend = %dialect,
+                "DDL inside a transaction: {dialect} commits the transaction before it, so a later rollback cannot undo the work done so far"
+            );
         }
     }
 }

@@ -20,16 +20,16 @@ mod rt;
 mod transaction;
 mod types;
 
-pub use dal_sql::Dialect;
+pub use dal_sql::{Dialect, IsolationLevel};
 
 pub use self::backend::{Backend, ExecResult};
 pub use self::config::{ConfigHash, DbConfig, Password};
-pub use self::database::{Connection, Database, IntoConfig};
+pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
 pub use self::entity::{Entity, EntityId, Repo, Statements};
 pub use self::error::{BoxError, Error, ErrorKind, Result};
-pub use self::pool::{Pool, PoolManager, PoolOptions, PoolStatus, PooledConnection};
-pub use self::query::Query;
+pub use self::pool::{Pool, PoolHealth, PoolManager, PoolOptions, PoolStatus, PooledConnection};
+pub use self::query::{FromRow, Query};
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
-pub use self::transaction::Transaction;
+pub use self::transaction::{Transaction, TransactionOptions};
 pub use self::types::{Column, IntoValue, Kind, Value};

@@ -9,6 +9,7 @@
 
 use std::ops::Deref;
 
+use dal_sql::{Dialect, IsolationLevel};
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
 use crate::database::{Database, release_pinned};
@@ -39,13 +40,62 @@ pub(crate) fn sql(text: String) -> SqlStr {
     AssertSqlSafe(text).into_sql_str()
 }
 
+/// How a transaction runs: isolation level and access mode. The default is the backend's
+/// default isolation, read-write.
+///
+/// ```no_run
+/// # async fn demo(db: &dal_runtime::Database) -> dal_runtime::Result<()> {
+/// use dal_runtime::{IsolationLevel, TransactionOptions};
+/// let opts = TransactionOptions::new().isolation(IsolationLevel::Serializable).read_only(true);
+/// let tx = db.begin_with(opts).await?;
+/// # tx.commit().await }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TransactionOptions {
+    isolation: Option<IsolationLevel>,
+    read_only: bool,
+}
+
+impl TransactionOptions {
+    /// The backend's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the isolation level (SQLite is always serializable and ignores it).
+    pub fn isolation(mut self, level: IsolationLevel) -> Self {
+        self.isolation = Some(level);
+        self
+    }
+
+    /// Makes the transaction read-only: writes inside it fail.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The opening statement and what restores the session afterwards.
+    fn statements(&self, dialect: Dialect) -> (SqlStr, Option<&'static str>) {
+        let begin = if self.is_default() {
+            SqlStr::from_static(dialect.begin_sql())
+        } else {
+            sql(dialect.begin_with_sql(self.isolation, self.read_only))
+        };
+        (begin, dialect.after_transaction_sql(self.read_only))
+    }
+}
+
 impl Transaction {
-    pub(crate) async fn begin(parent: &Database) -> Result<Transaction> {
+    pub(crate) async fn begin(parent: &Database, options: TransactionOptions) -> Result<Self> {
         let dialect = parent.dialect();
         if parent.pinned().is_none() {
             let mut conn = parent.pool().acquire().await?;
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
-            conn.set_in_transaction(true);
+            let (begin, after) = options.statements(dialect);
+            conn.begin_transaction(begin, after).await?;
             return Ok(Transaction {
                 db: parent.pinned_to(conn, 1),
                 depth: 1,
@@ -57,8 +107,12 @@ impl Transaction {
         let depth = lease.pinned_state().map_or(1, |state| state.depth + 1);
         let conn = lease.conn()?;
         if depth == 1 {
-            conn.execute_unprepared(SqlStr::from_static(dialect.begin_sql())).await?;
-            conn.set_in_transaction(true);
+            let (begin, after) = options.statements(dialect);
+            conn.begin_transaction(begin, after).await?;
+        } else if !options.is_default() {
+            return Err(Error::usage(
+                "isolation and read-only apply to a whole transaction; a savepoint inside one cannot change them",
+            ));
         } else {
             conn.execute_unprepared(sql(dialect.savepoint_sql(depth))).await?;
         }
@@ -107,12 +161,11 @@ impl Transaction {
             ));
         }
         let conn = lease.conn()?;
-        let result = conn.execute_unprepared(statement).await;
-        if self.depth == 1 {
-            // Once COMMIT or ROLLBACK succeeded nothing is open. When it failed, the mark stays:
-            // the pool then rolls back before reuse, which is harmless if the server already did.
-            conn.set_in_transaction(result.is_err() && conn.in_transaction());
-        }
+        let result = if self.depth == 1 {
+            conn.end_transaction(statement).await
+        } else {
+            conn.execute_unprepared(statement).await
+        };
         if let Some(state) = lease.pinned_state() {
             state.depth = self.depth - 1;
         }

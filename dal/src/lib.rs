@@ -36,6 +36,7 @@
 //!   [`Database::begin`] for transactions, [`Database::connection`] to hold one connection.
 //! - `#[derive(Entity)]` and [`Database::repo`] for typed CRUD.
 //! - [`Error`] with an [`ErrorKind`] category and [`Error::is_retryable`].
+//! - [`blocking`]: the same operations for code without an async runtime.
 
 pub use dal_macros::Entity;
 pub use dal_runtime::{

@@ -15,6 +15,7 @@ pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
 use std::fmt;
 
 use dal_sql::Dialect;
+use futures_util::stream::BoxStream;
 use sqlx::SqlStr;
 
 use crate::config::DbConfig;
@@ -222,6 +223,22 @@ impl RawConnection {
         })
     }
 
+    /// Streams the rows of a query as they arrive.
+    pub(crate) fn fetch_stream<'c>(
+        &'c mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<BoxStream<'c, Result<Row>>> {
+        use futures_util::StreamExt;
+        dispatch!(self, conn, b => {
+            let args = b::arguments(params)?;
+            let rows = sqlx::query_with(sql, args)
+                .fetch(&mut *conn)
+                .map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND)));
+            Ok(rows.boxed())
+        })
+    }
+
     /// Runs statements without preparing them (transaction control, DDL).
     pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
         use sqlx::Executor;
@@ -229,6 +246,18 @@ impl RawConnection {
             conn.execute(sqlx::raw_sql(sql)).await.map_err(|e| classify(e, b::BACKEND))?;
             Ok(())
         })
+    }
+
+    /// Reads this session's server id with `query` (from the dialect).
+    pub(crate) async fn session_id(&mut self, query: &'static str) -> Result<Option<i64>> {
+        let row = self.fetch_optional(SqlStr::from_static(query), &[]).await?;
+        row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
+    }
+
+    /// Checks the connection answers.
+    pub(crate) async fn ping(&mut self) -> Result<()> {
+        use sqlx::Connection;
+        dispatch!(self, conn, b => conn.ping().await.map_err(|e| classify(e, b::BACKEND)))
     }
 
     /// Closes the connection politely (the server is told, not left to notice).

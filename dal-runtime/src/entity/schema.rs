@@ -11,6 +11,7 @@ impl Database {
     pub async fn ensure_schema<E: Entity>(&self) -> Result<()> {
         let st = E::statements(self.dialect());
         let mut lease = self.lease().await?;
+        lease.warn_if_implicit_commit(self.dialect(), st.create_table);
         lease.conn()?.execute_unprepared(SqlStr::from_static(st.create_table)).await
     }
 }

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use futures_util::stream::BoxStream;
 use sqlx::SqlStr;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -24,8 +25,17 @@ pub struct PooledConnection {
     live: Option<Live>,
     permit: Option<OwnedSemaphorePermit>,
     pool: Arc<PoolInner>,
-    in_transaction: bool,
+    /// The open transaction, with what must run after it ends.
+    transaction: Option<OpenTransaction>,
     unknown_state: bool,
+}
+
+/// A transaction open on a connection.
+#[derive(Debug, Clone, Copy)]
+struct OpenTransaction {
+    /// Statement that restores the session once the transaction ends (e.g. SQLite's
+    /// `PRAGMA query_only = OFF`).
+    after: Option<&'static str>,
 }
 
 impl PooledConnection {
@@ -34,7 +44,7 @@ impl PooledConnection {
             live: Some(live),
             permit: Some(permit),
             pool,
-            in_transaction: false,
+            transaction: None,
             unknown_state: false,
         }
     }
@@ -46,11 +56,30 @@ impl PooledConnection {
 
     /// Whether this connection has an open transaction.
     pub fn in_transaction(&self) -> bool {
-        self.in_transaction
+        self.transaction.is_some()
     }
 
-    pub(crate) fn set_in_transaction(&mut self, open: bool) {
-        self.in_transaction = open;
+    /// Runs `begin` and remembers the transaction is open, with the statement (if any) that
+    /// restores the session after it.
+    pub(crate) async fn begin_transaction(
+        &mut self,
+        begin: SqlStr,
+        after: Option<&'static str>,
+    ) -> Result<()> {
+        self.execute_unprepared(begin).await?;
+        self.transaction = Some(OpenTransaction { after });
+        Ok(())
+    }
+
+    /// Runs `end` (COMMIT or ROLLBACK), then restores the session. When `end` fails the
+    /// transaction counts as open still: the pool rolls back before reuse, which is harmless if
+    /// the server already did.
+    pub(crate) async fn end_transaction(&mut self, end: SqlStr) -> Result<()> {
+        self.execute_unprepared(end).await?;
+        if let Some(after) = self.transaction.take().and_then(|t| t.after) {
+            self.execute_unprepared(SqlStr::from_static(after)).await?;
+        }
+        Ok(())
     }
 
     fn raw(&mut self) -> Result<&mut RawConnection> {
@@ -70,8 +99,17 @@ impl PooledConnection {
     /// Clears the mark set by [`Self::raw`] unless the operation showed the connection is
     /// unusable.
     fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
-        let broken = matches!(&result, Err(e) if e.kind() == ErrorKind::Connection);
-        self.unknown_state = broken;
+        if let Err(e) = &result {
+            match e.kind() {
+                ErrorKind::Connection => return result, // stays unknown: it will be closed
+                _ => {
+                    if let Some(live) = self.live.as_mut() {
+                        live.suspect = true;
+                    }
+                }
+            }
+        }
+        self.unknown_state = false;
         result
     }
 
@@ -102,6 +140,27 @@ impl PooledConnection {
         self.settle(r)
     }
 
+    /// Checks the connection answers.
+    pub(crate) async fn ping(&mut self) -> Result<()> {
+        let r = self.raw()?.ping().await;
+        self.settle(r)
+    }
+
+    /// Starts streaming rows. The connection counts as in an unknown state until the caller
+    /// reads the stream to its end and calls [`Self::finish_stream`].
+    pub(crate) fn fetch_stream(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+    ) -> Result<BoxStream<'_, Result<Row>>> {
+        self.raw()?.fetch_stream(sql, params)
+    }
+
+    /// Marks a stream from [`Self::fetch_stream`] as read to its end.
+    pub(crate) fn finish_stream(&mut self) {
+        self.unknown_state = false;
+    }
+
     pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
         let r = self.raw()?.execute_unprepared(sql).await;
         self.settle(r)
@@ -111,17 +170,18 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(live) = self.live.take() else { return };
+        let session = live.session;
         let permit = self.permit.take();
         let pool = Arc::clone(&self.pool);
         if self.unknown_state {
             pool.discard(live);
-        } else if self.in_transaction {
-            let rollback = roll_back_then_return(live, permit, Arc::clone(&pool));
+        } else if let Some(open) = self.transaction {
+            let rollback = roll_back_then_return(live, permit, Arc::clone(&pool), open.after);
             if let Err(unspawned) = crate::rt::spawn(rollback) {
                 // No runtime left to run the rollback on: closing the connection makes the
                 // server roll the transaction back.
                 drop(unspawned);
-                pool.forget_one();
+                pool.forget_one(session);
             }
         } else {
             pool.give_back(live);
@@ -133,19 +193,23 @@ async fn roll_back_then_return(
     mut live: Live,
     permit: Option<OwnedSemaphorePermit>,
     pool: Arc<PoolInner>,
+    after: Option<&'static str>,
 ) {
     // Dropping this future (runtime shutdown) drops `live` without returning it: the socket
     // closes and the server rolls back. Keep `size` right in that case too.
-    struct Forget(Option<Arc<PoolInner>>);
+    struct Forget(Option<Arc<PoolInner>>, Option<i64>);
     impl Drop for Forget {
         fn drop(&mut self) {
             if let Some(pool) = self.0.take() {
-                pool.forget_one();
+                pool.forget_one(self.1);
             }
         }
     }
-    let mut forget = Forget(Some(Arc::clone(&pool)));
-    let ok = live.raw.execute_unprepared(SqlStr::from_static("ROLLBACK")).await.is_ok();
+    let mut forget = Forget(Some(Arc::clone(&pool)), live.session);
+    let mut ok = live.raw.execute_unprepared(SqlStr::from_static("ROLLBACK")).await.is_ok();
+    if let (true, Some(after)) = (ok, after) {
+        ok = live.raw.execute_unprepared(SqlStr::from_static(after)).await.is_ok();
+    }
     forget.0 = None;
     if ok {
         pool.give_back(live);

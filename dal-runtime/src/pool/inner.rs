@@ -5,7 +5,7 @@
 //! maximum. Idle connections sit in a deque behind a short-held mutex; taking one is a pop,
 //! giving one back a push, and no I/O happens under the lock.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -16,15 +16,20 @@ use super::PoolOptions;
 use crate::backend::{Connector, RawConnection};
 use crate::config::DbConfig;
 
-/// An open connection and when it was opened.
+/// An open connection, when it was opened, and what the pool knows about it.
 #[derive(Debug)]
 pub(crate) struct Live {
     pub(crate) raw: RawConnection,
     pub(crate) opened: Instant,
+    /// The server's id of this session (PostgreSQL backend pid, MySQL connection id), used to
+    /// end it from another connection when the pool is forced closed.
+    pub(crate) session: Option<i64>,
+    /// Its last operation failed: ping it before handing it out again.
+    pub(crate) suspect: bool,
 }
 
 #[derive(Debug)]
-pub(super) struct Idle {
+pub(crate) struct Idle {
     pub(super) live: Live,
     pub(super) since: Instant,
 }
@@ -43,6 +48,8 @@ pub(crate) struct PoolInner {
     /// Signalled whenever a connection comes back or closes (close waits on it).
     pub(super) returned: Notify,
     pub(super) acquire_timeouts: AtomicU64,
+    /// Server session ids of every open connection.
+    sessions: Mutex<BTreeSet<i64>>,
 }
 
 impl PoolInner {
@@ -58,6 +65,7 @@ impl PoolInner {
             closed: AtomicBool::new(false),
             returned: Notify::new(),
             acquire_timeouts: AtomicU64::new(0),
+            sessions: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -87,14 +95,35 @@ impl PoolInner {
 
     /// Closes a connection and forgets it.
     pub(super) fn discard(&self, live: Live) {
+        let session = live.session;
         // Without a runtime the connection is simply dropped, which closes its socket.
         let _ = crate::rt::spawn(live.raw.close());
-        self.forget_one();
+        self.forget_one(session);
+    }
+
+    /// Counts a newly opened connection.
+    pub(super) fn adopt(&self, session: Option<i64>) {
+        self.size.fetch_add(1, Ordering::AcqRel);
+        if let Some(id) = session {
+            self.sessions().insert(id);
+        }
     }
 
     /// Accounts for a connection that is gone (closed, or dropped with its socket).
-    pub(super) fn forget_one(&self) {
+    pub(super) fn forget_one(&self, session: Option<i64>) {
+        if let Some(id) = session {
+            self.sessions().remove(&id);
+        }
         self.size.fetch_sub(1, Ordering::AcqRel);
         self.returned.notify_waiters();
+    }
+
+    /// Server session ids of the connections open now.
+    pub(super) fn open_sessions(&self) -> Vec<i64> {
+        self.sessions().iter().copied().collect()
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, BTreeSet<i64>> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

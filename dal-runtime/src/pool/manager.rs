@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::{Pool, PoolStatus};
+use super::{Pool, PoolHealth, PoolStatus};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::Result;
 
@@ -58,6 +58,26 @@ impl PoolManager {
     /// Status of one pool.
     pub fn status(&self, hash: ConfigHash) -> Option<PoolStatus> {
         self.get(hash).map(|p| p.status())
+    }
+
+    /// Checks every registered pool (a connection and a ping each, in parallel).
+    pub async fn health_check_all(&self) -> Vec<PoolHealth> {
+        let pools: Vec<Pool> = {
+            let mut all: Vec<_> = self.pools().values().cloned().collect();
+            all.sort_by_key(Pool::hash);
+            all
+        };
+        let checks = pools.iter().map(|pool| async move {
+            let result = pool.health_check().await;
+            PoolHealth {
+                hash: pool.hash(),
+                alias: pool.config().alias_name().map(str::to_owned),
+                backend: pool.backend(),
+                latency: result.as_ref().ok().copied(),
+                error: result.err().map(|e| e.to_string()),
+            }
+        });
+        futures_util::future::join_all(checks).await
     }
 
     /// Closes and unregisters one pool (see [`Pool::close`]); `None` when there is none.

@@ -18,10 +18,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use self::guard::PooledConnection;
-use self::inner::{Live, PoolInner};
+use self::inner::{Idle, Live, PoolInner};
 pub use self::manager::PoolManager;
 pub use self::options::PoolOptions;
-pub use self::status::PoolStatus;
+pub use self::status::{PoolHealth, PoolStatus};
 use crate::backend::{Backend, Connector, classify};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
@@ -96,24 +96,47 @@ impl Pool {
                 }
             }
         };
-        if let Some(live) = self.take_idle() {
-            return Ok(PooledConnection::new(live, permit, Arc::clone(inner)));
+        while let Some(idle) = self.take_idle() {
+            let needs_check =
+                idle.live.suspect || idle.since.elapsed() >= inner.options.validate_after_idle;
+            if !needs_check {
+                return Ok(PooledConnection::new(idle.live, permit, Arc::clone(inner)));
+            }
+            // Closed (and forgotten) if the ping fails or this acquire is cancelled meanwhile.
+            let mut checking = Checking { live: Some(idle.live), inner };
+            let ok = match checking.live.as_mut() {
+                Some(live) => {
+                    let ping = live.raw.ping();
+                    matches!(
+                        crate::rt::timeout(inner.options.connect_timeout, ping).await,
+                        Some(Ok(()))
+                    )
+                }
+                None => false,
+            };
+            if let (true, Some(mut live)) = (ok, checking.live.take()) {
+                live.suspect = false;
+                return Ok(PooledConnection::new(live, permit, Arc::clone(inner)));
+            }
         }
         let live = self.open().await?;
         Ok(PooledConnection::new(live, permit, Arc::clone(inner)))
     }
 
-    /// Pops the freshest usable idle connection, closing stale ones on the way.
-    fn take_idle(&self) -> Option<Live> {
+    /// Pops the freshest idle connection, closing on the way those idle past `idle_timeout`
+    /// (while the pool is above its minimum) or past their lifetime.
+    fn take_idle(&self) -> Option<Idle> {
         let inner = &self.inner;
         loop {
             let idle = inner.idle().pop_back()?;
-            let stale = inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
+            let above_min = inner.size.load(Ordering::Acquire) > inner.options.min_connections;
+            let stale =
+                above_min && inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
             if stale || inner.expired(idle.live.opened) {
                 inner.discard(idle.live);
                 continue;
             }
-            return Some(idle.live);
+            return Some(idle);
         }
     }
 
@@ -124,9 +147,13 @@ impl Pool {
         let limit = inner.options.connect_timeout;
         let backend = config.backend();
         match crate::rt::timeout(limit, inner.connector.connect()).await {
-            Some(Ok(raw)) => {
-                inner.size.fetch_add(1, Ordering::AcqRel);
-                Ok(Live { raw, opened: Instant::now() })
+            Some(Ok(mut raw)) => {
+                let session = match backend.dialect().session_id_sql() {
+                    Some(q) => raw.session_id(q).await?,
+                    None => None,
+                };
+                inner.adopt(session);
+                Ok(Live { raw, opened: Instant::now(), session, suspect: false })
             }
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
@@ -185,9 +212,31 @@ impl Pool {
         self.inner.is_closed()
     }
 
+    /// Opens connections until the pool holds `min_connections`.
+    pub async fn warm_up(&self) -> Result<()> {
+        let min = self.inner.options.min_connections;
+        let mut held = Vec::new();
+        while self.inner.size.load(Ordering::Acquire) < min && held.len() < min as usize {
+            held.push(self.acquire().await?);
+        }
+        Ok(())
+    }
+
+    /// Checks the database answers: takes a connection, pings it, returns the round trip.
+    pub async fn health_check(&self) -> Result<Duration> {
+        let started = Instant::now();
+        let mut conn = self.acquire().await?;
+        conn.ping().await?;
+        Ok(started.elapsed())
+    }
+
     /// Closes the pool: new acquires fail at once, idle connections close, and connections in
-    /// use may finish for up to `timeout`. Returns whether every connection came back in time;
-    /// the rest are closed as they are returned.
+    /// use may finish for up to `timeout`. Past it the pool forces: every session still open
+    /// is ended on the server (PostgreSQL `pg_terminate_backend`, MariaDB `KILL CONNECTION`),
+    /// so running queries stop and open transactions roll back there; their users get a
+    /// connection error. Returns whether everything came back without forcing.
+    ///
+    /// SQLite has no server session to end: its connections close as they come back.
     pub async fn close(&self, timeout: Duration) -> bool {
         let inner = &self.inner;
         inner.closed.store(true, Ordering::Release);
@@ -204,8 +253,51 @@ impl Pool {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || crate::rt::timeout(left, notified).await.is_none() {
-                return inner.size.load(Ordering::Acquire) == 0;
+                break;
             }
+        }
+        if inner.size.load(Ordering::Acquire) == 0 {
+            return true;
+        }
+        self.terminate_sessions().await;
+        false
+    }
+
+    /// Ends every open session of this pool from a connection of its own.
+    async fn terminate_sessions(&self) {
+        let inner = &self.inner;
+        let sessions = inner.open_sessions();
+        if sessions.is_empty() {
+            return;
+        }
+        let dialect = self.backend().dialect();
+        let connect = inner.connector.connect();
+        let Some(Ok(mut side)) = crate::rt::timeout(inner.options.connect_timeout, connect).await
+        else {
+            tracing::warn!(pool = %inner.config, "could not open a connection to end the sessions still in use");
+            return;
+        };
+        for (id, sql) in
+            sessions.into_iter().filter_map(|id| Some((id, dialect.terminate_session_sql(id)?)))
+        {
+            if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
+                tracing::warn!(pool = %inner.config, session = id, error = %e, "could not end a session");
+            }
+        }
+        side.close().await;
+    }
+}
+
+/// A connection being checked before hand-out; closed if the check does not finish well.
+struct Checking<'a> {
+    live: Option<Live>,
+    inner: &'a PoolInner,
+}
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        if let Some(live) = self.live.take() {
+            self.inner.discard(live);
         }
     }
 }

@@ -30,3 +30,26 @@ pub struct PoolStatus {
     /// Whether the pool was closed.
     pub closed: bool,
 }
+
+/// The outcome of one pool's health check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolHealth {
+    /// The configuration hash that keys the pool.
+    pub hash: ConfigHash,
+    /// The configuration's alias, if any.
+    pub alias: Option<String>,
+    /// The backend.
+    pub backend: Backend,
+    /// Round trip of the check, when it succeeded.
+    pub latency: Option<std::time::Duration>,
+    /// Why the check failed, when it did.
+    pub error: Option<String>,
+}
+
+impl PoolHealth {
+    /// Whether the check succeeded.
+    pub fn is_healthy(&self) -> bool {
+        self.error.is_none()
+    }
+}

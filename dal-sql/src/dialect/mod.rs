@@ -7,6 +7,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
+use crate::IsolationLevel;
 use crate::ident::{Ident, IdentError, validate_ident};
 use crate::placeholders::{self, LexRules, PlaceholderError, Rewritten};
 
@@ -106,13 +107,82 @@ impl Dialect {
         self.rewrite_placeholders(sql).map(|r| r.params)
     }
 
-    /// The statement that opens a transaction. SQLite takes the write lock up front
-    /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of one failing when
-    /// it upgrades a read lock.
+    /// The statement that opens a transaction with default options. SQLite takes the write
+    /// lock up front (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of one
+    /// failing when it upgrades a read lock.
     pub const fn begin_sql(self) -> &'static str {
         match self {
             Dialect::Postgres | Dialect::MySql => "BEGIN",
             Dialect::Sqlite => sqlite::BEGIN,
+        }
+    }
+
+    /// The statement(s) that open a transaction with an isolation level and access mode.
+    ///
+    /// SQLite is always serializable, so `isolation` changes nothing there; a read-only SQLite
+    /// transaction takes no write lock and sets `PRAGMA query_only`, which
+    /// [`Dialect::after_transaction_sql`] clears again.
+    pub fn begin_with_sql(self, isolation: Option<IsolationLevel>, read_only: bool) -> String {
+        match self {
+            Dialect::Postgres => postgres::begin_with(isolation, read_only),
+            Dialect::MySql => mysql::begin_with(isolation, read_only),
+            Dialect::Sqlite => sqlite::begin_with(read_only).to_owned(),
+        }
+    }
+
+    /// What must run after a transaction opened by [`Dialect::begin_with_sql`] ends (commit or
+    /// rollback), to put the session back as it was.
+    pub const fn after_transaction_sql(self, read_only: bool) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite if read_only => Some(sqlite::END_READ_ONLY),
+            _ => None,
+        }
+    }
+
+    /// The statement that limits how long each statement of the session may run on the
+    /// server, or `None` where the engine has no such setting (SQLite, which is interrupted
+    /// from the client instead).
+    pub fn statement_timeout_sql(self, millis: u64) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("SET statement_timeout = {millis}")),
+            Dialect::MySql => Some(mysql::statement_timeout(millis)),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The query that returns the server's id of the current session, used to stop that
+    /// session from another connection; `None` for SQLite, which has no server.
+    pub const fn session_id_sql(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("SELECT CAST(pg_backend_pid() AS BIGINT)"),
+            Dialect::MySql => Some("SELECT CAST(CONNECTION_ID() AS SIGNED)"),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The statement that ends session `id` on the server (its transaction rolls back).
+    pub fn terminate_session_sql(self, id: i64) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("SELECT pg_terminate_backend({id})")),
+            Dialect::MySql => Some(format!("KILL CONNECTION {id}")),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// Whether running `sql` inside a transaction commits that transaction first. MySQL and
+    /// MariaDB commit implicitly before (and after) DDL (`CREATE`, `ALTER`, `DROP`, `TRUNCATE`,
+    /// `RENAME`), so a later rollback cannot undo what came before; PostgreSQL and SQLite run
+    /// DDL inside the transaction.
+    pub fn implicitly_commits(self, sql: &str) -> bool {
+        self == Dialect::MySql && mysql::is_ddl(sql)
+    }
+
+    /// The query that returns the server's version as text.
+    pub const fn server_version_sql(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SHOW server_version",
+            Dialect::MySql => "SELECT VERSION()",
+            Dialect::Sqlite => "SELECT sqlite_version()",
         }
     }
 

@@ -1,5 +1,6 @@
 //! MySQL's and MariaDB's SQL text rules.
 
+use crate::IsolationLevel;
 use crate::placeholders::LexRules;
 
 pub(super) const IDENT_QUOTE: char = '`';
@@ -19,3 +20,47 @@ pub(super) const LEX_RULES: LexRules = LexRules {
 };
 
 pub(super) const TABLE_SUFFIX: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+/// `SET TRANSACTION` applies to the next transaction only, so both go in one round trip.
+pub(super) fn begin_with(isolation: Option<IsolationLevel>, read_only: bool) -> String {
+    let mut sql = String::new();
+    if let Some(level) = isolation {
+        sql.push_str("SET TRANSACTION ISOLATION LEVEL ");
+        sql.push_str(level.as_sql());
+        sql.push_str("; ");
+    }
+    sql.push_str(if read_only { "START TRANSACTION READ ONLY" } else { "START TRANSACTION" });
+    sql
+}
+
+/// MariaDB's `max_statement_time` is in seconds (fractions allowed); 0 means no limit.
+pub(super) fn statement_timeout(millis: u64) -> String {
+    format!("SET max_statement_time = {}.{:03}", millis / 1000, millis % 1000)
+}
+
+/// Whether the first keyword of `sql` (after blanks and comments) starts a DDL statement.
+pub(super) fn is_ddl(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else if rest.starts_with("-- ") || rest.starts_with('#') {
+            rest = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    ["CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"].iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recognizes_ddl_after_comments() {
+        assert!(super::is_ddl("  create table t (x int)"));
+        assert!(super::is_ddl("/* tag */ -- note\n DROP TABLE t"));
+        assert!(!super::is_ddl("INSERT INTO creates VALUES (1)"));
+        assert!(!super::is_ddl("SELECT 'CREATE'"));
+    }
+}

@@ -1,5 +1,6 @@
 //! PostgreSQL's SQL text rules.
 
+use crate::IsolationLevel;
 use crate::placeholders::LexRules;
 
 pub(super) const IDENT_QUOTE: char = '"';
@@ -20,4 +21,16 @@ pub(super) fn push_placeholder(out: &mut String, index: usize) {
     use std::fmt::Write;
     // Writing to a String cannot fail.
     let _ = write!(out, "${index}");
+}
+
+pub(super) fn begin_with(isolation: Option<IsolationLevel>, read_only: bool) -> String {
+    let mut sql = String::from("BEGIN");
+    if let Some(level) = isolation {
+        sql.push_str(" ISOLATION LEVEL ");
+        sql.push_str(level.as_sql());
+    }
+    if read_only {
+        sql.push_str(" READ ONLY");
+    }
+    sql
 }

@@ -18,3 +18,9 @@ pub(super) const LEX_RULES: LexRules = LexRules {
 };
 
 pub(super) const BEGIN: &str = "BEGIN IMMEDIATE";
+
+pub(super) const fn begin_with(read_only: bool) -> &'static str {
+    if read_only { "BEGIN DEFERRED; PRAGMA query_only = ON" } else { BEGIN }
+}
+
+pub(super) const END_READ_ONLY: &str = "PRAGMA query_only = OFF";

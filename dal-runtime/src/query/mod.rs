@@ -1,0 +1,225 @@
+//! [`Query`]: raw SQL with `?` placeholders, bound values, per-query timeout and tags, and the
+//! ways to run it (execute, fetch all/one/optional, stream, typed, many parameter sets).
+
+mod from_row;
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures_core::Stream;
+use sqlx::SqlStr;
+
+pub use self::from_row::FromRow;
+use crate::database::{Database, Lease};
+use crate::error::{Error, ErrorKind, Result};
+use crate::row::Row;
+use crate::transaction::sql;
+use crate::types::{IntoValue, Value};
+
+/// A raw SQL statement with `?` placeholders on every backend, and the values bound to them.
+///
+/// The text goes through the placeholder lexer of the handle's dialect, which leaves `?` in
+/// literals, quoted identifiers and comments alone; a count of placeholders that differs from
+/// the values bound is an error naming both counts.
+///
+/// ```no_run
+/// # async fn demo(db: &dal_runtime::Database) -> dal_runtime::Result<()> {
+/// use std::time::Duration;
+/// let names: Vec<(String, i32)> = db
+///     .query("SELECT name, age FROM users WHERE age > ? ORDER BY name")
+///     .bind(18)
+///     .timeout(Duration::from_secs(2))
+///     .tag("route", "/adults")
+///     .fetch_all_as()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use = "a query does nothing until it is executed or fetched"]
+pub struct Query<'a> {
+    db: &'a Database,
+    sql: &'a str,
+    params: Vec<Value<'static>>,
+    timeout: Option<Duration>,
+    tags: Vec<(String, String)>,
+}
+
+impl<'a> Query<'a> {
+    pub(crate) fn new(db: &'a Database, sql: &'a str) -> Self {
+        Query { db, sql, params: Vec::new(), timeout: None, tags: Vec::new() }
+    }
+
+    /// Binds the value of the next `?`.
+    pub fn bind(mut self, value: impl IntoValue) -> Self {
+        self.params.push(value.into_value());
+        self
+    }
+
+    /// Fails the query with a timeout error when it runs longer than `limit` (waiting for a
+    /// connection is bounded separately by the pool's acquisition timeout). The connection it
+    /// ran on is closed, never reused, since its state is unknown.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Adds a tag, sent as a trailing sqlcommenter comment (`/*key='value'*/`) that shows in the
+    /// server's activity views and logs. Keys and values are percent-encoded.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// The text sent to the server: placeholders rewritten, tags appended.
+    fn native_sql(&self, params: usize) -> Result<SqlStr> {
+        if self.sql.trim().is_empty() {
+            return Err(Error::new(ErrorKind::Usage, "empty SQL: there is no statement to run"));
+        }
+        let rewritten = self.db.dialect().rewrite_placeholders(self.sql)?;
+        check_count(rewritten.params, params, None)?;
+        if self.tags.is_empty() {
+            return Ok(sql(rewritten.sql));
+        }
+        let tags: Vec<(&str, &str)> =
+            self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Ok(sql(dal_sql::with_tags(&rewritten.sql, &tags)))
+    }
+
+    /// The connection to run on, after warning about implicit commits.
+    async fn lease(&self) -> Result<Lease<'a>> {
+        let mut lease = self.db.lease().await?;
+        lease.warn_if_implicit_commit(self.db.dialect(), self.sql);
+        Ok(lease)
+    }
+
+    /// Runs `op` under the query timeout.
+    async fn bounded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
+        let Some(limit) = self.timeout else { return op.await };
+        crate::rt::timeout(limit, op).await.unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the query did not finish within its timeout of {}",
+                    crate::pool::human(limit)
+                ),
+            ))
+        })
+    }
+
+    /// Runs the statement; returns the number of rows it changed.
+    pub async fn execute(self) -> Result<u64> {
+        let sql = self.native_sql(self.params.len())?;
+        let mut lease = self.lease().await?;
+        let conn = lease.conn()?;
+        Ok(self.bounded(conn.execute(sql, &self.params)).await?.rows_affected)
+    }
+
+    /// Runs the query and returns every row.
+    pub async fn fetch_all(self) -> Result<Vec<Row>> {
+        let sql = self.native_sql(self.params.len())?;
+        let mut lease = self.lease().await?;
+        let conn = lease.conn()?;
+        self.bounded(conn.fetch_all(sql, &self.params)).await
+    }
+
+    /// Runs the query and returns its first row, or `None`.
+    pub async fn fetch_optional(self) -> Result<Option<Row>> {
+        let sql = self.native_sql(self.params.len())?;
+        let mut lease = self.lease().await?;
+        let conn = lease.conn()?;
+        self.bounded(conn.fetch_optional(sql, &self.params)).await
+    }
+
+    /// Runs the query and returns its first row; a not-found error when there is none.
+    pub async fn fetch_one(self) -> Result<Row> {
+        self.fetch_optional()
+            .await?
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "the query returned no row"))
+    }
+
+    /// Every row, as `T` (an entity or a tuple of columns).
+    pub async fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
+        self.fetch_all().await?.iter().map(T::from_row).collect()
+    }
+
+    /// The first row as `T`, or `None`.
+    pub async fn fetch_optional_as<T: FromRow>(self) -> Result<Option<T>> {
+        self.fetch_optional().await?.as_ref().map(T::from_row).transpose()
+    }
+
+    /// The first row as `T`; a not-found error when there is none.
+    pub async fn fetch_one_as<T: FromRow>(self) -> Result<T> {
+        T::from_row(&self.fetch_one().await?)
+    }
+
+    /// Streams the rows as the server sends them, without collecting them first. The
+    /// connection is held until the stream ends or is dropped (then it is closed, since rows
+    /// were left unread). The query timeout does not apply to streams.
+    pub fn fetch(self) -> impl Stream<Item = Result<Row>> + Send + 'a {
+        async_stream::try_stream! {
+            let sql = self.native_sql(self.params.len())?;
+            let mut lease = self.lease().await?;
+            let conn = lease.conn()?;
+            {
+                let mut rows = conn.fetch_stream(sql, &self.params)?;
+                while let Some(row) = futures_util::StreamExt::next(&mut rows).await {
+                    yield row?;
+                }
+            }
+            conn.finish_stream();
+        }
+    }
+
+    /// Runs the statement once per parameter set, all or nothing: inside a transaction of its
+    /// own, or inside the handle's transaction when it has one. Values bound with
+    /// [`Query::bind`] are not used. Returns the total of rows changed.
+    ///
+    /// The statement is prepared once and reused for every set.
+    pub async fn execute_many<R, V>(self, rows: R) -> Result<u64>
+    where
+        R: IntoIterator,
+        R::Item: IntoIterator<Item = V>,
+        V: IntoValue,
+    {
+        let rows: Vec<Vec<Value<'static>>> =
+            rows.into_iter().map(|r| r.into_iter().map(IntoValue::into_value).collect()).collect();
+        let Some(first) = rows.first() else { return Ok(0) };
+        let sql = self.native_sql(first.len())?;
+        for (i, row) in rows.iter().enumerate() {
+            check_count(first.len(), row.len(), Some(i))?;
+        }
+        let in_transaction = self.db.in_transaction().await;
+        let tx = if in_transaction { None } else { Some(self.db.begin().await?) };
+        let db = tx.as_deref().unwrap_or(self.db);
+        let mut total = 0;
+        {
+            let mut lease = db.lease().await?;
+            lease.warn_if_implicit_commit(db.dialect(), self.sql);
+            let conn = lease.conn()?;
+            for row in &rows {
+                total += self.bounded(conn.execute(sql.clone(), row)).await?.rows_affected;
+            }
+        }
+        if let Some(tx) = tx {
+            tx.commit().await?;
+        }
+        Ok(total)
+    }
+}
+
+/// The error for a parameter count that does not match the placeholders.
+fn check_count(placeholders: usize, values: usize, set: Option<usize>) -> Result<()> {
+    if placeholders == values {
+        return Ok(());
+    }
+    let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    let which = set.map(|i| format!(" in parameter set {i}")).unwrap_or_default();
+    Err(Error::new(
+        ErrorKind::Parameters,
+        format!(
+            "the SQL has {placeholders} `?` placeholder{} but {values} value{} bound{which}",
+            plural(placeholders, "", "s"),
+            plural(values, " was", "s were"),
+        ),
+    ))
+}

@@ -1,0 +1,306 @@
+//! The synchronous API: the same operations as the async one, for code without an async
+//! runtime (scripts, CLIs, sync web frameworks, tests).
+//!
+//! A blocking [`Database`] owns a small Tokio runtime (one worker thread) and a private pool
+//! bound to it; every call blocks the calling thread until the operation is done. Calling it
+//! from inside an async runtime would stall that runtime's thread, so it returns a
+//! [`ErrorKind::Usage`] error there instead of panicking or deadlocking: use the async API.
+//!
+//! ```
+//! use dal::blocking::Database;
+//!
+//! let db = Database::connect("sqlite::memory:")?;
+//! db.query("CREATE TABLE t (x INTEGER)").execute()?;
+//! db.query("INSERT INTO t (x) VALUES (?)").bind(7_i64).execute()?;
+//! let tx = db.begin()?;
+//! tx.query("INSERT INTO t (x) VALUES (?)").bind(8_i64).execute()?;
+//! drop(tx); // rolled back
+//! let n: i64 = db.query("SELECT COUNT(*) FROM t").fetch_one()?.get(0)?;
+//! assert_eq!(n, 1);
+//! # Ok::<(), dal::Error>(())
+//! ```
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dal_runtime::{
+    Backend, DbConfig, Entity, Error, ErrorKind, FromRow, IntoConfig, IntoValue, Pool, Result,
+    Row, ServerInfo, TransactionOptions,
+};
+use tokio::runtime::Runtime;
+
+/// Whether the calling thread is inside a Tokio runtime (where `dal::blocking` refuses to run).
+pub use dal_runtime::in_tokio_runtime;
+
+/// Runs `fut` to completion on `rt`, unless the caller is inside an async runtime.
+fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
+    if in_tokio_runtime() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "dal::blocking cannot run inside an async runtime: blocking would stall its thread; use the async API (dal::Database) there",
+        ));
+    }
+    Ok(rt.block_on(fut))
+}
+
+/// A blocking handle to a database. Cheap to clone; clones share the pool and the runtime.
+#[derive(Debug, Clone)]
+pub struct Database {
+    inner: dal_runtime::Database,
+    rt: Arc<Runtime>,
+}
+
+impl Database {
+    /// Connects with a private pool (not shared with async handles: its connections belong to
+    /// this handle's runtime).
+    pub fn connect(config: impl IntoConfig) -> Result<Self> {
+        let config = config.into_config()?;
+        if in_tokio_runtime() {
+            return block_on_error();
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("dal-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Other, format!("cannot start the runtime of dal::blocking: {e}")))?;
+        let pool = Pool::new(config)?;
+        let inner = dal_runtime::Database::from_pool(pool);
+        block_on(&rt, async {
+            inner.pool().health_check().await?;
+            inner.pool().warm_up().await
+        })??;
+        Ok(Database { inner, rt: Arc::new(rt) })
+    }
+
+    fn run<F: Future<Output = Result<T>>, T>(&self, fut: F) -> Result<T> {
+        block_on(&self.rt, fut)?
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+
+    /// The configuration (password redacted in every printed form).
+    pub fn config(&self) -> &DbConfig {
+        self.inner.config()
+    }
+
+    /// The pool behind this handle.
+    pub fn pool(&self) -> &Pool {
+        self.inner.pool()
+    }
+
+    /// The async handle this one wraps (for use from inside its runtime only).
+    pub fn as_async(&self) -> &dal_runtime::Database {
+        &self.inner
+    }
+
+    /// Whether operations on this handle run inside a transaction.
+    pub fn in_transaction(&self) -> Result<bool> {
+        self.run(async { Ok(self.inner.in_transaction().await) })
+    }
+
+    /// The server's version and driver.
+    pub fn server_info(&self) -> Result<ServerInfo> {
+        self.run(self.inner.server_info())
+    }
+
+    /// Creates the table of entity `E` when it does not exist.
+    pub fn ensure_schema<E: Entity>(&self) -> Result<()> {
+        self.run(self.inner.ensure_schema::<E>())
+    }
+
+    /// Borrows one connection for several operations; returned to the pool on drop.
+    pub fn connection(&self) -> Result<Connection> {
+        let conn = self.run(self.inner.connection())?;
+        let inner = (*conn).clone();
+        Ok(Connection { db: Database { inner, rt: Arc::clone(&self.rt) }, guard: Some(conn) })
+    }
+
+    /// Begins a transaction (a savepoint when this handle is already in one).
+    pub fn begin(&self) -> Result<Transaction> {
+        self.begin_with(TransactionOptions::new())
+    }
+
+    /// Begins a transaction with an isolation level or read-only mode.
+    pub fn begin_with(&self, options: TransactionOptions) -> Result<Transaction> {
+        let tx = self.run(self.inner.begin_with(options))?;
+        let inner = (*tx).clone();
+        Ok(Transaction { db: Database { inner, rt: Arc::clone(&self.rt) }, tx: Some(tx) })
+    }
+
+    /// Starts a raw query with `?` placeholders.
+    pub fn query<'a>(&'a self, sql: &'a str) -> Query<'a> {
+        Query { inner: self.inner.query(sql), rt: &self.rt }
+    }
+
+    /// The repository of entity `E` on this handle.
+    pub fn repo<E: Entity>(&self) -> Repo<'_, E> {
+        Repo { db: self, entity: PhantomData }
+    }
+}
+
+fn block_on_error<T>() -> Result<T> {
+    Err(Error::new(
+        ErrorKind::Usage,
+        "dal::blocking cannot run inside an async runtime: blocking would stall its thread; use the async API (dal::Database) there",
+    ))
+}
+
+/// A blocking query; see [`dal_runtime::Query`] for the text rules.
+#[derive(Debug)]
+#[must_use = "a query does nothing until it is executed or fetched"]
+pub struct Query<'a> {
+    inner: dal_runtime::Query<'a>,
+    rt: &'a Runtime,
+}
+
+impl Query<'_> {
+    /// Binds the value of the next `?`.
+    pub fn bind(mut self, value: impl IntoValue) -> Self {
+        self.inner = self.inner.bind(value);
+        self
+    }
+
+    /// Fails the query with a timeout error when it runs longer than `limit`.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.inner = self.inner.timeout(limit);
+        self
+    }
+
+    /// Adds a sqlcommenter tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.inner = self.inner.tag(key, value);
+        self
+    }
+
+    /// Runs the statement; returns the number of rows it changed.
+    pub fn execute(self) -> Result<u64> {
+        block_on(self.rt, self.inner.execute())?
+    }
+
+    /// Runs the query and returns every row.
+    pub fn fetch_all(self) -> Result<Vec<Row>> {
+        block_on(self.rt, self.inner.fetch_all())?
+    }
+
+    /// Runs the query and returns its first row, or `None`.
+    pub fn fetch_optional(self) -> Result<Option<Row>> {
+        block_on(self.rt, self.inner.fetch_optional())?
+    }
+
+    /// Runs the query and returns its first row; a not-found error when there is none.
+    pub fn fetch_one(self) -> Result<Row> {
+        block_on(self.rt, self.inner.fetch_one())?
+    }
+
+    /// Every row, as `T`.
+    pub fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
+        block_on(self.rt, self.inner.fetch_all_as())?
+    }
+
+    /// Runs the statement once per parameter set, all or nothing.
+    pub fn execute_many<R, V>(self, rows: R) -> Result<u64>
+    where
+        R: IntoIterator,
+        R::Item: IntoIterator<Item = V>,
+        V: IntoValue,
+    {
+        block_on(self.rt, self.inner.execute_many(rows))?
+    }
+}
+
+/// A blocking transaction: derefs to a [`Database`] whose operations run inside it; rolled
+/// back when dropped without [`Transaction::commit`].
+#[derive(Debug)]
+#[must_use = "a transaction rolls back when dropped; call commit() to keep its work"]
+pub struct Transaction {
+    db: Database,
+    tx: Option<dal_runtime::Transaction>,
+}
+
+impl Transaction {
+    /// Makes the work permanent.
+    pub fn commit(mut self) -> Result<()> {
+        match self.tx.take() {
+            Some(tx) => self.db.run(tx.commit()),
+            None => Ok(()),
+        }
+    }
+
+    /// Undoes the work.
+    pub fn rollback(mut self) -> Result<()> {
+        match self.tx.take() {
+            Some(tx) => self.db.run(tx.rollback()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Deref for Transaction {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        // The rollback of a dropped transaction runs on a task: give it the runtime.
+        let _entered = self.db.rt.enter();
+        self.tx.take();
+    }
+}
+
+/// A blocking connection guard: derefs to a [`Database`] bound to one connection.
+#[derive(Debug)]
+pub struct Connection {
+    db: Database,
+    guard: Option<dal_runtime::Connection>,
+}
+
+impl Deref for Connection {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        &self.db
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let _entered = self.db.rt.enter();
+        self.guard.take();
+    }
+}
+
+/// Blocking typed CRUD for entity `E`.
+#[derive(Debug)]
+pub struct Repo<'a, E> {
+    db: &'a Database,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Repo<'_, E> {
+    /// Reads the entity with `id`; `None` when there is no such row.
+    pub fn get(&self, id: E::Id) -> Result<Option<E>> {
+        self.db.run(self.db.inner.repo::<E>().get(id))
+    }
+
+    /// Inserts the entity when it is new and updates it otherwise.
+    pub fn save(&self, entity: &E) -> Result<E>
+    where
+        E: Clone,
+    {
+        self.db.run(self.db.inner.repo::<E>().save(entity))
+    }
+
+    /// Deletes the row for good; returns whether there was one.
+    pub fn delete_permanently(&self, id: E::Id) -> Result<bool> {
+        self.db.run(self.db.inner.repo::<E>().delete_permanently(id))
+    }
+}
