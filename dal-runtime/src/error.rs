@@ -41,7 +41,8 @@ pub enum ErrorKind {
     Decode,
     /// The SQL and its parameters do not fit (wrong count, unterminated literal).
     Parameters,
-    /// The API was used in a way that cannot work (e.g. empty SQL).
+    /// The API was used in a way that cannot work: empty SQL, a write in a read-only
+    /// transaction, the blocking API inside an async runtime.
     Usage,
     /// Anything the categories above do not cover.
     Other,

@@ -27,8 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dal_runtime::{
-    Backend, DbConfig, Entity, Error, ErrorKind, FromRow, IntoConfig, IntoValue, Pool, Result,
-    Row, ServerInfo, TransactionOptions,
+    Backend, DbConfig, Entity, Error, ErrorKind, FromRow, IntoConfig, IntoValue, Pool, Result, Row,
+    ServerInfo, TransactionOptions,
 };
 use tokio::runtime::Runtime;
 
@@ -66,7 +66,12 @@ impl Database {
             .thread_name("dal-blocking")
             .enable_all()
             .build()
-            .map_err(|e| Error::new(ErrorKind::Other, format!("cannot start the runtime of dal::blocking: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Other,
+                    format!("cannot start the runtime of dal::blocking: {e}"),
+                )
+            })?;
         let pool = Pool::new(config)?;
         let inner = dal_runtime::Database::from_pool(pool);
         block_on(&rt, async {

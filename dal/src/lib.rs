@@ -38,12 +38,14 @@
 //! - [`Error`] with an [`ErrorKind`] category and [`Error::is_retryable`].
 //! - [`blocking`]: the same operations for code without an async runtime.
 
+pub mod blocking;
+
 pub use dal_macros::Entity;
 pub use dal_runtime::{
     Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error,
-    ErrorKind, ExecResult, IntoConfig, IntoValue, Kind, Password, Pool, PoolManager, PoolOptions,
-    PoolStatus, PooledConnection, Query, Repo, Result, Row, RowIndex, Statements, Transaction,
-    Value, in_tokio_runtime,
+    ErrorKind, ExecResult, FromRow, IntoConfig, IntoValue, IsolationLevel, Kind, Password, Pool,
+    PoolHealth, PoolManager, PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result, Row,
+    RowIndex, ServerInfo, Statements, Transaction, TransactionOptions, Value, in_tokio_runtime,
 };
 
 /// Re-exports of the types entities use.

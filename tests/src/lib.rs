@@ -135,6 +135,12 @@ impl TestDb {
         Ok(TestDb { db, cleanup: Some(cleanup) })
     }
 
+    /// This test's database configuration under a fresh alias: connecting with it makes a
+    /// new pool on the same isolated database.
+    pub fn fresh_config(&self) -> DbConfig {
+        self.db.config().clone().alias(unique_name("dal_pool"))
+    }
+
     /// The handle (also reachable through `Deref`).
     pub fn db(&self) -> &Database {
         &self.db

@@ -294,14 +294,14 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
     use sqlx::error::ErrorKind as Db;
     let (kind, message) = match &err {
         sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.into_owned());
+            let (code_kind, code) = server_code(backend, db.as_ref());
             let kind = match db.kind() {
                 Db::UniqueViolation
                 | Db::ForeignKeyViolation
                 | Db::NotNullViolation
                 | Db::CheckViolation
                 | Db::ExclusionViolation => ErrorKind::Constraint,
-                _ => code.as_deref().map_or(ErrorKind::Other, |c| kind_of_code(backend, c)),
+                _ => code_kind,
             };
             let e = Error::new(kind, format!("{backend} rejected the statement: {}", db.message()));
             return match code {
@@ -338,17 +338,21 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
     Error::new(kind, message).with_source(err)
 }
 
-/// The category of a server error code, per backend.
-fn kind_of_code(backend: Backend, code: &str) -> ErrorKind {
+/// The server's code for a database error and its category, per backend (SQLSTATE on
+/// PostgreSQL, the error number on MySQL, the extended result code on SQLite).
+fn server_code(
+    backend: Backend,
+    db: &dyn sqlx::error::DatabaseError,
+) -> (ErrorKind, Option<String>) {
     match backend {
         #[cfg(feature = "postgres")]
-        Backend::Postgres => postgres::kind_of_code(code),
+        Backend::Postgres => postgres::server_code(db),
         #[cfg(feature = "mysql")]
-        Backend::MySql => mysql::kind_of_code(code),
+        Backend::MySql => mysql::server_code(db),
         #[cfg(feature = "sqlite")]
-        Backend::Sqlite => sqlite::kind_of_code(code),
+        Backend::Sqlite => sqlite::server_code(db),
         #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
-        _ => ErrorKind::Other,
+        _ => (ErrorKind::Other, db.code().map(|c| c.into_owned())),
     }
 }
 

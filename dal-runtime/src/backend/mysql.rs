@@ -85,22 +85,42 @@ pub(super) fn exec_result(done: &MySqlQueryResult) -> ExecResult {
     }
 }
 
+/// The error number (more precise than MySQL's SQLSTATE, which lumps many errors together)
+/// and its category; an unknown number falls back to the SQLSTATE class.
+pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Option<String>) {
+    let number = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|e| e.number());
+    let kind = match number.map(kind_of_number) {
+        Some(ErrorKind::Other) | None => {
+            db.code().map_or(ErrorKind::Other, |s| kind_of_sqlstate(&s))
+        }
+        Some(kind) => kind,
+    };
+    (kind, number.map(|n| n.to_string()))
+}
+
 /// Server error number → category (MySQL and MariaDB error references).
-pub(super) fn kind_of_code(code: &str) -> ErrorKind {
-    match code.parse::<u32>().unwrap_or(0) {
+fn kind_of_number(number: u16) -> ErrorKind {
+    match number {
         1062 | 1451 | 1452 | 1048 | 1364 | 3819 | 4025 => ErrorKind::Constraint,
         1213 | 1205 => ErrorKind::Serialization, // deadlock, lock wait timeout
         1317 | 1969 | 3024 => ErrorKind::Timeout, // interrupted, max_statement_time
         1064 | 1146 | 1054 | 1050 | 1060 | 1091 | 1149 | 1065 => ErrorKind::Syntax,
         1264 | 1265 | 1292 | 1366 | 1406 | 1367 | 1690 => ErrorKind::Data,
-        1040 | 1053 | 2002 | 2003 | 2006 | 2013 | 1927 => ErrorKind::Connection,
+        1040 | 1053 | 1927 => ErrorKind::Connection,
         1044 | 1045 | 1049 => ErrorKind::Config, // access denied, unknown database
-        _ => match code {
-            c if c.starts_with("08") => ErrorKind::Connection,
-            c if c.starts_with("42") => ErrorKind::Syntax,
-            c if c.starts_with("22") => ErrorKind::Data,
-            c if c.starts_with("23") => ErrorKind::Constraint,
-            _ => ErrorKind::Other,
-        },
+        1792 => ErrorKind::Usage,                // a write in a READ ONLY transaction
+        _ => ErrorKind::Other,
+    }
+}
+
+fn kind_of_sqlstate(state: &str) -> ErrorKind {
+    match state.get(..2) {
+        Some("08") => ErrorKind::Connection,
+        Some("23") => ErrorKind::Constraint,
+        Some("22") => ErrorKind::Data,
+        Some("42") => ErrorKind::Syntax,
+        Some("40") => ErrorKind::Serialization,
+        Some("25") => ErrorKind::Usage,
+        _ => ErrorKind::Other,
     }
 }

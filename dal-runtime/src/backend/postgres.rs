@@ -84,6 +84,11 @@ pub(super) fn exec_result(done: &PgQueryResult) -> ExecResult {
     ExecResult { rows_affected: done.rows_affected(), last_insert_id: None }
 }
 
+pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Option<String>) {
+    let code = db.code().map(|c| c.into_owned());
+    (code.as_deref().map_or(ErrorKind::Other, kind_of_code), code)
+}
+
 /// SQLSTATE → category (PostgreSQL manual, appendix A).
 pub(super) fn kind_of_code(code: &str) -> ErrorKind {
     match code {
@@ -91,6 +96,7 @@ pub(super) fn kind_of_code(code: &str) -> ErrorKind {
         "57014" => ErrorKind::Timeout, // query_canceled: statement_timeout or a cancel request
         "57P01" | "57P02" | "57P03" | "53300" => ErrorKind::Connection,
         "3D000" => ErrorKind::Config, // database does not exist
+        "25006" => ErrorKind::Usage,  // a write in a read-only transaction
         _ => match &code[..code.len().min(2)] {
             "08" => ErrorKind::Connection,
             "23" => ErrorKind::Constraint,

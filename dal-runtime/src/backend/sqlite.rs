@@ -86,6 +86,11 @@ pub(super) fn exec_result(done: &SqliteQueryResult) -> ExecResult {
     }
 }
 
+pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Option<String>) {
+    let code = db.code().map(|c| c.into_owned());
+    (code.as_deref().map_or(ErrorKind::Other, kind_of_code), code)
+}
+
 /// Extended result code → category (https://sqlite.org/rescode.html); the primary code is the
 /// low byte.
 pub(super) fn kind_of_code(code: &str) -> ErrorKind {
@@ -96,6 +101,7 @@ pub(super) fn kind_of_code(code: &str) -> ErrorKind {
         1 => ErrorKind::Syntax,            // generic SQL error: syntax, unknown table or column
         18 | 20 | 25 => ErrorKind::Data,   // TOOBIG, MISMATCH, RANGE
         14 | 23 => ErrorKind::Config,      // CANTOPEN, AUTH
+        8 => ErrorKind::Usage,             // READONLY: a write under query_only
         _ => ErrorKind::Other,
     }
 }

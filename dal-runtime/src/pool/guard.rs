@@ -83,6 +83,17 @@ impl PooledConnection {
     }
 
     fn raw(&mut self) -> Result<&mut RawConnection> {
+        if self.pool.is_forced() {
+            // The connection is closed when the guard drops, ending any open transaction.
+            self.unknown_state = true;
+            return Err(Error::new(
+                ErrorKind::Closed,
+                format!(
+                    "the pool for {} was closed by force; work still in progress was stopped and rolled back",
+                    self.pool.config
+                ),
+            ));
+        }
         if self.unknown_state {
             return Err(Error::new(
                 ErrorKind::Connection,

@@ -45,6 +45,8 @@ pub(crate) struct PoolInner {
     pub(super) size: AtomicU32,
     pub(super) waiters: AtomicUsize,
     pub(super) closed: AtomicBool,
+    /// Set when `close` gave up waiting: connections still lent out may not run anything more.
+    pub(super) forced: AtomicBool,
     /// Signalled whenever a connection comes back or closes (close waits on it).
     pub(super) returned: Notify,
     pub(super) acquire_timeouts: AtomicU64,
@@ -63,6 +65,7 @@ impl PoolInner {
             size: AtomicU32::new(0),
             waiters: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            forced: AtomicBool::new(false),
             returned: Notify::new(),
             acquire_timeouts: AtomicU64::new(0),
             sessions: Mutex::new(BTreeSet::new()),
@@ -72,6 +75,10 @@ impl PoolInner {
     pub(super) fn idle(&self) -> MutexGuard<'_, VecDeque<Idle>> {
         // A panic while holding this lock cannot leave the deque half-updated (push/pop only).
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn is_forced(&self) -> bool {
+        self.forced.load(Ordering::Acquire)
     }
 
     pub(super) fn is_closed(&self) -> bool {

@@ -259,6 +259,7 @@ impl Pool {
         if inner.size.load(Ordering::Acquire) == 0 {
             return true;
         }
+        inner.forced.store(true, Ordering::Release);
         self.terminate_sessions().await;
         false
     }

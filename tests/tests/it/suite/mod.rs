@@ -1,10 +1,12 @@
 //! The behaviour suite: each function is one test, written once, run on every backend.
 
+mod blocking;
 mod entity;
 mod pool;
 mod query;
 mod transaction;
 
+pub use blocking::*;
 pub use entity::*;
 pub use pool::*;
 pub use query::*;

@@ -1,8 +1,9 @@
 //! Pools: guards go back on drop, equal configs share a pool, closed pools refuse work.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use dal::{Database, ErrorKind};
+use dal::{Backend, Database, ErrorKind, PoolManager};
 use tests::TestDb;
 
 pub async fn connection_guard_returns_to_the_pool_on_drop(db: &TestDb) {
@@ -35,4 +36,165 @@ pub async fn closed_pool_refuses_new_work(db: &TestDb) {
     assert_eq!(e.kind(), ErrorKind::Closed);
     assert!(e.to_string().contains("is closed"), "{e}");
     assert_eq!(db.pool().status().size, 0, "every connection was closed");
+}
+
+/// Waits until `n` tasks wait on the pool of `db`.
+async fn until_waiters(db: &Database, n: usize) {
+    while db.pool().status().waiters < n {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+pub async fn waiters_are_served_in_arrival_order(db: &TestDb) {
+    let pool = Database::connect(db.fresh_config().max_connections(2)).await.expect("pool of 2");
+    // One connection stays taken, so the other is handed from waiter to waiter one at a time.
+    let _kept = pool.connection().await.expect("first");
+    let blocker = pool.connection().await.expect("second");
+    let served = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (handle, served) = (pool.clone(), Arc::clone(&served));
+        tasks.push(tokio::spawn(async move {
+            let conn = handle.connection().await.expect("acquire");
+            served.lock().expect("lock").push(i);
+            drop(conn);
+        }));
+        until_waiters(&pool, i + 1).await;
+    }
+    drop(blocker);
+    for t in tasks {
+        t.await.expect("task");
+    }
+    assert_eq!(*served.lock().expect("lock"), (0..50).collect::<Vec<_>>());
+}
+
+pub async fn no_starvation_with_100_tasks_on_10_connections(db: &TestDb) {
+    let pool = Database::connect(db.fresh_config().max_connections(10)).await.expect("pool");
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let mut longest = Duration::ZERO;
+                for _round in 0..3 {
+                    let asked = Instant::now();
+                    let conn = pool.connection().await.expect("no acquire times out");
+                    longest = longest.max(asked.elapsed());
+                    conn.query("SELECT 1").fetch_all().await.expect("query");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                longest
+            })
+        })
+        .collect();
+    let mut longest = Duration::ZERO;
+    for t in tasks {
+        longest = longest.max(t.await.expect("task"));
+    }
+    let status = pool.pool().status();
+    assert_eq!((status.acquire_timeouts, status.in_use), (0, 0), "{status:?}");
+    tests::announce(&format!(
+        "{}: starvation test: longest acquire wait {:.0} ms (theoretical 2000 ms), total {:.1} s",
+        db.backend(),
+        longest.as_secs_f64() * 1000.0,
+        started.elapsed().as_secs_f64()
+    ));
+}
+
+pub async fn thousand_transactions_leave_exactly_the_committed_rows(db: &TestDb) {
+    db.query("CREATE TABLE ledger (id INTEGER PRIMARY KEY)").execute().await.expect("create");
+    let pool = Database::connect(db.fresh_config().max_connections(10)).await.expect("pool");
+    let tasks: Vec<_> = (0..1000_i64)
+        .map(|id| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let tx = pool.begin().await.expect("begin");
+                tx.query("INSERT INTO ledger (id) VALUES (?)")
+                    .bind(id)
+                    .execute()
+                    .await
+                    .expect("insert");
+                if id % 2 == 0 { tx.commit().await } else { tx.rollback().await }.expect("end");
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let ids: Vec<(i64,)> =
+        pool.query("SELECT id FROM ledger ORDER BY id").fetch_all_as().await.expect("ids");
+    let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
+    assert_eq!(ids, (0..1000).step_by(2).collect::<Vec<_>>());
+    let status = pool.pool().status();
+    assert_eq!((status.size, status.idle, status.in_use), (10, 10, 0), "{status:?}");
+}
+
+pub async fn close_waits_for_a_transaction_that_finishes_in_time(db: &TestDb) {
+    db.query("CREATE TABLE ledger (id INTEGER PRIMARY KEY)").execute().await.expect("create");
+    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let tx = pool.begin().await.expect("begin");
+    tx.query("INSERT INTO ledger (id) VALUES (1)").execute().await.expect("insert");
+    let closing = tokio::spawn({
+        let pool = pool.pool().clone();
+        async move { pool.close(Duration::from_secs(10)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let e = pool.query("SELECT 1").fetch_all().await.expect_err("closing refuses new work");
+    assert_eq!(e.kind(), ErrorKind::Closed);
+    tx.commit().await.expect("in-flight work may finish");
+    assert!(closing.await.expect("close"), "everything came back in time");
+    let n: i64 = db
+        .query("SELECT COUNT(*) FROM ledger")
+        .fetch_one()
+        .await
+        .expect("count")
+        .get(0)
+        .expect("int");
+    assert_eq!(n, 1);
+}
+
+pub async fn close_forces_a_transaction_that_does_not_finish(db: &TestDb) {
+    db.query("CREATE TABLE ledger (id INTEGER PRIMARY KEY)").execute().await.expect("create");
+    let app = tests::unique_name("close_force");
+    let mut config = db.fresh_config();
+    if db.backend() == Backend::Postgres {
+        config = config.option("application_name", &app);
+    }
+    let pool = Database::connect(config).await.expect("pool");
+    let tx = pool.begin().await.expect("begin");
+    tx.query("INSERT INTO ledger (id) VALUES (1)").execute().await.expect("insert");
+    assert!(!pool.pool().close(Duration::from_millis(300)).await, "the pool had to force");
+    if db.backend() == Backend::Postgres {
+        let stuck = db
+            .query("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ?")
+            .bind(app.as_str())
+            .fetch_one()
+            .await
+            .expect("activity")
+            .get::<i64>(0)
+            .expect("int");
+        assert_eq!(stuck, 0, "the session was ended on the server, not left idle in transaction");
+    }
+    let e = tx.commit().await.expect_err("forced work cannot commit");
+    assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Connection), "{e}");
+    let n: i64 = db
+        .query("SELECT COUNT(*) FROM ledger")
+        .fetch_one()
+        .await
+        .expect("count")
+        .get(0)
+        .expect("int");
+    assert_eq!(n, 0, "the forced transaction was rolled back");
+    assert_eq!(pool.pool().status().size, 0, "every connection is gone");
+}
+
+pub async fn health_check_reports_each_pool(db: &TestDb) {
+    let latency = db.pool().health_check().await.expect("healthy");
+    assert!(latency < Duration::from_secs(10));
+    let all = PoolManager::global().health_check_all().await;
+    let mine = all.iter().find(|h| h.hash == db.pool().hash()).expect("listed");
+    assert!(mine.is_healthy(), "{mine:?}");
+    assert!(PoolManager::global().list().iter().any(|s| s.hash == db.pool().hash()));
+    let status = PoolManager::global().status(db.pool().hash()).expect("status");
+    assert_eq!(status.max, db.pool().options().max_connections);
 }

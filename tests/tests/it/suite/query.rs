@@ -1,7 +1,12 @@
 //! Raw SQL with `?` placeholders, and the errors bad SQL gets.
 
-use dal::ErrorKind;
+use std::time::{Duration, Instant};
+
+use dal::{Backend, ErrorKind, IntoValue};
+use futures_util::StreamExt;
 use tests::TestDb;
+
+use crate::entities::Person;
 
 async fn table(db: &TestDb) {
     db.query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
@@ -66,4 +71,154 @@ pub async fn duplicate_key_is_a_constraint_error(db: &TestDb) {
     let e = insert().execute().await.expect_err("same key again");
     assert_eq!(e.kind(), ErrorKind::Constraint, "{e}");
     assert!(!e.is_retryable());
+}
+
+pub async fn query_timeout_is_a_timeout_error_and_the_pool_recovers(db: &TestDb) {
+    let sleep = match db.backend() {
+        Backend::Postgres => "SELECT pg_sleep(3)",
+        Backend::MySql => "SELECT SLEEP(3)",
+        // SQLite has no sleep; the interrupt that stops its queries belongs to resilience work.
+        Backend::Sqlite => return,
+    };
+    let started = Instant::now();
+    let e =
+        db.query(sleep).timeout(Duration::from_millis(200)).fetch_all().await.expect_err("slow");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.is_retryable());
+    assert!(e.to_string().contains("200ms"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the caller did not wait for the server");
+    let status = db.pool().status();
+    assert_eq!(status.in_use, 0, "the timed-out connection was not kept: {status:?}");
+    let one: i64 = db.query("SELECT 1").fetch_one().await.expect("pool works").get(0).expect("int");
+    assert_eq!(one, 1);
+}
+
+pub async fn tags_reach_the_server_as_a_comment(db: &TestDb) {
+    let own_query = match db.backend() {
+        Backend::Postgres => "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        Backend::MySql => {
+            "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
+        }
+        Backend::Sqlite => {
+            // No activity view to read back: check the comment goes after the rewrite, so a
+            // `?` in a tag is no placeholder.
+            let row = db.query("SELECT ?").bind("x").tag("q", "what?").fetch_one().await;
+            assert_eq!(row.expect("tagged query runs").get::<String>(0).expect("text"), "x");
+            return;
+        }
+    };
+    let text: String = db
+        .query(own_query)
+        .tag("route", "/health")
+        .fetch_one()
+        .await
+        .expect("runs with a tag")
+        .get(0)
+        .expect("text");
+    assert!(text.contains("/*route='%2Fhealth'*/"), "the server saw: {text}");
+}
+
+pub async fn typed_fetch_maps_rows_to_tuples_and_entities(db: &TestDb) {
+    table(db).await;
+    db.query("INSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b')")
+        .execute()
+        .await
+        .expect("rows");
+    let pairs: Vec<(i64, String)> =
+        db.query("SELECT id, body FROM notes ORDER BY id").fetch_all_as().await.expect("tuples");
+    assert_eq!(pairs, vec![(1, "a".into()), (2, "b".into())]);
+    let one: (String,) = db
+        .query("SELECT body FROM notes WHERE id = ?")
+        .bind(2_i64)
+        .fetch_one_as()
+        .await
+        .expect("one");
+    assert_eq!(one.0, "b");
+    let none: Option<(i64,)> =
+        db.query("SELECT id FROM notes WHERE id = 9").fetch_optional_as().await.expect("none");
+    assert_eq!(none, None);
+
+    db.ensure_schema::<Person>().await.expect("schema");
+    let saved = db.repo::<Person>().save(&Person::new("eve", Some(3))).await.expect("save");
+    let people: Vec<Person> = db
+        .query("SELECT id, name, email_address, age FROM people")
+        .fetch_all_as()
+        .await
+        .expect("entities");
+    assert_eq!(people, vec![saved]);
+}
+
+pub async fn streaming_fetch_yields_every_row(db: &TestDb) {
+    table(db).await;
+    let rows = (0..250_i64).map(|i| vec![i.into_value(), format!("row {i}").into_value()]);
+    db.query("INSERT INTO notes (id, body) VALUES (?, ?)").execute_many(rows).await.expect("fill");
+    let stream = db.query("SELECT id FROM notes WHERE id >= ? ORDER BY id").bind(50_i64).fetch();
+    let ids: Vec<i64> = stream
+        .map(|r| r.and_then(|row| row.get::<i64>(0)))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<dal::Result<_>>()
+        .expect("every row");
+    assert_eq!(ids, (50..250).collect::<Vec<_>>());
+    // A stream dropped half-way leaves no connection in use.
+    let mut partial = Box::pin(db.query("SELECT id FROM notes").fetch());
+    partial.next().await.expect("a row").expect("ok");
+    drop(partial);
+    assert_eq!(db.pool().status().in_use, 0);
+    assert_eq!(db.query("SELECT 1").fetch_all().await.expect("pool works").len(), 1);
+}
+
+pub async fn execute_many_is_all_or_nothing(db: &TestDb) {
+    table(db).await;
+    let insert = "INSERT INTO notes (id, body) VALUES (?, ?)";
+    let changed = db
+        .query(insert)
+        .execute_many((1..=3_i64).map(|i| vec![i.into_value(), "x".into_value()]))
+        .await
+        .expect("three rows");
+    assert_eq!(changed, 3);
+    // Row 5 repeats key 4: the whole batch is undone.
+    let batch = [4_i64, 5, 4, 6].map(|i| vec![i.into_value(), "y".into_value()]);
+    let e = db.query(insert).execute_many(batch).await.expect_err("duplicate key");
+    assert_eq!(e.kind(), ErrorKind::Constraint, "{e}");
+    // A set with the wrong number of values is refused before anything runs.
+    let uneven = vec![vec![7_i64.into_value(), "z".into_value()], vec![8_i64.into_value()]];
+    let e = db.query(insert).execute_many(uneven).await.expect_err("uneven");
+    assert_eq!(e.kind(), ErrorKind::Parameters);
+    assert!(e.to_string().ends_with("in parameter set 1"), "{e}");
+    let count: i64 = db
+        .query("SELECT COUNT(*) FROM notes")
+        .fetch_one()
+        .await
+        .expect("count")
+        .get(0)
+        .expect("int");
+    assert_eq!(count, 3);
+}
+
+pub async fn out_of_range_value_gets_its_own_category(db: &TestDb) {
+    db.query("CREATE TABLE small (n SMALLINT)").execute().await.expect("create");
+    let insert = db.query("INSERT INTO small (n) VALUES (?)").bind(70_000_i32).execute().await;
+    match db.backend() {
+        Backend::Postgres | Backend::MySql => {
+            let e = insert.expect_err("70000 does not fit a SMALLINT");
+            assert_eq!(e.kind(), ErrorKind::Data, "{e}");
+            assert!(!e.is_retryable());
+        }
+        Backend::Sqlite => {
+            // SQLite stores any integer in any column; the range is checked on the way out.
+            insert.expect("stored");
+            let e = db.query("SELECT n FROM small").fetch_one().await.expect("row").get::<i16>(0);
+            let e = e.expect_err("does not fit i16");
+            assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+        }
+    }
+}
+
+pub async fn server_info_names_version_and_driver(db: &TestDb) {
+    let info = db.server_info().await.expect("info");
+    assert_eq!(info.backend, db.backend());
+    assert!(info.version.chars().next().is_some_and(|c| c.is_ascii_digit()), "{info:?}");
+    assert_eq!(info.driver, format!("sqlx-{}", db.backend()));
 }

@@ -1,5 +1,6 @@
 //! Transactions: commit, rollback, rollback on drop, savepoints.
 
+use dal::{ErrorKind, IsolationLevel, TransactionOptions};
 use tests::TestDb;
 
 use crate::entities::Person;
@@ -89,4 +90,30 @@ pub async fn repo_runs_inside_a_transaction(db: &TestDb) {
     let people = db.repo::<Person>();
     assert_eq!(people.get(kept.id).await.expect("get"), Some(kept));
     assert_eq!(people.get(undone.id).await.expect("get"), None);
+}
+
+pub async fn read_only_transaction_refuses_writes(db: &TestDb) {
+    setup(db).await;
+    let tx = db.begin_with(TransactionOptions::new().read_only(true)).await.expect("begin");
+    assert_eq!(ids(db).await, Vec::<i64>::new(), "reads work");
+    let e = tx.query("INSERT INTO items (id) VALUES (1)").execute().await.expect_err("read-only");
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    drop(tx);
+    // The connection it ran on writes again afterwards.
+    for _ in 0..3 {
+        let conn = db.connection().await.expect("acquire");
+        insert(&conn, 7).await;
+        conn.query("DELETE FROM items").execute().await.expect("delete");
+    }
+}
+
+pub async fn serializable_transaction_commits(db: &TestDb) {
+    setup(db).await;
+    let opts = TransactionOptions::new().isolation(IsolationLevel::Serializable);
+    let tx = db.begin_with(opts).await.expect("begin");
+    insert(&tx, 1).await;
+    let e = tx.begin_with(opts).await.expect_err("a savepoint cannot change the isolation");
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    tx.commit().await.expect("commit");
+    assert_eq!(ids(db).await, vec![1]);
 }
