@@ -47,7 +47,7 @@ pub(crate) struct PoolInner {
     pub(super) closed: AtomicBool,
     /// Set when `close` gave up waiting: connections still lent out may not run anything more.
     pub(super) forced: AtomicBool,
-    /// Signalled whenever a connection comes back or closes (close waits on it).
+    /// Signalled, once the pool is closing, whenever a connection closes (close waits on it).
     pub(super) returned: Notify,
     pub(super) acquire_timeouts: AtomicU64,
     /// Server session ids of every open connection.
@@ -96,7 +96,6 @@ impl PoolInner {
             self.discard(live);
         } else {
             self.idle().push_back(Idle { live, since: Instant::now() });
-            self.returned.notify_waiters();
         }
     }
 
@@ -122,7 +121,15 @@ impl PoolInner {
             self.sessions().remove(&id);
         }
         self.size.fetch_sub(1, Ordering::AcqRel);
-        self.returned.notify_waiters();
+        self.wake_closer();
+    }
+
+    /// Wakes a `close` waiting for connections to be gone. Only a closing pool has one, and
+    /// `notify_waiters` takes a lock, so the hot path skips it.
+    fn wake_closer(&self) {
+        if self.is_closed() {
+            self.returned.notify_waiters();
+        }
     }
 
     /// Server session ids of the connections open now.

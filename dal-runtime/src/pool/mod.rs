@@ -69,7 +69,11 @@ impl Pool {
         if inner.is_closed() {
             return Err(closed_error(&inner.config));
         }
-        let permit = {
+        // Fast path: a free permit means nobody waits (released permits go to waiters
+        // first), so taking it cannot jump the queue.
+        let permit = if let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() {
+            permit
+        } else {
             inner.waiters.fetch_add(1, Ordering::AcqRel);
             struct Leave<'a>(&'a PoolInner);
             impl Drop for Leave<'_> {
@@ -114,7 +118,10 @@ impl Pool {
                 }
                 None => false,
             };
-            if let (true, Some(mut live)) = (ok, checking.live.take()) {
+            if !ok {
+                continue; // `checking` closes it
+            }
+            if let Some(mut live) = checking.live.take() {
                 live.suspect = false;
                 return Ok(PooledConnection::new(live, permit, Arc::clone(inner)));
             }

@@ -215,3 +215,47 @@ impl std::fmt::Display for Dialect {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_statements() {
+        let ser = Some(IsolationLevel::Serializable);
+        assert_eq!(
+            Dialect::Postgres.begin_with_sql(ser, true),
+            "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"
+        );
+        assert_eq!(
+            Dialect::MySql.begin_with_sql(ser, false),
+            "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION"
+        );
+        assert_eq!(
+            Dialect::Sqlite.begin_with_sql(ser, true),
+            "BEGIN DEFERRED; PRAGMA query_only = ON"
+        );
+        assert_eq!(Dialect::Sqlite.after_transaction_sql(true), Some("PRAGMA query_only = OFF"));
+        assert_eq!(Dialect::Postgres.after_transaction_sql(true), None);
+        assert_eq!(Dialect::Sqlite.begin_sql(), "BEGIN IMMEDIATE");
+    }
+
+    #[test]
+    fn statement_timeouts() {
+        assert_eq!(
+            Dialect::Postgres.statement_timeout_sql(1500).as_deref(),
+            Some("SET statement_timeout = 1500")
+        );
+        assert_eq!(
+            Dialect::MySql.statement_timeout_sql(1500).as_deref(),
+            Some("SET max_statement_time = 1.500")
+        );
+        assert_eq!(Dialect::Sqlite.statement_timeout_sql(1500), None);
+    }
+
+    #[test]
+    fn quoting_refuses_unchecked_identifiers() {
+        assert_eq!(Dialect::MySql.quote_ident("users").as_deref(), Ok("`users`"));
+        assert!(Dialect::Postgres.quote_ident("x\"; DROP TABLE y; --").is_err());
+    }
+}

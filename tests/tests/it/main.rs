@@ -49,6 +49,9 @@ tests::behaviour_suite!(
     close_waits_for_a_transaction_that_finishes_in_time,
     close_forces_a_transaction_that_does_not_finish,
     health_check_reports_each_pool,
+    min_connections_are_opened_at_connect,
+    idle_connection_ended_on_the_server_is_replaced,
+    manager_close_pool_unregisters_it,
     blocking_api_does_the_same_crud,
     blocking_api_refuses_inside_an_async_runtime,
 );

@@ -198,3 +198,43 @@ pub async fn health_check_reports_each_pool(db: &TestDb) {
     let status = PoolManager::global().status(db.pool().hash()).expect("status");
     assert_eq!(status.max, db.pool().options().max_connections);
 }
+
+pub async fn min_connections_are_opened_at_connect(db: &TestDb) {
+    let config = db
+        .fresh_config()
+        .pool_options(dal::PoolOptions::default().min_connections(3).max_connections(5));
+    let pool = Database::connect(config).await.expect("connect");
+    let status = pool.pool().status();
+    assert_eq!((status.size, status.idle, status.min), (3, 3, 3), "{status:?}");
+}
+
+pub async fn idle_connection_ended_on_the_server_is_replaced(db: &TestDb) {
+    let Some(session_sql) = db.dialect().session_id_sql() else {
+        return; // SQLite: no server that could end a session
+    };
+    let config = db.fresh_config().pool_options(
+        dal::PoolOptions::default().max_connections(1).validate_after_idle(Duration::ZERO),
+    );
+    let pool = Database::connect(config).await.expect("connect");
+    let session: i64 = pool.query(session_sql).fetch_one().await.expect("id").get(0).expect("int");
+    let kill = db.dialect().terminate_session_sql(session).expect("server backend");
+    db.query(&kill).execute().await.expect("end the idle session");
+    // The idle connection is checked before hand-out, found dead, and replaced.
+    let again: i64 = pool.query(session_sql).fetch_one().await.expect("works").get(0).expect("int");
+    assert_ne!(again, session, "a new session serves the query");
+    assert_eq!(pool.pool().status().size, 1);
+}
+
+pub async fn manager_close_pool_unregisters_it(db: &TestDb) {
+    let pool = Database::connect(db.fresh_config()).await.expect("connect");
+    let hash = pool.pool().hash();
+    assert!(PoolManager::global().status(hash).is_some());
+    let clean = PoolManager::global().close_pool(hash, Duration::from_secs(5)).await;
+    assert_eq!(clean, Some(true));
+    assert!(PoolManager::global().status(hash).is_none(), "unregistered");
+    let e = pool.query("SELECT 1").fetch_all().await.expect_err("closed");
+    assert_eq!(e.kind(), ErrorKind::Closed);
+    // Connecting again with the same configuration makes a new pool.
+    let fresh = Database::connect(pool.config().clone()).await.expect("reconnect");
+    assert_eq!(fresh.query("SELECT 1").fetch_all().await.expect("works").len(), 1);
+}
