@@ -32,7 +32,6 @@ where
 }
 
 /// Sleeps for `d`.
-#[allow(dead_code, reason = "used by the pool's close path and by later resilience code")]
 pub(crate) async fn sleep(d: Duration) {
     tokio::time::sleep(d).await
 }

@@ -286,10 +286,28 @@ impl Pool {
             return;
         };
         for (id, sql) in
-            sessions.into_iter().filter_map(|id| Some((id, dialect.terminate_session_sql(id)?)))
+            sessions.iter().filter_map(|&id| Some((id, dialect.terminate_session_sql(id)?)))
         {
             if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
                 tracing::warn!(pool = %inner.config, session = id, error = %e, "could not end a session");
+            }
+        }
+        // The server ends sessions asynchronously: wait (bounded) until they are gone, so that
+        // when `close` returns nothing of this pool is left on the server.
+        if let Some(count) = dialect.count_sessions_sql(&sessions) {
+            let wait = async {
+                loop {
+                    let left =
+                        side.fetch_optional(crate::transaction::sql(count.clone()), &[]).await;
+                    let left = left.ok().flatten().and_then(|row| row.get::<i64>(0).ok());
+                    if left.is_none_or(|n| n == 0) {
+                        break;
+                    }
+                    crate::rt::sleep(Duration::from_millis(5)).await;
+                }
+            };
+            if crate::rt::timeout(inner.options.connect_timeout, wait).await.is_none() {
+                tracing::warn!(pool = %inner.config, "sessions ended by force were still listed on the server");
             }
         }
         side.close().await;

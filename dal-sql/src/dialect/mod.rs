@@ -177,6 +177,21 @@ impl Dialect {
         self == Dialect::MySql && mysql::is_ddl(sql)
     }
 
+    /// The query that counts which of the sessions `ids` still exist on the server (ending a
+    /// session is asynchronous there); `None` for SQLite.
+    pub fn count_sessions_sql(self, ids: &[i64]) -> Option<String> {
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        match self {
+            Dialect::Postgres => Some(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity WHERE pid IN ({list})"
+            )),
+            Dialect::MySql => Some(format!(
+                "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.PROCESSLIST WHERE ID IN ({list})"
+            )),
+            Dialect::Sqlite => None,
+        }
+    }
+
     /// The query that returns the server's version as text.
     pub const fn server_version_sql(self) -> &'static str {
         match self {

@@ -52,6 +52,8 @@ tests::behaviour_suite!(
     min_connections_are_opened_at_connect,
     idle_connection_ended_on_the_server_is_replaced,
     manager_close_pool_unregisters_it,
+    acquire_past_the_timeout_is_a_counted_pool_timeout,
+    idle_and_old_connections_are_replaced,
     blocking_api_does_the_same_crud,
     blocking_api_refuses_inside_an_async_runtime,
 );

@@ -166,7 +166,10 @@ pub async fn close_forces_a_transaction_that_does_not_finish(db: &TestDb) {
     assert!(!pool.pool().close(Duration::from_millis(300)).await, "the pool had to force");
     if db.backend() == Backend::Postgres {
         let stuck = db
-            .query("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = ?")
+            .query(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE application_name = ? AND state LIKE 'idle in transaction%'",
+            )
             .bind(app.as_str())
             .fetch_one()
             .await
@@ -237,4 +240,45 @@ pub async fn manager_close_pool_unregisters_it(db: &TestDb) {
     // Connecting again with the same configuration makes a new pool.
     let fresh = Database::connect(pool.config().clone()).await.expect("reconnect");
     assert_eq!(fresh.query("SELECT 1").fetch_all().await.expect("works").len(), 1);
+}
+
+pub async fn acquire_past_the_timeout_is_a_counted_pool_timeout(db: &TestDb) {
+    let config = db.fresh_config().max_connections(1).acquire_timeout(Duration::from_millis(200));
+    let pool = Database::connect(config).await.expect("connect");
+    let held = pool.connection().await.expect("the only connection");
+    let e = pool.query("SELECT 1").fetch_all().await.expect_err("nothing free");
+    assert_eq!(e.kind(), ErrorKind::PoolTimeout, "{e}");
+    assert!(e.is_retryable());
+    assert!(e.to_string().contains("within 200ms"), "{e}");
+    assert_eq!(pool.pool().status().acquire_timeouts, 1);
+    drop(held);
+    pool.query("SELECT 1").fetch_all().await.expect("free again");
+}
+
+pub async fn idle_and_old_connections_are_replaced(db: &TestDb) {
+    let Some(session_sql) = db.dialect().session_id_sql() else {
+        return; // SQLite has no session ids to tell connections apart
+    };
+    let session = |pool: Database| async move {
+        pool.query(session_sql).fetch_one().await.expect("id").get::<i64>(0).expect("int")
+    };
+    let idle = dal::PoolOptions::default()
+        .max_connections(1)
+        .idle_timeout(Some(Duration::from_millis(50)));
+    let pool = Database::connect(db.fresh_config().pool_options(idle)).await.expect("connect");
+    let first = session(pool.clone()).await;
+    assert_eq!(session(pool.clone()).await, first, "reused while fresh");
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_ne!(session(pool.clone()).await, first, "closed after sitting idle too long");
+
+    let old = dal::PoolOptions::default()
+        .max_connections(1)
+        .max_lifetime(Some(Duration::from_millis(50)));
+    let pool = Database::connect(db.fresh_config().pool_options(old)).await.expect("connect");
+    let conn = pool.connection().await.expect("acquire");
+    let first = session((*conn).clone()).await;
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    drop(conn); // returned past its lifetime: closed instead of kept
+    assert_ne!(session(pool.clone()).await, first, "replaced after its lifetime");
+    assert_eq!(pool.pool().status().size, 1);
 }
