@@ -141,6 +141,17 @@ impl TestDb {
         self.db.config().clone().alias(unique_name("dal_pool"))
     }
 
+    /// The number of rows in `table` (a name the test itself chose).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        self.db
+            .query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one()
+            .await
+            .expect("count runs")
+            .get(0)
+            .expect("count is an integer")
+    }
+
     /// The handle (also reachable through `Deref`).
     pub fn db(&self) -> &Database {
         &self.db

@@ -47,8 +47,7 @@ async fn mysql_ddl_inside_a_transaction_commits_what_came_before() {
     tx.query("INSERT INTO t (n) VALUES (1)").execute().await.expect("insert");
     tx.query("CREATE TABLE other (n INT)").execute().await.expect("DDL commits first");
     tx.rollback().await.expect("rollback");
-    let n: i64 =
-        db.query("SELECT COUNT(*) FROM t").fetch_one().await.expect("count").get(0).expect("int");
+    let n = db.count_rows("t").await;
     assert_eq!(n, 1, "the insert before the DDL survived the rollback");
 }
 

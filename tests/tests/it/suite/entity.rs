@@ -6,15 +6,6 @@ use tests::TestDb;
 
 use crate::entities::{AllTypes, Person, Ticket};
 
-async fn count(db: &TestDb, table: &str) -> i64 {
-    db.query(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one()
-        .await
-        .expect("count runs")
-        .get(0)
-        .expect("count is an integer")
-}
-
 pub async fn save_new_entity_generates_uuid_and_get_reads_it_back(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
     let users = db.repo::<Person>();
@@ -42,7 +33,7 @@ pub async fn save_existing_entity_updates_the_row(db: &TestDb) {
     let updated = users.save(&changed).await.expect("update");
     assert_eq!(updated, changed);
     assert_eq!(users.get(saved.id).await.expect("get"), Some(changed));
-    assert_eq!(count(db, "people").await, 1, "an update adds no row");
+    assert_eq!(db.count_rows("people").await, 1, "an update adds no row");
 }
 
 pub async fn save_with_preset_uuid_inserts_when_missing(db: &TestDb) {
@@ -63,7 +54,7 @@ pub async fn database_assigns_integer_ids(db: &TestDb) {
     assert_eq!(tickets.get(b.id).await.expect("get"), Some(b.clone()));
     let renamed = tickets.save(&Ticket { title: "2nd".into(), ..b.clone() }).await.expect("update");
     assert_eq!(renamed.id, b.id);
-    assert_eq!(count(db, "ticket").await, 2);
+    assert_eq!(db.count_rows("ticket").await, 2);
 }
 
 pub async fn get_of_missing_id_is_none(db: &TestDb) {
@@ -83,7 +74,7 @@ pub async fn delete_permanently_removes_only_that_row(db: &TestDb) {
     );
     assert_eq!(users.get(gone.id).await.expect("get"), None);
     assert_eq!(users.get(keep.id).await.expect("get"), Some(keep));
-    assert_eq!(count(db, "people").await, 1);
+    assert_eq!(db.count_rows("people").await, 1);
 }
 
 fn micros(at: &str) -> DateTime<Utc> {

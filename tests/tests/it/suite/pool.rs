@@ -143,13 +143,7 @@ pub async fn close_waits_for_a_transaction_that_finishes_in_time(db: &TestDb) {
     assert_eq!(e.kind(), ErrorKind::Closed);
     tx.commit().await.expect("in-flight work may finish");
     assert!(closing.await.expect("close"), "everything came back in time");
-    let n: i64 = db
-        .query("SELECT COUNT(*) FROM ledger")
-        .fetch_one()
-        .await
-        .expect("count")
-        .get(0)
-        .expect("int");
+    let n = db.count_rows("ledger").await;
     assert_eq!(n, 1);
 }
 
@@ -180,13 +174,7 @@ pub async fn close_forces_a_transaction_that_does_not_finish(db: &TestDb) {
     }
     let e = tx.commit().await.expect_err("forced work cannot commit");
     assert!(matches!(e.kind(), ErrorKind::Closed | ErrorKind::Connection), "{e}");
-    let n: i64 = db
-        .query("SELECT COUNT(*) FROM ledger")
-        .fetch_one()
-        .await
-        .expect("count")
-        .get(0)
-        .expect("int");
+    let n = db.count_rows("ledger").await;
     assert_eq!(n, 0, "the forced transaction was rolled back");
     assert_eq!(pool.pool().status().size, 0, "every connection is gone");
 }

@@ -187,13 +187,7 @@ pub async fn execute_many_is_all_or_nothing(db: &TestDb) {
     let e = db.query(insert).execute_many(uneven).await.expect_err("uneven");
     assert_eq!(e.kind(), ErrorKind::Parameters);
     assert!(e.to_string().ends_with("in parameter set 1"), "{e}");
-    let count: i64 = db
-        .query("SELECT COUNT(*) FROM notes")
-        .fetch_one()
-        .await
-        .expect("count")
-        .get(0)
-        .expect("int");
+    let count = db.count_rows("notes").await;
     assert_eq!(count, 3);
 }
 
