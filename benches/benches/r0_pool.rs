@@ -55,6 +55,36 @@ fn r0(c: &mut Criterion) {
             });
         });
 
+        // dal's typed path on one held connection per task: separates the pool's cost from the
+        // cost of dal's query and row mapping.
+        group.bench_with_input(
+            BenchmarkId::new("dal_held_connection", tasks),
+            &tasks,
+            |b, &tasks| {
+                b.to_async(&rt).iter(|| {
+                    let (db, ids) = (db.clone(), ids.clone());
+                    async move {
+                        let handles: Vec<_> = (0..tasks)
+                            .map(|t| {
+                                let (db, ids) = (db.clone(), ids.clone());
+                                tokio::spawn(async move {
+                                    let conn = db.connection().await.expect("connection");
+                                    let users = conn.repo::<User>();
+                                    for i in 0..PER_TASK {
+                                        let id = ids[(t * PER_TASK + i) % ids.len()];
+                                        users.get(id).await.expect("get").expect("row");
+                                    }
+                                })
+                            })
+                            .collect();
+                        for h in handles {
+                            h.await.expect("task");
+                        }
+                    }
+                });
+            },
+        );
+
         let dedicated: Vec<_> = rt.block_on(async {
             let mut conns = Vec::new();
             for _ in 0..tasks {

@@ -27,7 +27,10 @@ pub use self::config::{ConfigHash, DbConfig, Password};
 pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
 pub use self::entity::{Entity, EntityId, Repo, Statements};
 pub use self::error::{BoxError, Error, ErrorKind, Result};
-pub use self::pool::{Pool, PoolHealth, PoolManager, PoolOptions, PoolStatus, PooledConnection};
+pub use self::pool::{
+    LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
+    PooledConnection,
+};
 pub use self::query::{FromRow, Query};
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;

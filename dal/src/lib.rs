@@ -43,9 +43,10 @@ pub mod blocking;
 pub use dal_macros::Entity;
 pub use dal_runtime::{
     Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error,
-    ErrorKind, ExecResult, FromRow, IntoConfig, IntoValue, IsolationLevel, Kind, Password, Pool,
-    PoolHealth, PoolManager, PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result, Row,
-    RowIndex, ServerInfo, Statements, Transaction, TransactionOptions, Value, in_tokio_runtime,
+    ErrorKind, ExecResult, FromRow, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection,
+    Password, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
+    PooledConnection, Query, Repo, Result, Row, RowIndex, ServerInfo, Statements, Transaction,
+    TransactionOptions, Value, in_tokio_runtime,
 };
 
 /// Re-exports of the types entities use.

@@ -28,6 +28,8 @@ pub struct PooledConnection {
     /// The open transaction, with what must run after it ends.
     transaction: Option<OpenTransaction>,
     unknown_state: bool,
+    /// This lending's entry in the pool's registry of connections lent out.
+    ticket: u64,
 }
 
 /// A transaction open on a connection.
@@ -40,7 +42,9 @@ struct OpenTransaction {
 
 impl PooledConnection {
     pub(super) fn new(live: Live, permit: OwnedSemaphorePermit, pool: Arc<PoolInner>) -> Self {
+        let ticket = pool.lent.lend(pool.options.capture_acquire_backtraces);
         PooledConnection {
+            ticket,
             live: Some(live),
             permit: Some(permit),
             pool,
@@ -181,6 +185,7 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(live) = self.live.take() else { return };
+        self.pool.lent.give_back(self.ticket);
         let session = live.session;
         let permit = self.permit.take();
         let pool = Arc::clone(&self.pool);

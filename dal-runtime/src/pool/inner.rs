@@ -13,6 +13,7 @@ use std::time::Instant;
 use tokio::sync::{Notify, Semaphore};
 
 use super::PoolOptions;
+use super::lent::LentRegistry;
 use crate::backend::{Connector, RawConnection};
 use crate::config::DbConfig;
 
@@ -50,6 +51,8 @@ pub(crate) struct PoolInner {
     /// Signalled, once the pool is closing, whenever a connection closes (close waits on it).
     pub(super) returned: Notify,
     pub(super) acquire_timeouts: AtomicU64,
+    /// Connections lent out, for leak reports and use figures.
+    pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
     sessions: Mutex<BTreeSet<i64>>,
 }
@@ -68,6 +71,7 @@ impl PoolInner {
             forced: AtomicBool::new(false),
             returned: Notify::new(),
             acquire_timeouts: AtomicU64::new(0),
+            lent: LentRegistry::default(),
             sessions: Mutex::new(BTreeSet::new()),
         }
     }
@@ -85,17 +89,18 @@ impl PoolInner {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Whether a connection opened at `opened` has outlived `max_lifetime`.
-    pub(super) fn expired(&self, opened: Instant) -> bool {
-        self.options.max_lifetime.is_some_and(|max| opened.elapsed() >= max)
+    /// Whether a connection opened at `opened` has outlived `max_lifetime` at `now`.
+    pub(super) fn expired(&self, opened: Instant, now: Instant) -> bool {
+        self.options.max_lifetime.is_some_and(|max| now.saturating_duration_since(opened) >= max)
     }
 
     /// Puts a healthy connection back (or closes it when the pool is closing or it is too old).
     pub(super) fn give_back(&self, live: Live) {
-        if self.is_closed() || self.expired(live.opened) {
+        let now = Instant::now();
+        if self.is_closed() || self.expired(live.opened, now) {
             self.discard(live);
         } else {
-            self.idle().push_back(Idle { live, since: Instant::now() });
+            self.idle().push_back(Idle { live, since: now });
         }
     }
 

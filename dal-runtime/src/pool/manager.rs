@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::{Pool, PoolHealth, PoolStatus};
+use super::{LeakedConnection, Pool, PoolHealth, PoolMetrics, PoolStatus};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::Result;
 
@@ -78,6 +78,26 @@ impl PoolManager {
             }
         });
         futures_util::future::join_all(checks).await
+    }
+
+    /// Use figures of one pool.
+    pub fn metrics(&self, hash: ConfigHash) -> Option<PoolMetrics> {
+        self.get(hash).map(|p| p.metrics())
+    }
+
+    /// Connections held longer than `threshold` in every pool, by pool.
+    pub fn check_for_leaked_connections(
+        &self,
+        threshold: Duration,
+    ) -> Vec<(ConfigHash, Vec<LeakedConnection>)> {
+        let pools: Vec<Pool> = self.pools().values().cloned().collect();
+        let mut found: Vec<_> = pools
+            .iter()
+            .map(|p| (p.hash(), p.leaked_connections(threshold)))
+            .filter(|(_, leaks)| !leaks.is_empty())
+            .collect();
+        found.sort_by_key(|(hash, _)| *hash);
+        found
     }
 
     /// Closes and unregisters one pool (see [`Pool::close`]); `None` when there is none.

@@ -9,6 +9,7 @@
 
 mod guard;
 mod inner;
+mod lent;
 mod manager;
 mod options;
 mod status;
@@ -19,9 +20,10 @@ use std::time::{Duration, Instant};
 
 pub use self::guard::PooledConnection;
 use self::inner::{Idle, Live, PoolInner};
+pub use self::lent::LeakedConnection;
 pub use self::manager::PoolManager;
 pub use self::options::PoolOptions;
-pub use self::status::{PoolHealth, PoolStatus};
+pub use self::status::{PoolHealth, PoolMetrics, PoolStatus};
 use crate::backend::{Backend, Connector, classify};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
@@ -100,9 +102,11 @@ impl Pool {
                 }
             }
         };
-        while let Some(idle) = self.take_idle() {
-            let needs_check =
-                idle.live.suspect || idle.since.elapsed() >= inner.options.validate_after_idle;
+        // One clock read serves every age check of this acquire.
+        let now = Instant::now();
+        while let Some(idle) = self.take_idle(now) {
+            let needs_check = idle.live.suspect
+                || now.saturating_duration_since(idle.since) >= inner.options.validate_after_idle;
             if !needs_check {
                 return Ok(PooledConnection::new(idle.live, permit, Arc::clone(inner)));
             }
@@ -132,14 +136,17 @@ impl Pool {
 
     /// Pops the freshest idle connection, closing on the way those idle past `idle_timeout`
     /// (while the pool is above its minimum) or past their lifetime.
-    fn take_idle(&self) -> Option<Idle> {
+    fn take_idle(&self, now: Instant) -> Option<Idle> {
         let inner = &self.inner;
         loop {
             let idle = inner.idle().pop_back()?;
             let above_min = inner.size.load(Ordering::Acquire) > inner.options.min_connections;
-            let stale =
-                above_min && inner.options.idle_timeout.is_some_and(|t| idle.since.elapsed() >= t);
-            if stale || inner.expired(idle.live.opened) {
+            let stale = above_min
+                && inner
+                    .options
+                    .idle_timeout
+                    .is_some_and(|t| now.saturating_duration_since(idle.since) >= t);
+            if stale || inner.expired(idle.live.opened, now) {
                 inner.discard(idle.live);
                 continue;
             }
@@ -212,6 +219,25 @@ impl Pool {
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
             closed: inner.is_closed(),
         }
+    }
+
+    /// Use figures since the pool was created.
+    pub fn metrics(&self) -> PoolMetrics {
+        let inner = &self.inner;
+        PoolMetrics {
+            hash: self.hash(),
+            acquired: inner.lent.acquired.load(Ordering::Relaxed),
+            released: inner.lent.released.load(Ordering::Relaxed),
+            in_use: inner.lent.in_use(),
+            peak_in_use: inner.lent.peak.load(Ordering::Relaxed),
+            acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Connections lent out for longer than `threshold`, longest first. Each is logged (with
+    /// where it was acquired, when backtraces are captured) the first time it is found.
+    pub fn leaked_connections(&self, threshold: Duration) -> Vec<LeakedConnection> {
+        self.inner.lent.held_longer_than(threshold, &self.inner.config.to_string())
     }
 
     /// Whether the pool was closed.

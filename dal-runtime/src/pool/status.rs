@@ -53,3 +53,21 @@ impl PoolHealth {
         self.error.is_none()
     }
 }
+
+/// Use figures of a pool since it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolMetrics {
+    /// The configuration hash that keys the pool.
+    pub hash: ConfigHash,
+    /// Connections handed out.
+    pub acquired: u64,
+    /// Connections given back.
+    pub released: u64,
+    /// Connections lent out now.
+    pub in_use: usize,
+    /// The most connections lent out at once.
+    pub peak_in_use: usize,
+    /// Acquires that gave up after the acquisition timeout.
+    pub acquire_timeouts: u64,
+}

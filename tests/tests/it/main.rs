@@ -54,6 +54,8 @@ tests::behaviour_suite!(
     manager_close_pool_unregisters_it,
     acquire_past_the_timeout_is_a_counted_pool_timeout,
     idle_and_old_connections_are_replaced,
+    metrics_count_a_known_workload,
+    leak_report_names_where_the_connection_was_acquired,
     blocking_api_does_the_same_crud,
     blocking_api_refuses_inside_an_async_runtime,
 );

@@ -270,3 +270,51 @@ pub async fn idle_and_old_connections_are_replaced(db: &TestDb) {
     assert_ne!(session(pool.clone()).await, first, "replaced after its lifetime");
     assert_eq!(pool.pool().status().size, 1);
 }
+
+pub async fn metrics_count_a_known_workload(db: &TestDb) {
+    let pool = Database::connect(db.fresh_config().max_connections(4)).await.expect("connect");
+    let before = pool.pool().metrics();
+    for _ in 0..5 {
+        pool.query("SELECT 1").fetch_all().await.expect("query");
+    }
+    let (a, b, c) = (
+        pool.connection().await.expect("a"),
+        pool.connection().await.expect("b"),
+        pool.connection().await.expect("c"),
+    );
+    assert_eq!(pool.pool().metrics().in_use, 3);
+    drop((a, b, c));
+    let after = pool.pool().metrics();
+    assert_eq!(after.acquired - before.acquired, 8, "{after:?}");
+    assert_eq!(after.acquired, after.released, "every acquire was released: {after:?}");
+    assert_eq!((after.in_use, after.peak_in_use), (0, 3), "{after:?}");
+    assert_eq!(PoolManager::global().metrics(pool.pool().hash()), Some(after));
+}
+
+/// Takes a connection and keeps it: the place a leak report must name. Returns the line of
+/// the acquire (backtraces name async functions by file and line).
+async fn acquire_and_keep(pool: &Database) -> (dal::Connection, u32) {
+    #[rustfmt::skip]
+    let kept = (pool.connection().await.expect("acquire"), line!());
+    kept
+}
+
+pub async fn leak_report_names_where_the_connection_was_acquired(db: &TestDb) {
+    let options = dal::PoolOptions::default().capture_acquire_backtraces(true);
+    let pool = Database::connect(db.fresh_config().pool_options(options)).await.expect("connect");
+    let (kept, line) = acquire_and_keep(&pool).await;
+    assert!(
+        pool.pool().leaked_connections(Duration::from_secs(60)).is_empty(),
+        "not held long yet"
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let leaks = pool.pool().leaked_connections(Duration::from_millis(50));
+    assert_eq!(leaks.len(), 1);
+    assert!(leaks[0].held_for >= Duration::from_millis(50));
+    let trace = leaks[0].acquired_at.as_ref().expect("backtraces were captured").to_string();
+    assert!(trace.contains(&format!("suite/pool.rs:{line}:")), "line {line} in:\n{trace}");
+    let all = PoolManager::global().check_for_leaked_connections(Duration::from_millis(50));
+    assert!(all.iter().any(|(hash, l)| *hash == pool.pool().hash() && l.len() == 1));
+    drop(kept);
+    assert!(pool.pool().leaked_connections(Duration::ZERO).is_empty(), "given back");
+}
