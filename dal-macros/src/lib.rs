@@ -2,7 +2,12 @@
 //! module, and turns collected errors into compile errors. Use them through the `dal` crate.
 
 mod entity;
+#[cfg(test)]
+mod expansion_tests;
 mod internals;
+mod slow;
+mod sql;
+mod transaction;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -31,4 +36,53 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     entity::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
+}
+
+/// Runs an `async fn` in a transaction: `Ok` commits, `Err` rolls back, and so do a panic and
+/// a dropped future (task cancellation), before the connection serves anyone else.
+///
+/// The function returns `Result<T, E>` with `E: From<dal::Error>`, and takes the dal handle as
+/// a parameter named `db` (or the one named by `handle`), typed `&dal::Database`. Inside the
+/// body that name is the transaction's handle. Called from inside a transaction, the function
+/// joins it (its work commits or rolls back with the caller's), or opens a savepoint with
+/// `savepoint`.
+///
+/// | option | meaning |
+/// |---|---|
+/// | `isolation = "serializable"` | also `read_uncommitted`, `read_committed`, `repeatable_read` |
+/// | `read_only` | writes inside fail |
+/// | `savepoint` | inside a transaction, an `Err` undoes only this call's work |
+/// | `retry = 3` | rerun the whole body after a serialization failure or deadlock (the body must not consume its arguments) |
+/// | `timeout = "5s"` | limit for the whole transaction |
+/// | `handle = "conn"` | the name of the handle parameter (default `db`) |
+/// | `crate = "path"` | path to the `dal` crate when it is renamed |
+#[proc_macro_attribute]
+pub fn auto_transaction(args: TokenStream, item: TokenStream) -> TokenStream {
+    transaction::expand(args.into(), item.into())
+        .unwrap_or_else(internals::to_compile_errors)
+        .into()
+}
+
+/// Raw SQL with `?` placeholders, rewritten for every backend when the program compiles:
+/// `sql!("SELECT id FROM users WHERE age > ? AND name <> ?", 18, "x")`. The number of
+/// arguments must match the placeholders; `??` is a literal `?` (PostgreSQL only). Run the
+/// result with `.fetch_all(&db)`, `.execute(&db)`, …
+#[proc_macro]
+pub fn sql(input: TokenStream) -> TokenStream {
+    sql::expand(input.into()).unwrap_or_else(internals::to_compile_errors).into()
+}
+
+/// `sql!` whose rows come back as a type (an entity or a tuple of columns):
+/// `sql_as!(User, "SELECT … FROM users WHERE id = ?", id).fetch_one(&db)`.
+#[proc_macro]
+pub fn sql_as(input: TokenStream) -> TokenStream {
+    sql::expand_typed(input.into()).unwrap_or_else(internals::to_compile_errors).into()
+}
+
+/// Times every call of the function: a call slower than `threshold` (default 1 s) logs a
+/// warning with the function's path and elapsed time, and is counted (`dal::slow_calls()`).
+/// Works on `async fn` and plain `fn`: `#[track_slow(threshold = "2s")]`.
+#[proc_macro_attribute]
+pub fn track_slow(args: TokenStream, item: TokenStream) -> TokenStream {
+    slow::expand(args.into(), item.into()).unwrap_or_else(internals::to_compile_errors).into()
 }

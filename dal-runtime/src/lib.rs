@@ -15,6 +15,7 @@ mod entity;
 mod error;
 mod pool;
 mod query;
+mod resilience;
 mod row;
 mod rt;
 mod transaction;
@@ -31,8 +32,12 @@ pub use self::pool::{
     LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
     PooledConnection,
 };
-pub use self::query::{FromRow, Query};
+pub use self::query::{DialectSql, FromRow, Query, SqlQuery, TypedSqlQuery};
+pub use self::resilience::{Backoff, SlowCallGuard, slow_calls};
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
-pub use self::transaction::{Transaction, TransactionOptions};
+pub use self::transaction::{
+    ScopeOptions, Transaction, TransactionOptions, run as run_in_transaction,
+    run_once as run_once_in_transaction,
+};
 pub use self::types::{Column, IntoValue, Kind, Value};

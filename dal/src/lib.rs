@@ -40,13 +40,14 @@
 
 pub mod blocking;
 
-pub use dal_macros::Entity;
+pub use dal_macros::{Entity, auto_transaction, sql, sql_as, track_slow};
 pub use dal_runtime::{
     Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error,
     ErrorKind, ExecResult, FromRow, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection,
     Password, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
-    PooledConnection, Query, Repo, Result, Row, RowIndex, ServerInfo, Statements, Transaction,
-    TransactionOptions, Value, in_tokio_runtime,
+    PooledConnection, Query, Repo, Result, Row, RowIndex, ScopeOptions, ServerInfo, SqlQuery,
+    Statements, Transaction, TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime,
+    slow_calls,
 };
 
 /// Re-exports of the types entities use.
@@ -59,7 +60,10 @@ pub mod types {
 /// Everything most code needs: `use dal::prelude::*;`.
 pub mod prelude {
     pub use crate::types::{DateTime, NaiveDate, NaiveDateTime, Utc, Uuid};
-    pub use crate::{Database, DbConfig, Entity, Error, ErrorKind, Result, Transaction};
+    pub use crate::{
+        Database, DbConfig, Entity, Error, ErrorKind, Result, Transaction, auto_transaction, sql,
+        sql_as, track_slow,
+    };
 }
 
 /// What generated code reaches the runtime through. Not public API: the names here change
@@ -68,7 +72,13 @@ pub mod prelude {
 pub mod __private {
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{Column, Dialect, Entity, EntityId, Result, Row, Statements, Value};
+    pub use dal_runtime::{
+        Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,
+        TransactionOptions, run_in_transaction, run_once_in_transaction,
+    };
+    pub use std::boxed::Box;
     pub use std::result::Result::Ok;
+    pub use std::time::Duration;
     pub use std::vec;
     pub use std::vec::Vec;
 }

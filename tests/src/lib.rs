@@ -52,6 +52,22 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{base}_{}", &id[..12])
 }
 
+/// Waits (at most 10 s) until every connection of `db`'s pool is back and idle, and returns
+/// the status then. Waiting matters: rollbacks after a panic or a cancellation run on tasks of
+/// their own, and `PoolManager::health_check_all` in a parallel test may briefly borrow a
+/// connection of any registered pool.
+pub async fn until_all_idle(db: &Database) -> dal::PoolStatus {
+    let started = std::time::Instant::now();
+    loop {
+        let s = db.pool().status();
+        if s.in_use == 0 && s.idle == s.size {
+            return s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the pool never settled: {s:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A database for one test, isolated from every other test, dropped at the end.
 pub struct TestDb {
     db: Database,

@@ -2,6 +2,7 @@
 
 pub(crate) mod case;
 pub(crate) mod ctxt;
+pub(crate) mod duration;
 pub(crate) mod suggest;
 pub(crate) mod symbol;
 

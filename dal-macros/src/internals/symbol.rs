@@ -15,3 +15,19 @@ pub(crate) const COLUMN: &str = "column";
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, CRATE];
 /// Every field key, for suggestions.
 pub(crate) const FIELD_KEYS: &[&str] = &[ID, COLUMN];
+
+/// `#[auto_transaction(...)]` keys.
+pub(crate) const ISOLATION: &str = "isolation";
+pub(crate) const READ_ONLY: &str = "read_only";
+pub(crate) const SAVEPOINT: &str = "savepoint";
+pub(crate) const RETRY: &str = "retry";
+pub(crate) const TIMEOUT: &str = "timeout";
+pub(crate) const HANDLE: &str = "handle";
+/// Every `#[auto_transaction]` key, for suggestions.
+pub(crate) const TRANSACTION_KEYS: &[&str] =
+    &[ISOLATION, READ_ONLY, SAVEPOINT, RETRY, TIMEOUT, HANDLE, CRATE];
+
+/// `#[track_slow(...)]` keys.
+pub(crate) const THRESHOLD: &str = "threshold";
+/// Every `#[track_slow]` key, for suggestions.
+pub(crate) const SLOW_KEYS: &[&str] = &[THRESHOLD, CRATE];

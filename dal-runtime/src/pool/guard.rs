@@ -30,6 +30,9 @@ pub struct PooledConnection {
     unknown_state: bool,
     /// This lending's entry in the pool's registry of connections lent out.
     ticket: u64,
+    /// An operation failed with a serialization failure or deadlock since the transaction
+    /// began: the whole transaction may succeed if run again.
+    saw_serialization_failure: bool,
 }
 
 /// A transaction open on a connection.
@@ -45,6 +48,7 @@ impl PooledConnection {
         let ticket = pool.lent.lend(pool.options.capture_acquire_backtraces);
         PooledConnection {
             ticket,
+            saw_serialization_failure: false,
             live: Some(live),
             permit: Some(permit),
             pool,
@@ -63,6 +67,12 @@ impl PooledConnection {
         self.transaction.is_some()
     }
 
+    /// Whether an operation failed with a serialization failure or deadlock since the current
+    /// transaction began.
+    pub fn saw_serialization_failure(&self) -> bool {
+        self.saw_serialization_failure
+    }
+
     /// Runs `begin` and remembers the transaction is open, with the statement (if any) that
     /// restores the session after it.
     pub(crate) async fn begin_transaction(
@@ -72,6 +82,7 @@ impl PooledConnection {
     ) -> Result<()> {
         self.execute_unprepared(begin).await?;
         self.transaction = Some(OpenTransaction { after });
+        self.saw_serialization_failure = false;
         Ok(())
     }
 
@@ -117,7 +128,8 @@ impl PooledConnection {
         if let Err(e) = &result {
             match e.kind() {
                 ErrorKind::Connection => return result, // stays unknown: it will be closed
-                _ => {
+                kind => {
+                    self.saw_serialization_failure |= kind == ErrorKind::Serialization;
                     if let Some(live) = self.live.as_mut() {
                         live.suspect = true;
                     }

@@ -51,6 +51,8 @@ pub(crate) struct PoolInner {
     /// Signalled, once the pool is closing, whenever a connection closes (close waits on it).
     pub(super) returned: Notify,
     pub(super) acquire_timeouts: AtomicU64,
+    /// Whole transactions run again after a serialization failure or deadlock.
+    pub(super) transaction_retries: AtomicU64,
     /// Connections lent out, for leak reports and use figures.
     pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
@@ -71,6 +73,7 @@ impl PoolInner {
             forced: AtomicBool::new(false),
             returned: Notify::new(),
             acquire_timeouts: AtomicU64::new(0),
+            transaction_retries: AtomicU64::new(0),
             lent: LentRegistry::default(),
             sessions: Mutex::new(BTreeSet::new()),
         }

@@ -231,7 +231,13 @@ impl Pool {
             in_use: inner.lent.in_use(),
             peak_in_use: inner.lent.peak.load(Ordering::Relaxed),
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
+            transaction_retries: inner.transaction_retries.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counts a transaction run again after a serialization failure or deadlock.
+    pub(crate) fn count_transaction_retry(&self) {
+        self.inner.transaction_retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Connections lent out for longer than `threshold`, longest first. Each is logged (with

@@ -70,4 +70,6 @@ pub struct PoolMetrics {
     pub peak_in_use: usize,
     /// Acquires that gave up after the acquisition timeout.
     pub acquire_timeouts: u64,
+    /// Whole transactions run again after a serialization failure or deadlock.
+    pub transaction_retries: u64,
 }

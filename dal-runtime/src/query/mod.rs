@@ -2,6 +2,7 @@
 //! ways to run it (execute, fetch all/one/optional, stream, typed, many parameter sets).
 
 mod from_row;
+mod static_sql;
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use futures_core::Stream;
 use sqlx::SqlStr;
 
 pub use self::from_row::FromRow;
+pub use self::static_sql::{DialectSql, SqlQuery, TypedSqlQuery};
 use crate::database::{Database, Lease};
 use crate::error::{Error, ErrorKind, Result};
 use crate::row::Row;
@@ -39,6 +41,9 @@ use crate::types::{IntoValue, Value};
 pub struct Query<'a> {
     db: &'a Database,
     sql: &'a str,
+    /// Text already in the dialect's native form (from `sql!`, rewritten and its argument
+    /// count checked at compile time).
+    native: Option<&'static str>,
     params: Vec<Value<'static>>,
     timeout: Option<Duration>,
     tags: Vec<(String, String)>,
@@ -46,7 +51,12 @@ pub struct Query<'a> {
 
 impl<'a> Query<'a> {
     pub(crate) fn new(db: &'a Database, sql: &'a str) -> Self {
-        Query { db, sql, params: Vec::new(), timeout: None, tags: Vec::new() }
+        Query { db, sql, native: None, params: Vec::new(), timeout: None, tags: Vec::new() }
+    }
+
+    /// A query whose text is already native to `db`'s dialect and whose values are bound.
+    pub(crate) fn native(db: &'a Database, sql: &'static str, params: Vec<Value<'static>>) -> Self {
+        Query { db, sql, native: Some(sql), params, timeout: None, tags: Vec::new() }
     }
 
     /// Binds the value of the next `?`.
@@ -75,7 +85,13 @@ impl<'a> Query<'a> {
         if self.sql.trim().is_empty() {
             return Err(Error::new(ErrorKind::Usage, "empty SQL: there is no statement to run"));
         }
-        let rewritten = self.db.dialect().rewrite_placeholders(self.sql)?;
+        if let (Some(text), true) = (self.native, self.tags.is_empty()) {
+            return Ok(SqlStr::from_static(text));
+        }
+        let rewritten = match self.native {
+            Some(text) => dal_sql::Rewritten { sql: text.to_owned(), params },
+            None => self.db.dialect().rewrite_placeholders(self.sql)?,
+        };
         check_count(rewritten.params, params, None)?;
         if self.tags.is_empty() {
             return Ok(sql(rewritten.sql));

@@ -19,6 +19,18 @@ struct User {
     joined: DateTime<Utc>,
 }
 
+/// Renames two users in one transaction: both or neither (an `Err` rolls back).
+#[auto_transaction]
+async fn rename_pair(db: &Database, a: Uuid, b: Uuid, suffix: &str) -> dal::Result<u64> {
+    let mut changed = 0;
+    for id in [a, b] {
+        // `?` placeholders are rewritten for the backend at compile time (see `cargo expand`).
+        changed +=
+            sql!("UPDATE users SET name = name || ? WHERE id = ?", suffix, id).execute(db).await?;
+    }
+    Ok(changed)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> dal::Result<()> {
     let db = Database::connect("sqlite::memory:").await?;
@@ -46,6 +58,21 @@ async fn main() -> dal::Result<()> {
     let reread = users.get(saved.id).await?;
     println!("updated: age {:?} -> {:?}", saved.age, reread.as_ref().and_then(|u| u.age));
     assert_eq!(reread, Some(older));
+
+    let grace = users
+        .save(&User {
+            id: Uuid::nil(),
+            name: "Grace Hopper".into(),
+            email: "grace@example.com".into(),
+            age: Some(85),
+            joined: Utc::now(),
+        })
+        .await?;
+    let renamed = rename_pair(&db, saved.id, grace.id, " (pioneer)").await?;
+    let names = sql_as!((String,), "SELECT name FROM users WHERE age > ? ORDER BY name", 30)
+        .fetch_all(&db)
+        .await?;
+    println!("renamed {renamed} in one transaction: {names:?}");
 
     let deleted = users.delete_permanently(saved.id).await?;
     let gone = users.get(saved.id).await?;

@@ -4,6 +4,7 @@
 mod connect_errors;
 mod entities;
 mod server_specific;
+mod slow_calls;
 mod sql_snapshots;
 mod suite;
 
@@ -57,5 +58,13 @@ tests::behaviour_suite!(
     metrics_count_a_known_workload,
     leak_report_names_where_the_connection_was_acquired,
     blocking_api_does_the_same_crud,
+    // #[auto_transaction] and sql!
+    auto_transaction_commits_on_ok_and_rolls_back_on_err,
+    auto_transaction_rolls_back_on_panic,
+    auto_transaction_rolls_back_on_cancellation,
+    nested_calls_join_or_use_a_savepoint,
+    auto_transaction_options_apply,
+    retry_reruns_a_transaction_that_lost_a_conflict,
+    sql_macro_runs_compile_time_rewritten_sql,
     blocking_api_refuses_inside_an_async_runtime,
 );

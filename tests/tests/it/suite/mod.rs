@@ -1,11 +1,13 @@
 //! The behaviour suite: each function is one test, written once, run on every backend.
 
+mod auto_transaction;
 mod blocking;
 mod entity;
 mod pool;
 mod query;
 mod transaction;
 
+pub use auto_transaction::*;
 pub use blocking::*;
 pub use entity::*;
 pub use pool::*;

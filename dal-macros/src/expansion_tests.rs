@@ -1,0 +1,59 @@
+//! Snapshots of what each macro expands to, pretty-printed: the reading `cargo expand` gives.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn pretty(tokens: TokenStream) -> String {
+    // Macro output that is an expression (sql!) is wrapped in a function to print it.
+    let file = syn::parse2::<syn::File>(tokens.clone())
+        .unwrap_or_else(|_| syn::parse_quote!(fn expansion() { #tokens }));
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn auto_transaction_expansion() {
+    let out = crate::transaction::expand(
+        quote!(isolation = "serializable", retry = 2, timeout = "5s"),
+        quote! {
+            async fn transfer(db: &Database, from: i64, to: i64) -> Result<(), AppError> {
+                move_money(db, from, to).await?;
+                Ok(())
+            }
+        },
+    )
+    .expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
+fn sql_expansion() {
+    let out = crate::sql::expand(quote!(
+        "SELECT id FROM users WHERE age > ? AND name <> ? AND note = '?'",
+        18,
+        name
+    ))
+    .expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
+fn track_slow_expansion() {
+    let out = crate::slow::expand(
+        quote!(threshold = "2s"),
+        quote! {
+            async fn report(db: &Database) -> Result<(), Error> { build(db).await }
+        },
+    )
+    .expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
+fn entity_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(table = "users")]
+        struct User { #[dal(id)] id: Uuid, name: String, age: Option<i32> }
+    };
+    let out = crate::entity::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}

@@ -1,0 +1,137 @@
+//! `sql!` and `sql_as!`: raw SQL with `?` placeholders, rewritten for every backend at compile
+//! time (with the lexer the runtime uses), the argument count checked against the placeholders.
+
+use dal_sql::{Dialect, PlaceholderError};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Lit, LitStr, Token};
+
+use crate::internals::ctxt::Ctxt;
+
+/// `"SQL", arg, arg, …`
+struct SqlInput {
+    sql: LitStr,
+    args: Vec<Expr>,
+}
+
+fn parse_sql_input(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<SqlInput>> {
+    let mut exprs = Punctuated::<Expr, Token![,]>::parse_terminated(input)?.into_iter();
+    let Some(first) = exprs.next() else {
+        return Err(input.error("sql! needs the SQL text: sql!(\"SELECT … WHERE id = ?\", id)"));
+    };
+    match first {
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(sql), .. }) => {
+            Ok(Some(SqlInput { sql, args: exprs.collect() }))
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                "sql! takes a string literal, so the SQL can be checked when the program compiles; for SQL built at run time use db.query(&text)",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Expands `sql!(…)`.
+pub(crate) fn expand(input: TokenStream) -> Result<TokenStream, Vec<syn::Error>> {
+    let cx = Ctxt::new();
+    let parsed = (|s: ParseStream<'_>| parse_sql_input(&cx, s)).parse2(input);
+    let out = match parsed {
+        Ok(Some(input)) => query(&cx, &input),
+        Ok(None) => None,
+        Err(e) => {
+            cx.syn_error(e);
+            None
+        }
+    };
+    cx.check()?;
+    out.ok_or_else(|| {
+        vec![syn::Error::new(proc_macro2::Span::call_site(), "dal-macros bug: sql! without output")]
+    })
+}
+
+/// `Type, "SQL", args…`
+struct TypedInput {
+    ty: syn::Type,
+    rest: TokenStream,
+}
+
+impl Parse for TypedInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let ty = input.parse()?;
+        input.parse::<Token![,]>()?;
+        Ok(TypedInput { ty, rest: input.parse()? })
+    }
+}
+
+/// Expands `sql_as!(Type, …)`: `sql!(…)` whose rows come back as `Type`.
+pub(crate) fn expand_typed(input: TokenStream) -> Result<TokenStream, Vec<syn::Error>> {
+    let typed: TypedInput = syn::parse2(input).map_err(|e| {
+        vec![syn::Error::new(
+            e.span(),
+            "sql_as! takes the row type first: sql_as!(User, \"SELECT …\", args…)",
+        )]
+    })?;
+    let query = expand(typed.rest)?;
+    let ty = typed.ty;
+    Ok(quote!(#query.typed::<#ty>()))
+}
+
+fn query(cx: &Ctxt, input: &SqlInput) -> Option<TokenStream> {
+    let source = input.sql.value();
+    if source.trim().is_empty() {
+        cx.error_spanned_by(&input.sql, "sql! got empty SQL: there is no statement to run");
+        return None;
+    }
+    let rewritten = Dialect::ALL.map(|d| d.rewrite_placeholders(&source));
+    let params = match rewritten.iter().find_map(|r| r.as_ref().ok()) {
+        Some(ok) => ok.params,
+        None => {
+            let message = match &rewritten[0] {
+                Err(e @ PlaceholderError::Unterminated { .. }) => {
+                    format!("cannot read this SQL: {e}")
+                }
+                Err(e) => e.to_string(),
+                Ok(_) => String::new(),
+            };
+            cx.error_spanned_by(&input.sql, message);
+            return None;
+        }
+    };
+    if params != input.args.len() {
+        cx.error_spanned_by(
+            &input.sql,
+            format!(
+                "this SQL has {params} `?` placeholder{} but {} argument{} given",
+                if params == 1 { "" } else { "s" },
+                input.args.len(),
+                if input.args.len() == 1 { " is" } else { "s are" },
+            ),
+        );
+        return None;
+    }
+    let text = rewritten.map(|r| match r {
+        Ok(r) => {
+            let sql = r.sql;
+            quote!(::core::option::Option::Some(#sql))
+        }
+        Err(_) => quote!(::core::option::Option::None),
+    });
+    let [postgres, mysql, sqlite] = text;
+    let args = &input.args;
+    Some(quote! {{
+        const __DAL_SQL: ::dal::__private::DialectSql = ::dal::__private::DialectSql {
+            source: #source,
+            postgres: #postgres,
+            mysql: #mysql,
+            sqlite: #sqlite,
+        };
+        ::dal::__private::SqlQuery::new(
+            &__DAL_SQL,
+            ::dal::__private::vec![#(::dal::__private::IntoValue::into_value(#args)),*],
+        )
+    }})
+}

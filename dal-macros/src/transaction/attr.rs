@@ -1,0 +1,102 @@
+//! Options of `#[auto_transaction(...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{LitInt, LitStr};
+
+use crate::internals::ctxt::Ctxt;
+use crate::internals::duration::parse_millis;
+use crate::internals::suggest::closest;
+use crate::internals::symbol::{self, TRANSACTION_KEYS};
+
+/// The isolation levels, as written in the attribute and as named in the runtime.
+const ISOLATION_LEVELS: &[(&str, &str)] = &[
+    ("read_uncommitted", "ReadUncommitted"),
+    ("read_committed", "ReadCommitted"),
+    ("repeatable_read", "RepeatableRead"),
+    ("serializable", "Serializable"),
+];
+
+#[derive(Default)]
+pub(crate) struct Options {
+    /// The runtime variant name of `IsolationLevel`.
+    pub(crate) isolation: Option<&'static str>,
+    pub(crate) read_only: bool,
+    pub(crate) savepoint: bool,
+    pub(crate) retries: u32,
+    pub(crate) timeout_ms: Option<u64>,
+    /// The name of the handle parameter, and where it was given.
+    pub(crate) handle: Option<(String, Span)>,
+    pub(crate) krate: Option<syn::Path>,
+}
+
+impl Options {
+    pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut o = Options::default();
+        let parser = syn::meta::parser(|meta| {
+            let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+            match key.as_str() {
+                symbol::ISOLATION => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match ISOLATION_LEVELS.iter().find(|(name, _)| *name == lit.value()) {
+                        Some((_, variant)) => o.isolation = Some(variant),
+                        None => cx.error_spanned_by(
+                            &lit,
+                            "unknown isolation level: use \"read_uncommitted\", \"read_committed\", \"repeatable_read\" or \"serializable\"",
+                        ),
+                    }
+                }
+                symbol::READ_ONLY => o.read_only = true,
+                symbol::SAVEPOINT => o.savepoint = true,
+                symbol::RETRY => {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<u32>() {
+                        Ok(n) => o.retries = n,
+                        Err(_) => cx.error_spanned_by(
+                            &lit,
+                            "`retry` takes a whole number of retries, e.g. retry = 3",
+                        ),
+                    }
+                }
+                symbol::TIMEOUT => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match parse_millis(&lit.value()) {
+                        Ok(ms) => o.timeout_ms = Some(ms),
+                        Err(e) => cx.error_spanned_by(&lit, e),
+                    }
+                }
+                symbol::HANDLE => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    o.handle = Some((lit.value(), lit.span()));
+                }
+                symbol::CRATE => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    o.krate = Some(lit.parse()?);
+                }
+                _ => unknown(cx, &meta, &key)?,
+            }
+            Ok(())
+        });
+        if let Err(e) = parser.parse2(args) {
+            cx.syn_error(e);
+        }
+        o
+    }
+}
+
+fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+    let message = match closest(key, TRANSACTION_KEYS) {
+        Some(near) => format!("unknown #[auto_transaction] option `{key}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown #[auto_transaction] option `{key}`; expected one of {}",
+            TRANSACTION_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    cx.syn_error(syn::Error::new(meta.path.span(), message));
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    }
+    Ok(())
+}

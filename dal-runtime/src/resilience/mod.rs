@@ -1,0 +1,8 @@
+//! Repeating what is safe to repeat: exponential backoff with full jitter, and slow-call
+//! tracking. (Circuit breaking, timeouts that stop the server and leak handling build on this.)
+
+mod backoff;
+mod slow;
+
+pub use self::backoff::Backoff;
+pub use self::slow::{SlowCallGuard, slow_calls};

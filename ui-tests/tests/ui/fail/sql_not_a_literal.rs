@@ -1,0 +1,6 @@
+use dal::prelude::*;
+
+fn main() {
+    let text = "SELECT 1";
+    let _ = sql!(text);
+}
