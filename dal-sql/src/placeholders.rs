@@ -78,6 +78,57 @@ impl std::fmt::Display for PlaceholderError {
 
 impl std::error::Error for PlaceholderError {}
 
+/// What the lexer finds at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// A byte of SQL code.
+    Code(u8),
+    /// A string literal, quoted identifier, comment or dollar-quoted body.
+    Quoted,
+    /// `??`: a literal `?`.
+    LiteralQuestionMark,
+    /// `?`: a parameter.
+    Placeholder,
+}
+
+/// The token starting at `i`, and where the next one starts.
+fn token(b: &[u8], i: usize, rules: LexRules) -> Result<(Token, usize), PlaceholderError> {
+    let next = b.get(i + 1).copied();
+    let quoted = |end| Ok((Token::Quoted, end));
+    match b[i] {
+        b'\'' => quoted(skip_quoted(b, i, b'\'', rules.backslash_in_strings, "string literal")?),
+        b'"' => {
+            let (escapes, what) = if rules.double_quoted_strings {
+                (rules.backslash_in_strings, "string literal")
+            } else {
+                (false, "quoted identifier")
+            };
+            quoted(skip_quoted(b, i, b'"', escapes, what)?)
+        }
+        b'`' if rules.backtick_idents => {
+            quoted(skip_quoted(b, i, b'`', false, "quoted identifier")?)
+        }
+        b'[' if rules.bracket_idents => quoted(skip_until(b, i, i + 1, b"]", "quoted identifier")?),
+        b'E' | b'e' if rules.escape_strings && next == Some(b'\'') && !ident_before(b, i) => {
+            quoted(skip_quoted(b, i + 1, b'\'', true, "escape string literal")?)
+        }
+        b'-' if next == Some(b'-') && line_comment_starts(b, i, rules) => quoted(line_end(b, i)),
+        b'#' if rules.hash_comments => quoted(line_end(b, i)),
+        b'/' if next == Some(b'*') => {
+            quoted(skip_block_comment(b, i, rules.nested_block_comments)?)
+        }
+        b'$' if rules.dollar_quotes && !ident_before(b, i) => match dollar_tag(b, i) {
+            Some(tag_end) => {
+                quoted(skip_until(b, i, tag_end, &b[i..tag_end], "dollar-quoted body")?)
+            }
+            None => Ok((Token::Code(b'$'), i + 1)),
+        },
+        b'?' if next == Some(b'?') => Ok((Token::LiteralQuestionMark, i + 2)),
+        b'?' => Ok((Token::Placeholder, i + 1)),
+        c => Ok((Token::Code(c), i + 1)),
+    }
+}
+
 pub(crate) fn rewrite(
     sql: &str,
     dialect: Dialect,
@@ -89,52 +140,81 @@ pub(crate) fn rewrite(
     let mut copied = 0; // bytes of `sql` already in `out`
     let mut i = 0;
     while i < b.len() {
-        let next = b.get(i + 1).copied();
-        i = match b[i] {
-            b'\'' => skip_quoted(b, i, b'\'', rules.backslash_in_strings, "string literal")?,
-            b'"' => {
-                let (escapes, what) = if rules.double_quoted_strings {
-                    (rules.backslash_in_strings, "string literal")
-                } else {
-                    (false, "quoted identifier")
-                };
-                skip_quoted(b, i, b'"', escapes, what)?
-            }
-            b'`' if rules.backtick_idents => skip_quoted(b, i, b'`', false, "quoted identifier")?,
-            b'[' if rules.bracket_idents => skip_until(b, i, i + 1, b"]", "quoted identifier")?,
-            b'E' | b'e' if rules.escape_strings && next == Some(b'\'') && !ident_before(b, i) => {
-                skip_quoted(b, i + 1, b'\'', true, "escape string literal")?
-            }
-            b'-' if next == Some(b'-') && line_comment_starts(b, i, rules) => line_end(b, i),
-            b'#' if rules.hash_comments => line_end(b, i),
-            b'/' if next == Some(b'*') => skip_block_comment(b, i, rules.nested_block_comments)?,
-            b'$' if rules.dollar_quotes && !ident_before(b, i) => match dollar_tag(b, i) {
-                Some(tag_end) => {
-                    let tag = &b[i..tag_end];
-                    skip_until(b, i, tag_end, tag, "dollar-quoted body")?
-                }
-                None => i + 1,
-            },
-            b'?' if next == Some(b'?') => {
+        let (tok, end) = token(b, i, rules)?;
+        match tok {
+            Token::LiteralQuestionMark => {
                 if !rules.literal_question_mark {
                     return Err(PlaceholderError::LiteralQuestionMark { offset: i, dialect });
                 }
                 out.push_str(&sql[copied..=i]);
-                copied = i + 2;
-                i + 2
+                copied = end;
             }
-            b'?' => {
+            Token::Placeholder => {
                 params += 1;
                 out.push_str(&sql[copied..i]);
                 dialect.push_placeholder(&mut out, params);
-                copied = i + 1;
-                i + 1
+                copied = end;
             }
-            _ => i + 1,
-        };
+            Token::Code(_) | Token::Quoted => {}
+        }
+        i = end;
     }
     out.push_str(&sql[copied..]);
     Ok(Rewritten { sql: out, params })
+}
+
+/// The byte range of the row in `INSERT … VALUES (…)` when the statement ends with exactly one
+/// such row (then more rows can follow it); `None` for any other statement.
+pub(crate) fn values_row(
+    sql: &str,
+    rules: LexRules,
+) -> Result<Option<(usize, usize)>, PlaceholderError> {
+    let b = sql.as_bytes();
+    let (mut i, mut depth, mut after_values) = (0, 0_i32, None);
+    while i < b.len() {
+        let (tok, end) = token(b, i, rules)?;
+        match tok {
+            Token::Code(b'(') => depth += 1,
+            Token::Code(b')') => depth -= 1,
+            Token::Code(c) if depth == 0 && c.is_ascii_alphabetic() && !ident_before(b, i) => {
+                let word_end =
+                    b[i..].iter().position(|c| !is_ident_byte(*c)).map_or(b.len(), |p| i + p);
+                if sql[i..word_end].eq_ignore_ascii_case("values") {
+                    after_values = Some(word_end);
+                }
+                i = word_end;
+                continue;
+            }
+            _ => {}
+        }
+        i = end;
+    }
+    let Some(mut i) = after_values else { return Ok(None) };
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'(') {
+        return Ok(None);
+    }
+    let start = i;
+    let mut depth = 0;
+    while i < b.len() {
+        let (tok, end) = token(b, i, rules)?;
+        i = end;
+        match tok {
+            Token::Code(b'(') => depth += 1,
+            Token::Code(b')') => {
+                depth -= 1;
+                if depth == 0 {
+                    let rest_is_blank =
+                        b[i..].iter().all(|c| c.is_ascii_whitespace() || *c == b';');
+                    return Ok(rest_is_blank.then_some((start, i)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
 }
 
 fn is_ident_byte(c: u8) -> bool {

@@ -102,6 +102,45 @@ impl Dialect {
         placeholders::rewrite(sql, self, self.lex_rules())
     }
 
+    /// The most bind parameters one statement may carry.
+    pub const fn max_params(self) -> usize {
+        match self {
+            Dialect::Postgres | Dialect::MySql => 65_535,
+            Dialect::Sqlite => 32_766,
+        }
+    }
+
+    /// For `INSERT … VALUES (…)` ending with one row of values: the same statement with `rows`
+    /// rows, in native form, so many parameter sets go in one statement. `None` for any other
+    /// statement.
+    ///
+    /// ```
+    /// use dal_sql::Dialect;
+    /// let sql = Dialect::Postgres.multi_row_values("INSERT INTO t (a, b) VALUES (?, ?)", 3)?;
+    /// assert_eq!(sql.map(|r| r.sql).as_deref(), Some("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)"));
+    /// # Ok::<(), dal_sql::PlaceholderError>(())
+    /// ```
+    pub fn multi_row_values(
+        self,
+        sql: &str,
+        rows: usize,
+    ) -> Result<Option<Rewritten>, PlaceholderError> {
+        let Some((start, end)) = placeholders::values_row(sql, self.lex_rules())? else {
+            return Ok(None);
+        };
+        let row = &sql[start..end];
+        let mut text = String::with_capacity(sql.len() + (row.len() + 2) * rows);
+        text.push_str(&sql[..start]);
+        for i in 0..rows.max(1) {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(row);
+        }
+        text.push_str(&sql[end..]);
+        self.rewrite_placeholders(&text).map(Some)
+    }
+
     /// Counts the `?` placeholders without building the rewritten text.
     pub fn count_placeholders(self, sql: &str) -> Result<usize, PlaceholderError> {
         self.rewrite_placeholders(sql).map(|r| r.params)
@@ -253,6 +292,26 @@ mod tests {
         assert_eq!(Dialect::Sqlite.after_transaction_sql(true), Some("PRAGMA query_only = OFF"));
         assert_eq!(Dialect::Postgres.after_transaction_sql(true), None);
         assert_eq!(Dialect::Sqlite.begin_sql(), "BEGIN IMMEDIATE");
+    }
+
+    #[test]
+    fn values_rows_multiply_only_for_a_trailing_values_row() {
+        let my = |sql: &str| Dialect::MySql.multi_row_values(sql, 2).expect("lexes").map(|r| r.sql);
+        assert_eq!(
+            my("insert into t (a) values (?, lower(?)) ;").as_deref(),
+            Some("insert into t (a) values (?, lower(?)), (?, lower(?)) ;")
+        );
+        assert_eq!(
+            my("INSERT INTO t (note) VALUES ('VALUES (?)', ?)").as_deref(),
+            Some("INSERT INTO t (note) VALUES ('VALUES (?)', ?), ('VALUES (?)', ?)")
+        );
+        assert_eq!(my("INSERT INTO t VALUES (?) ON DUPLICATE KEY UPDATE a = ?"), None);
+        assert_eq!(my("UPDATE t SET a = ? WHERE b = ?"), None);
+        assert_eq!(my("INSERT INTO t SELECT ? FROM dual"), None);
+        assert_eq!(
+            my("INSERT INTO my_values (v) VALUES (?)").as_deref(),
+            Some("INSERT INTO my_values (v) VALUES (?), (?)")
+        );
     }
 
     #[test]

@@ -189,6 +189,10 @@ pub async fn execute_many_is_all_or_nothing(db: &TestDb) {
     assert!(e.to_string().ends_with("in parameter set 1"), "{e}");
     let count = db.count_rows("notes").await;
     assert_eq!(count, 3);
+    // Many sets: statements of 1,000 rows and a shorter last one.
+    let many = (100..2_600_i64).map(|i| vec![i.into_value(), format!("n{i}").into_value()]);
+    assert_eq!(db.query(insert).execute_many(many).await.expect("2,500 rows"), 2_500);
+    assert_eq!(db.count_rows("notes").await, 2_503);
 }
 
 pub async fn out_of_range_value_gets_its_own_category(db: &TestDb) {
