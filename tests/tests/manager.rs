@@ -1,6 +1,6 @@
 //! The process-wide pool manager, in a test binary of its own: `health_check_all` borrows a
 //! connection of every registered pool, which would disturb the exact pool counts other tests
-//! assert if they shared the process.
+//! assert if they shared the process (and would open connections on their runtimes).
 
 use dal::{Backend, Database, PoolManager};
 use tests::TestDb;
@@ -19,17 +19,12 @@ async fn health_check_all_covers_every_pool(backend: Backend) {
     tests::until_all_idle(&second).await;
 }
 
+/// One test, one runtime: pools hold connections bound to the runtime that opened them, and
+/// `health_check_all` reaches every pool in the process, so the backends share this runtime
+/// instead of each having a test (and a runtime) of their own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_health_check_all_covers_every_pool() {
-    health_check_all_covers_every_pool(Backend::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_health_check_all_covers_every_pool() {
-    health_check_all_covers_every_pool(Backend::MySql).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_health_check_all_covers_every_pool() {
-    health_check_all_covers_every_pool(Backend::Sqlite).await;
+async fn health_check_all_covers_every_pool_on_every_backend() {
+    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
+        health_check_all_covers_every_pool(backend).await;
+    }
 }
