@@ -27,4 +27,10 @@ async fn health_check_all_covers_every_pool_on_every_backend() {
     for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
         health_check_all_covers_every_pool(backend).await;
     }
+    // Shutdown: every pool closes and leaves the registry; handles then refuse work.
+    let Some(db) = TestDb::open(Backend::Sqlite, "close_all").await else { return };
+    assert!(PoolManager::global().close_all(std::time::Duration::from_secs(5)).await);
+    assert!(PoolManager::global().list().is_empty(), "every pool was unregistered");
+    let e = db.query("SELECT 1").fetch_all().await.expect_err("closed");
+    assert_eq!(e.kind(), dal::ErrorKind::Closed);
 }
