@@ -26,7 +26,10 @@ pub use dal_sql::{Dialect, IsolationLevel};
 pub use self::backend::{Backend, ExecResult};
 pub use self::config::{ConfigHash, DbConfig, Password};
 pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
-pub use self::entity::{Entity, EntityId, Repo, Statements};
+pub use self::entity::{
+    Change, DeletedAtField, Entity, EntityId, HistoryEntry, Operation, Repo, Statements,
+    TimestampField, VersionField,
+};
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::pool::{
     LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,

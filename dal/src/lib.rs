@@ -42,12 +42,12 @@ pub mod blocking;
 
 pub use dal_macros::{Entity, auto_transaction, sql, sql_as, track_slow};
 pub use dal_runtime::{
-    Backend, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error,
-    ErrorKind, ExecResult, FromRow, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection,
-    Password, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
-    PooledConnection, Query, Repo, Result, Row, RowIndex, ScopeOptions, ServerInfo, SqlQuery,
-    Statements, Transaction, TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime,
-    slow_calls,
+    Backend, Change, Column, ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId,
+    Error, ErrorKind, ExecResult, FromRow, HistoryEntry, IntoConfig, IntoValue, IsolationLevel,
+    Kind, LeakedConnection, Operation, Password, Pool, PoolHealth, PoolManager, PoolMetrics,
+    PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result, Row, RowIndex, ScopeOptions,
+    ServerInfo, SqlQuery, Statements, Transaction, TransactionOptions, TypedSqlQuery, Value,
+    in_tokio_runtime, slow_calls,
 };
 
 /// Re-exports of the types entities use.
@@ -70,14 +70,20 @@ pub mod prelude {
 /// whenever the macros need them to.
 #[doc(hidden)]
 pub mod __private {
+    pub use chrono::{DateTime, Utc};
     pub use dal_runtime::__const_concat as const_concat;
-    pub use dal_runtime::{Column, Dialect, Entity, EntityId, Result, Row, Statements, Value};
+    pub use dal_runtime::{
+        Column, DeletedAtField, Dialect, Entity, EntityId, Result, Row, Statements, TimestampField,
+        Value, VersionField,
+    };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,
         TransactionOptions, run_in_transaction, run_once_in_transaction,
     };
     pub use std::boxed::Box;
+    pub use std::option::Option;
     pub use std::result::Result::Ok;
+    pub use std::string::String;
     pub use std::time::Duration;
     pub use std::vec;
     pub use std::vec::Vec;

@@ -48,20 +48,38 @@ impl<T> Attr<T> {
 pub(crate) struct ContainerAttrs {
     pub(crate) table: Attr<LitStr>,
     pub(crate) krate: Attr<syn::Path>,
+    pub(crate) soft_delete: Attr<()>,
+    pub(crate) history: Attr<()>,
 }
 
 /// `#[dal(...)]` on a field.
 pub(crate) struct FieldAttrs {
     pub(crate) id: Attr<()>,
     pub(crate) column: Attr<LitStr>,
+    pub(crate) version: Attr<()>,
+    pub(crate) created_at: Attr<()>,
+    pub(crate) updated_at: Attr<()>,
+    pub(crate) deleted_at: Attr<()>,
 }
 
 impl ContainerAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out =
-            ContainerAttrs { table: Attr::none(symbol::TABLE), krate: Attr::none(symbol::CRATE) };
+        let mut out = ContainerAttrs {
+            table: Attr::none(symbol::TABLE),
+            krate: Attr::none(symbol::CRATE),
+            soft_delete: Attr::none(symbol::SOFT_DELETE),
+            history: Attr::none(symbol::HISTORY),
+        };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
+                symbol::SOFT_DELETE => {
+                    no_value(cx, &meta, symbol::SOFT_DELETE)?;
+                    out.soft_delete.set(cx, meta.path.span(), ());
+                }
+                symbol::HISTORY => {
+                    no_value(cx, &meta, symbol::HISTORY)?;
+                    out.history.set(cx, meta.path.span(), ());
+                }
                 symbol::TABLE => out.table.set(cx, meta.path.span(), string_value(&meta)?),
                 symbol::CRATE => {
                     let lit = string_value(&meta)?;
@@ -77,8 +95,27 @@ impl ContainerAttrs {
 
 impl FieldAttrs {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = FieldAttrs { id: Attr::none(symbol::ID), column: Attr::none(symbol::COLUMN) };
+        let mut out = FieldAttrs {
+            id: Attr::none(symbol::ID),
+            column: Attr::none(symbol::COLUMN),
+            version: Attr::none(symbol::VERSION),
+            created_at: Attr::none(symbol::CREATED_AT),
+            updated_at: Attr::none(symbol::UPDATED_AT),
+            deleted_at: Attr::none(symbol::DELETED_AT),
+        };
         each_key(cx, attrs, |meta, key| {
+            let flag = match key.as_str() {
+                symbol::VERSION => Some(&mut out.version),
+                symbol::CREATED_AT => Some(&mut out.created_at),
+                symbol::UPDATED_AT => Some(&mut out.updated_at),
+                symbol::DELETED_AT => Some(&mut out.deleted_at),
+                _ => None,
+            };
+            if let Some(flag) = flag {
+                no_value(cx, &meta, flag.name)?;
+                flag.set(cx, meta.path.span(), ());
+                return Ok(());
+            }
             match key.as_str() {
                 symbol::ID => {
                     // A stray value is reported, but the field still counts as the id so no

@@ -5,21 +5,147 @@ use dal_sql::{Ident, IdentError};
 use proc_macro2::Span;
 
 use super::ast::{Container, Field};
-use super::model::{Column, Model};
+use super::attr::Attr;
+use super::model::{Column, Model, Roles};
 use crate::internals::case::snake_case;
 use crate::internals::ctxt::Ctxt;
+use crate::internals::symbol;
 
 pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     no_generics(cx, &c);
     let table = table_name(cx, &c);
     let id = single_id(cx, &c);
     let columns = column_names(cx, &c);
-    let (table, id_index, columns) = (table?, id?, columns?);
+    one_role_per_field(cx, &c);
+    let roles = roles(cx, &c);
+    let (table, id_index, columns, roles) = (table?, id?, columns?, roles?);
     has_data_columns(cx, &c)?;
+    let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
     let mut all: Vec<Column<'a>> = columns;
     let id = all.remove(id_index);
+    // Role indices count data columns only (the id is not one of them).
+    let shift = |i: Option<usize>| i.map(|i| if i > id_index { i - 1 } else { i });
+    let roles = Roles {
+        version: shift(roles.version),
+        created_at: shift(roles.created_at),
+        updated_at: shift(roles.updated_at),
+        deleted_at: shift(roles.deleted_at),
+    };
     let krate = c.attrs.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::dal));
-    Some(Model { ident: c.ident, krate, table, id, columns: all })
+    Some(Model { ident: c.ident, soft_delete, history, roles, krate, table, id, columns: all })
+}
+
+/// Which attribute names a role of a field, for messages.
+fn role_flags<'f>(f: &'f Field<'_>) -> [(&'static str, &'f Attr<()>); 5] {
+    [
+        (symbol::ID, &f.attrs.id),
+        (symbol::VERSION, &f.attrs.version),
+        (symbol::CREATED_AT, &f.attrs.created_at),
+        (symbol::UPDATED_AT, &f.attrs.updated_at),
+        (symbol::DELETED_AT, &f.attrs.deleted_at),
+    ]
+}
+
+/// A field plays one part: id, version, or one of the timestamps.
+fn one_role_per_field(cx: &Ctxt, c: &Container<'_>) {
+    for f in &c.fields {
+        let set: Vec<_> = role_flags(f).into_iter().filter(|(_, a)| a.get().is_some()).collect();
+        if let [(first, _), (second, attr), ..] = set.as_slice() {
+            let span = attr.span().unwrap_or_else(|| f.ident.span());
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("a field has one role: `{}` is already #[dal({first})], so it cannot also be #[dal({second})]", f.ident),
+            ));
+        }
+    }
+}
+
+/// At most one field per system role; returns their indices among all fields.
+fn roles(cx: &Ctxt, c: &Container<'_>) -> Option<Roles> {
+    let mut ok = true;
+    let mut find = |name: &str, pick: for<'f> fn(&'f Field<'_>) -> &'f Attr<()>| {
+        let marked: Vec<usize> =
+            (0..c.fields.len()).filter(|&i| pick(&c.fields[i]).get().is_some()).collect();
+        if let [first, rest @ ..] = marked.as_slice() {
+            for &i in rest {
+                let span = pick(&c.fields[i]).span().unwrap_or_else(|| c.fields[i].ident.span());
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "an entity has one #[dal({name})] field, and `{}` already is it",
+                        c.fields[*first].ident
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        marked.first().copied()
+    };
+    let roles = Roles {
+        version: find(symbol::VERSION, |f| &f.attrs.version),
+        created_at: find(symbol::CREATED_AT, |f| &f.attrs.created_at),
+        updated_at: find(symbol::UPDATED_AT, |f| &f.attrs.updated_at),
+        deleted_at: find(symbol::DELETED_AT, |f| &f.attrs.deleted_at),
+    };
+    ok.then_some(roles)
+}
+
+/// `soft_delete` goes with a deleted_at field, `history` with a version field and a table name
+/// short enough for its history table, whose own columns no field may take.
+fn features(
+    cx: &Ctxt,
+    c: &Container<'_>,
+    roles: &Roles,
+    table: &Ident,
+    columns: &[Column<'_>],
+) -> Option<(bool, bool)> {
+    let mut ok = true;
+    let soft_delete = c.attrs.soft_delete.get().is_some();
+    match (c.attrs.soft_delete.span(), roles.deleted_at) {
+        (Some(span), None) => {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`soft_delete` needs a field to record the deletion: add `#[dal(deleted_at)] deleted_at: Option<DateTime<Utc>>`",
+            ));
+            ok = false;
+        }
+        (None, Some(i)) => {
+            let span =
+                c.fields[i].attrs.deleted_at.span().unwrap_or_else(|| c.fields[i].ident.span());
+            cx.syn_error(syn::Error::new(
+                span,
+                "a #[dal(deleted_at)] field is used by soft delete: add `soft_delete` to the struct's #[dal(...)]",
+            ));
+            ok = false;
+        }
+        _ => {}
+    }
+    let history = c.attrs.history.get().is_some();
+    if let Some(span) = c.attrs.history.span() {
+        if roles.version.is_none() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`history` numbers every version of a row: add `#[dal(version)] version: i64`",
+            ));
+            ok = false;
+        }
+        if Ident::new(&format!("{}_history", table.as_str())).is_err() {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!("the history table `{}_history` would be too long a name: give the table a shorter one", table.as_str()),
+            ));
+            ok = false;
+        }
+        for col in columns.iter().filter(|col| symbol::HISTORY_COLUMNS.contains(&col.name.as_str()))
+        {
+            cx.error_spanned_by(
+                col.field,
+                format!("column `{}` is taken by the history table: rename it with #[dal(column = \"...\")]", col.name.as_str()),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some((soft_delete, history))
 }
 
 /// Entities are concrete types: their SQL is a constant, which generic parameters would make

@@ -21,6 +21,12 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
     let id_ty_spanned = quote_spanned!(id_ty.span()=> #id_ty);
 
     let dialect_consts = Dialect::ALL.map(|d| statements_const(m, d, &p));
+    let name = ident.to_string();
+    let (soft_delete, history) = (m.soft_delete, m.history);
+    let r = m.roles;
+    let untracked: Vec<usize> =
+        [r.version, r.created_at, r.updated_at].into_iter().flatten().collect();
+    let role_methods = role_methods(m, &p);
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
 
@@ -40,8 +46,12 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
             impl #p::Entity for #ident {
                 type Id = #id_ty_spanned;
 
+                const NAME: &'static str = #name;
                 const TABLE: &'static str = #table;
                 const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
+                const SOFT_DELETE: bool = #soft_delete;
+                const HISTORY: bool = #history;
+                const UNTRACKED: &'static [usize] = &[#(#untracked),*];
 
                 fn statements(dialect: #p::Dialect) -> &'static #p::Statements {
                     #(#dialect_consts)*
@@ -65,6 +75,8 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
                 fn from_row(row: &#p::Row) -> #p::Result<Self> {
                     #p::Ok(#ident { #(#decoded),* })
                 }
+
+                #role_methods
             }
         };
     }
@@ -89,31 +101,103 @@ fn dialect_const_name(d: Dialect) -> syn::Ident {
 fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
     let name = dialect_const_name(d);
     let s = sql::generate(m, d);
-    let (insert, insert_generated_id, update, select_by_id, delete_by_id) =
-        (&s.insert, &s.insert_generated_id, &s.update, &s.select_by_id, &s.delete_by_id);
-    let key_const = format_ident!("{}_KEY", name);
-    let type_const = name.clone();
+    let create_table = ddl(m, &s.create_table, &name, p);
+    let create_history_table = ddl(m, &s.create_history_table, &name, p);
+    let sql::EntitySql {
+        insert,
+        insert_generated_id,
+        update,
+        select_by_id,
+        select_live_by_id,
+        select_version,
+        delete_by_id,
+        insert_history,
+        select_history,
+        select_history_version,
+        ..
+    } = &s;
+    quote! {
+        const #name: #p::Statements = #p::Statements {
+            create_table: #create_table,
+            insert: #insert,
+            insert_generated_id: #insert_generated_id,
+            update: #update,
+            select_by_id: #select_by_id,
+            select_live_by_id: #select_live_by_id,
+            select_version: #select_version,
+            delete_by_id: #delete_by_id,
+            create_history_table: #create_history_table,
+            insert_history: #insert_history,
+            select_history: #select_history,
+            select_history_version: #select_history_version,
+        };
+    }
+}
+
+/// DDL parts as a compile-time string: literal text joined with the per-type constants of the
+/// dialect named `dialect` (`POSTGRES`, `MYSQL`, `SQLITE`). An empty statement stays `""`.
+fn ddl(m: &Model<'_>, parts: &[DdlPart], dialect: &syn::Ident, p: &TokenStream) -> TokenStream {
+    if parts.is_empty() {
+        return quote!("");
+    }
+    let key_const = format_ident!("{}_KEY", dialect);
     let id_ty = m.id.ty;
-    let ddl = s.create_table.iter().map(|part| match part {
+    let parts = parts.iter().map(|part| match part {
         DdlPart::Text(t) => quote!(#t),
         DdlPart::IdKey => quote_spanned!(id_ty.span()=> <#id_ty as #p::EntityId>::#key_const),
+        DdlPart::IdType => quote_spanned!(id_ty.span()=> <#id_ty as #p::Column>::#dialect),
         DdlPart::ColumnType(i) => {
             let ty = m.columns[*i].ty;
-            quote_spanned!(ty.span()=> <#ty as #p::Column>::#type_const)
+            quote_spanned!(ty.span()=> <#ty as #p::Column>::#dialect)
         }
         DdlPart::Nullability(i) => {
             let ty = m.columns[*i].ty;
             quote_spanned!(ty.span()=> <#ty as #p::Column>::NULLABILITY)
         }
+        DdlPart::TimestampType => quote!(<#p::DateTime<#p::Utc> as #p::Column>::#dialect),
+        DdlPart::OptionalTextType => quote!(<#p::Option<#p::String> as #p::Column>::#dialect),
     });
-    quote! {
-        const #name: #p::Statements = #p::Statements {
-            create_table: #p::const_concat!(#(#ddl),*),
-            insert: #insert,
-            insert_generated_id: #insert_generated_id,
-            update: #update,
-            select_by_id: #select_by_id,
-            delete_by_id: #delete_by_id,
-        };
+    quote!(#p::const_concat!(#(#parts),*))
+}
+
+/// The role accessors: version, timestamps, deleted_at, each through its role trait so a field
+/// of the wrong type fails at the field.
+fn role_methods(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let field = |i: usize| (m.columns[i].field, m.columns[i].ty);
+    let mut out = TokenStream::new();
+    if let Some((f, ty)) = m.roles.version.map(field) {
+        out.extend(quote_spanned! {ty.span()=>
+            fn version(&self) -> #p::Option<i64> {
+                #p::Option::Some(<#ty as #p::VersionField>::get(&self.#f))
+            }
+            fn set_version(&mut self, version: i64) {
+                <#ty as #p::VersionField>::set(&mut self.#f, version)
+            }
+        });
     }
+    if let Some((f, ty)) = m.roles.created_at.map(field) {
+        out.extend(quote_spanned! {ty.span()=>
+            fn set_created_at(&mut self, at: #p::DateTime<#p::Utc>) {
+                <#ty as #p::TimestampField>::set(&mut self.#f, at)
+            }
+        });
+    }
+    if let Some((f, ty)) = m.roles.updated_at.map(field) {
+        out.extend(quote_spanned! {ty.span()=>
+            fn set_updated_at(&mut self, at: #p::DateTime<#p::Utc>) {
+                <#ty as #p::TimestampField>::set(&mut self.#f, at)
+            }
+        });
+    }
+    if let Some((f, ty)) = m.roles.deleted_at.map(field) {
+        out.extend(quote_spanned! {ty.span()=>
+            fn deleted_at(&self) -> #p::Option<#p::DateTime<#p::Utc>> {
+                <#ty as #p::DeletedAtField>::get(&self.#f)
+            }
+            fn set_deleted_at(&mut self, at: #p::Option<#p::DateTime<#p::Utc>>) {
+                <#ty as #p::DeletedAtField>::set(&mut self.#f, at)
+            }
+        });
+    }
+    out
 }

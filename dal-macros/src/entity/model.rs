@@ -5,12 +5,27 @@ use dal_sql::Ident;
 
 pub(crate) struct Model<'a> {
     pub(crate) ident: &'a syn::Ident,
+    /// Soft delete: `delete` sets the deleted_at column, reads skip deleted rows.
+    pub(crate) soft_delete: bool,
+    /// A history table keeps every version.
+    pub(crate) history: bool,
+    /// Which data columns (indices into `columns`) have a system role.
+    pub(crate) roles: Roles,
     /// Path to the `dal` crate (`::dal` unless `#[dal(crate = "...")]`).
     pub(crate) krate: syn::Path,
     pub(crate) table: Ident,
     pub(crate) id: Column<'a>,
     /// Every column but the id, in field order.
     pub(crate) columns: Vec<Column<'a>>,
+}
+
+/// Indices into [`Model::columns`] of the fields with a system role.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Roles {
+    pub(crate) version: Option<usize>,
+    pub(crate) created_at: Option<usize>,
+    pub(crate) updated_at: Option<usize>,
+    pub(crate) deleted_at: Option<usize>,
 }
 
 pub(crate) struct Column<'a> {
@@ -20,6 +35,11 @@ pub(crate) struct Column<'a> {
 }
 
 impl Model<'_> {
+    /// The history table's name.
+    pub(crate) fn history_table(&self) -> Option<dal_sql::Ident> {
+        dal_sql::Ident::new(&format!("{}_history", self.table.as_str())).ok()
+    }
+
     /// The id, then the other columns: the order of every statement's column list.
     pub(crate) fn all_columns(&self) -> impl Iterator<Item = &Column<'_>> {
         std::iter::once(&self.id).chain(&self.columns)

@@ -7,6 +7,7 @@
 use dal_sql::Dialect;
 
 use super::model::Model;
+use crate::internals::symbol;
 
 /// A piece of `CREATE TABLE` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,12 @@ pub(crate) enum DdlPart {
     ColumnType(usize),
     /// `" NOT NULL"` or `""` for data column `n` (`<T as Column>::NULLABILITY`).
     Nullability(usize),
+    /// The id's plain column type, for the history table (`<Id as Column>::…`).
+    IdType,
+    /// The column type of a timestamp (`<DateTime<Utc> as Column>::…`).
+    TimestampType,
+    /// The column type of optional text (`<Option<String> as Column>::…`).
+    OptionalTextType,
 }
 
 /// Every statement of one entity on one dialect.
@@ -28,7 +35,13 @@ pub(crate) struct EntitySql {
     pub(crate) insert_generated_id: String,
     pub(crate) update: String,
     pub(crate) select_by_id: String,
+    pub(crate) select_live_by_id: String,
+    pub(crate) select_version: String,
     pub(crate) delete_by_id: String,
+    pub(crate) create_history_table: Vec<DdlPart>,
+    pub(crate) insert_history: String,
+    pub(crate) select_history: String,
+    pub(crate) select_history_version: String,
 }
 
 pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
@@ -65,9 +78,21 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         update.push_str(&format!("{col} = {}", placeholders(i + 1, 1)));
     }
     update.push_str(&format!(" WHERE {id} = {}", placeholders(data.len() + 1, 1)));
+    let version = m.roles.version.map(|i| &data[i]);
+    if let Some(version) = version {
+        update.push_str(&format!(" AND {version} = {}", placeholders(data.len() + 2, 1)));
+    }
     let select_by_id =
         format!("SELECT {} FROM {table} WHERE {id} = {}", all.join(", "), placeholders(1, 1));
+    let select_live_by_id = match m.roles.deleted_at {
+        Some(i) if m.soft_delete => format!("{select_by_id} AND {} IS NULL", data[i]),
+        _ => select_by_id.clone(),
+    };
+    let select_version = version
+        .map(|v| format!("SELECT {v} FROM {table} WHERE {id} = {}", placeholders(1, 1)))
+        .unwrap_or_default();
     let delete_by_id = format!("DELETE FROM {table} WHERE {id} = {}", placeholders(1, 1));
+    let history = history_sql(m, d, &all, version);
 
     let mut ddl = Ddl::default();
     ddl.text(&format!("CREATE TABLE IF NOT EXISTS {table} ({id} "));
@@ -85,8 +110,78 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         insert_generated_id,
         update,
         select_by_id,
+        select_live_by_id,
+        select_version,
         delete_by_id,
+        create_history_table: history.create,
+        insert_history: history.insert,
+        select_history: history.select,
+        select_history_version: history.select_version,
     }
+}
+
+#[derive(Default)]
+struct HistorySql {
+    create: Vec<DdlPart>,
+    insert: String,
+    select: String,
+    select_version: String,
+}
+
+/// The history table: every column of the entity, then what happened, when, by whom, why;
+/// keyed by id and version. Empty without `history`.
+fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&String>) -> HistorySql {
+    let (Some(table), Some(version), true) = (m.history_table(), version, m.history) else {
+        return HistorySql::default();
+    };
+    let table = d.quote(&table);
+    let id = &all[0];
+    let q = |name: &str| match dal_sql::Ident::new(name) {
+        Ok(ident) => d.quote(&ident),
+        Err(_) => name.to_owned(),
+    };
+    let extra: Vec<String> = symbol::HISTORY_COLUMNS.iter().map(|c| q(c)).collect();
+    let mut columns = all.to_vec();
+    columns.extend(extra.iter().cloned());
+    let mut placeholders = String::new();
+    for i in 1..=columns.len() {
+        if i > 1 {
+            placeholders.push_str(", ");
+        }
+        d.push_placeholder(&mut placeholders, i);
+    }
+    let insert = format!("INSERT INTO {table} ({}) VALUES ({placeholders})", columns.join(", "));
+    let mut first = String::new();
+    d.push_placeholder(&mut first, 1);
+    let mut second = String::new();
+    d.push_placeholder(&mut second, 2);
+    let select = format!(
+        "SELECT {} FROM {table} WHERE {id} = {first} ORDER BY {version}",
+        columns.join(", ")
+    );
+    let select_version = format!(
+        "SELECT {} FROM {table} WHERE {id} = {first} AND {version} = {second}",
+        columns.join(", ")
+    );
+
+    let mut ddl = Ddl::default();
+    ddl.text(&format!("CREATE TABLE IF NOT EXISTS {table} ({id} "));
+    ddl.part(DdlPart::IdType);
+    ddl.text(" NOT NULL");
+    for (i, col) in all[1..].iter().enumerate() {
+        ddl.text(&format!(", {col} "));
+        ddl.part(DdlPart::ColumnType(i));
+        ddl.part(DdlPart::Nullability(i));
+    }
+    let [operation, changed_at, changed_by, comment] = [&extra[0], &extra[1], &extra[2], &extra[3]];
+    ddl.text(&format!(", {operation} VARCHAR(16) NOT NULL, {changed_at} "));
+    ddl.part(DdlPart::TimestampType);
+    ddl.text(&format!(" NOT NULL, {changed_by} "));
+    ddl.part(DdlPart::OptionalTextType);
+    ddl.text(&format!(", {comment} "));
+    ddl.part(DdlPart::OptionalTextType);
+    ddl.text(&format!(", PRIMARY KEY ({id}, {version})){}", d.create_table_suffix()));
+    HistorySql { create: ddl.0, insert, select, select_version }
 }
 
 /// Builds DDL parts, merging adjacent text.
@@ -119,25 +214,59 @@ mod tests {
         let model = ast::Container::from_ast(&cx, &input).and_then(|c| check::validate(&cx, c));
         cx.check().map_err(|e| e[0].to_string()).expect("valid entity");
         let model = model.expect("model");
-        let mut out = String::new();
-        for d in Dialect::ALL {
-            let sql = generate(&model, d);
-            let ddl: String = sql
-                .create_table
+        let ddl = |parts: &[DdlPart]| -> String {
+            parts
                 .iter()
                 .map(|p| match p {
                     DdlPart::Text(t) => t.clone(),
                     DdlPart::IdKey => "{id key}".into(),
                     DdlPart::ColumnType(i) => format!("{{type of {}}}", model.columns[*i].field),
                     DdlPart::Nullability(i) => format!("{{null of {}}}", model.columns[*i].field),
+                    DdlPart::IdType => "{id type}".into(),
+                    DdlPart::TimestampType => "{timestamp}".into(),
+                    DdlPart::OptionalTextType => "{text?}".into(),
                 })
-                .collect();
-            out.push_str(&format!(
-                "[{d}]\ncreate_table: {ddl}\ninsert: {}\ninsert_generated_id: {}\nupdate: {}\nselect_by_id: {}\ndelete_by_id: {}\n\n",
-                sql.insert, sql.insert_generated_id, sql.update, sql.select_by_id, sql.delete_by_id
-            ));
+                .collect()
+        };
+        let mut out = String::new();
+        for d in Dialect::ALL {
+            let s = generate(&model, d);
+            let lines = [
+                ("create_table", ddl(&s.create_table)),
+                ("insert", s.insert),
+                ("insert_generated_id", s.insert_generated_id),
+                ("update", s.update),
+                ("select_by_id", s.select_by_id),
+                ("select_live_by_id", s.select_live_by_id),
+                ("select_version", s.select_version),
+                ("delete_by_id", s.delete_by_id),
+                ("create_history_table", ddl(&s.create_history_table)),
+                ("insert_history", s.insert_history),
+                ("select_history", s.select_history),
+                ("select_history_version", s.select_history_version),
+            ];
+            out.push_str(&format!("[{d}]\n"));
+            for (name, text) in lines.iter().filter(|(_, t)| !t.is_empty()) {
+                out.push_str(&format!("{name}: {text}\n"));
+            }
+            out.push('\n');
         }
         out
+    }
+
+    #[test]
+    fn versioned_entity_with_history_and_soft_delete_sql() {
+        insta::assert_snapshot!(render(
+            r#"#[dal(table = "users", soft_delete, history)]
+            struct User {
+                #[dal(id)] id: Uuid,
+                name: String,
+                #[dal(version)] version: i64,
+                #[dal(created_at)] created_at: DateTime<Utc>,
+                #[dal(updated_at)] updated_at: DateTime<Utc>,
+                #[dal(deleted_at)] deleted_at: Option<DateTime<Utc>>,
+            }"#
+        ));
     }
 
     #[test]

@@ -6,15 +6,24 @@ pub(crate) const DAL: &str = "dal";
 /// Container keys.
 pub(crate) const TABLE: &str = "table";
 pub(crate) const CRATE: &str = "crate";
+pub(crate) const SOFT_DELETE: &str = "soft_delete";
+pub(crate) const HISTORY: &str = "history";
 
 /// Field keys.
 pub(crate) const ID: &str = "id";
 pub(crate) const COLUMN: &str = "column";
+pub(crate) const VERSION: &str = "version";
+pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const UPDATED_AT: &str = "updated_at";
+pub(crate) const DELETED_AT: &str = "deleted_at";
 
 /// Every container key, for suggestions.
-pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, CRATE];
+pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, CRATE];
 /// Every field key, for suggestions.
-pub(crate) const FIELD_KEYS: &[&str] = &[ID, COLUMN];
+pub(crate) const FIELD_KEYS: &[&str] = &[ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT];
+
+/// Columns the history table adds to the entity's own; no field may use these names.
+pub(crate) const HISTORY_COLUMNS: &[&str] = &["operation", "changed_at", "changed_by", "comment"];
 
 /// `#[auto_transaction(...)]` keys.
 pub(crate) const ISOLATION: &str = "isolation";

@@ -2,14 +2,19 @@
 //! statements. A runtime type never knows which macro produced its caller: everything the
 //! derive supplies comes through [`Entity`].
 
+mod history;
 mod id;
 mod repo;
+mod roles;
 mod schema;
 
+use chrono::{DateTime, Utc};
 use dal_sql::Dialect;
 
+pub use self::history::{Change, HistoryEntry, Operation};
 pub use self::id::EntityId;
 pub use self::repo::Repo;
+pub use self::roles::{DeletedAtField, TimestampField, VersionField};
 use crate::error::Result;
 use crate::row::Row;
 use crate::types::Value;
@@ -26,12 +31,26 @@ pub struct Statements {
     /// Insert of every column but the id, for database-assigned ids; returns the id where the
     /// dialect has `RETURNING`.
     pub insert_generated_id: &'static str,
-    /// Update of every column but the id, by id (the id is the last parameter).
+    /// Update of every column but the id, by id; with a version column also by the version
+    /// read (parameters: the columns, the id, then the old version).
     pub update: &'static str,
-    /// Select of every column by id.
+    /// Select of every column by id, deleted rows included.
     pub select_by_id: &'static str,
+    /// Select of every column by id, live rows only (the same as `select_by_id` without soft
+    /// delete).
+    pub select_live_by_id: &'static str,
+    /// Select of the version by id (empty without a version column).
+    pub select_version: &'static str,
     /// Delete by id.
     pub delete_by_id: &'static str,
+    /// `CREATE TABLE IF NOT EXISTS` of the history table (empty without history).
+    pub create_history_table: &'static str,
+    /// Insert of a history row: every column, then operation, changed_at, changed_by, comment.
+    pub insert_history: &'static str,
+    /// Every history row of an id, oldest first.
+    pub select_history: &'static str,
+    /// The history row of an id at a version.
+    pub select_history_version: &'static str,
 }
 
 /// A struct stored as one row of a table. Implement it with `#[derive(Entity)]`.
@@ -40,8 +59,21 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// database).
     type Id: EntityId;
 
+    /// The struct's name, for messages.
+    const NAME: &'static str;
+
     /// The table name.
     const TABLE: &'static str;
+
+    /// `delete` marks rows deleted instead of removing them.
+    const SOFT_DELETE: bool = false;
+
+    /// Every version is kept in a history table.
+    const HISTORY: bool = false;
+
+    /// Positions in [`Entity::values`] of columns whose change alone is not a change (version
+    /// and timestamps): an update that changes only these writes nothing.
+    const UNTRACKED: &'static [usize] = &[];
 
     /// Column names: the id first, then the other columns in field order.
     const COLUMNS: &'static [&'static str];
@@ -60,4 +92,26 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// Builds the entity from a row holding [`Entity::COLUMNS`] in order.
     fn from_row(row: &Row) -> Result<Self>;
+
+    /// The version, for entities with a `#[dal(version)]` field.
+    fn version(&self) -> Option<i64> {
+        None
+    }
+
+    /// Sets the version (no-op without a version field).
+    fn set_version(&mut self, _version: i64) {}
+
+    /// Sets the creation time (no-op without a created_at field).
+    fn set_created_at(&mut self, _at: DateTime<Utc>) {}
+
+    /// Sets the last-update time (no-op without an updated_at field).
+    fn set_updated_at(&mut self, _at: DateTime<Utc>) {}
+
+    /// When the entity was soft-deleted, if it was.
+    fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// Marks the entity deleted (or live with `None`); no-op without soft delete.
+    fn set_deleted_at(&mut self, _at: Option<DateTime<Utc>>) {}
 }

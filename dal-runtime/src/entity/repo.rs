@@ -1,13 +1,19 @@
-//! [`Repo`]: typed CRUD for one entity over a [`Database`] handle (pool, connection or
-//! transaction alike).
+//! [`Repo`]: typed operations for one entity over a [`Database`] handle (pool, connection or
+//! transaction alike): CRUD, versions and optimistic locking, soft delete, history.
+//!
+//! Writes that touch more than one row (the entity and its history row) run in one
+//! transaction: the handle's own when it is in one, else one begun here.
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, Utc};
 use sqlx::SqlStr;
 
-use super::{Entity, EntityId};
+use super::{Change, Entity, EntityId, HistoryEntry, Operation};
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
+use crate::row::Row;
+use crate::transaction::Transaction;
 use crate::types::{Column, Value};
 
 /// Typed operations on the table of entity `E`. Get one with `db.repo::<E>()`.
@@ -24,74 +30,345 @@ impl Database {
     }
 }
 
+/// Now, at the microsecond precision every backend stores, so a saved timestamp reads back
+/// equal.
+fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// A transaction for a multi-statement write, unless the handle is in one already.
+async fn own_transaction(db: &Database) -> Result<Option<Transaction>> {
+    if db.in_transaction().await { Ok(None) } else { db.begin().await.map(Some) }
+}
+
+async fn finish(tx: Option<Transaction>) -> Result<()> {
+    match tx {
+        Some(tx) => tx.commit().await,
+        None => Ok(()),
+    }
+}
+
 impl<E: Entity> Repo<'_, E> {
-    /// Reads the entity with `id`; `None` when there is no such row.
+    fn statements(&self) -> &'static super::Statements {
+        E::statements(self.db.dialect())
+    }
+
+    async fn fetch_optional(
+        db: &Database,
+        sql: &'static str,
+        params: &[Value<'_>],
+    ) -> Result<Option<Row>> {
+        let mut lease = db.lease().await?;
+        lease.conn()?.fetch_optional(SqlStr::from_static(sql), params).await
+    }
+
+    async fn execute(db: &Database, sql: &'static str, params: &[Value<'_>]) -> Result<u64> {
+        let mut lease = db.lease().await?;
+        Ok(lease.conn()?.execute(SqlStr::from_static(sql), params).await?.rows_affected)
+    }
+
+    /// Reads the entity with `id`; `None` when there is no such row (or it is soft-deleted).
     pub async fn get(&self, id: E::Id) -> Result<Option<E>> {
-        let st = E::statements(self.db.dialect());
-        let mut lease = self.db.lease().await?;
-        let row = lease
-            .conn()?
-            .fetch_optional(SqlStr::from_static(st.select_by_id), &[id.encode()])
-            .await?;
+        let row =
+            Self::fetch_optional(self.db, self.statements().select_live_by_id, &[id.encode()])
+                .await?;
         row.as_ref().map(E::from_row).transpose()
     }
 
-    /// Inserts the entity when it is new (unset id, or no row with its id) and updates it
-    /// otherwise. Returns the saved entity with its id filled in.
+    /// Reads the entity with `id`, soft-deleted or not.
+    pub async fn get_including_deleted(&self, id: E::Id) -> Result<Option<E>> {
+        let row =
+            Self::fetch_optional(self.db, self.statements().select_by_id, &[id.encode()]).await?;
+        row.as_ref().map(E::from_row).transpose()
+    }
+
+    /// Inserts the entity when it is new and updates it otherwise; see [`Repo::save_with`].
     pub async fn save(&self, entity: &E) -> Result<E>
     where
         E: Clone,
     {
-        let st = E::statements(self.db.dialect());
-        let mut saved = entity.clone();
-        let mut lease = self.db.lease().await?;
-        let conn = lease.conn()?;
-        if saved.id().is_unset() {
-            if E::Id::DATABASE_ASSIGNED {
-                let values = saved.values();
-                let sql = SqlStr::from_static(st.insert_generated_id);
-                let id = if self.db.dialect().supports_returning() {
-                    let row = conn
-                        .fetch_optional(sql, &values)
-                        .await?
-                        .ok_or_else(|| Error::new(ErrorKind::Other, "the insert returned no id"))?;
-                    E::Id::decode(&row, 0)?
-                } else {
-                    let done = conn.execute(sql, &values).await?;
-                    done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
-                        Error::new(ErrorKind::Other, "the database reported no id for the insert")
-                    })?
-                };
-                drop(values);
-                saved.set_id(id);
-                return Ok(saved);
-            }
-            if let Some(id) = E::Id::generate() {
-                saved.set_id(id);
-            }
-        } else {
-            let mut params = saved.values();
-            params.push(saved.id().encode());
-            let done = conn.execute(SqlStr::from_static(st.update), &params).await?;
-            if done.rows_affected > 0 {
-                drop(params);
-                return Ok(saved);
-            }
-        }
-        let mut params: Vec<Value<'_>> = Vec::with_capacity(E::COLUMNS.len());
-        params.push(saved.id().encode());
-        params.extend(saved.values());
-        conn.execute(SqlStr::from_static(st.insert), &params).await?;
-        drop(params);
+        self.save_with(entity, Change::default()).await
+    }
+
+    /// Saves, recording who made the change and why in the history.
+    ///
+    /// New (unset id, or version 0): the id is generated (UUID) or assigned by the database
+    /// (`i64`), the version set to 1, both timestamps to now. Otherwise an update: the version
+    /// goes up by one and `updated_at` is set, and the update applies only if the row still
+    /// has the version the entity was read at; if not, a [`ErrorKind::Conflict`] error names
+    /// both versions and nothing is written. With history, an update that changes nothing
+    /// writes nothing (and returns the stored entity).
+    pub async fn save_with(&self, entity: &E, change: Change) -> Result<E>
+    where
+        E: Clone,
+    {
+        let tx = if E::HISTORY { own_transaction(self.db).await? } else { None };
+        let db = tx.as_deref().unwrap_or(self.db);
+        let saved = self.save_in(db, entity, &change).await?;
+        finish(tx).await?;
         Ok(saved)
     }
 
-    /// Deletes the row for good; returns whether there was one.
-    pub async fn delete_permanently(&self, id: E::Id) -> Result<bool> {
-        let st = E::statements(self.db.dialect());
-        let mut lease = self.db.lease().await?;
-        let done =
-            lease.conn()?.execute(SqlStr::from_static(st.delete_by_id), &[id.encode()]).await?;
-        Ok(done.rows_affected > 0)
+    async fn save_in(&self, db: &Database, entity: &E, change: &Change) -> Result<E>
+    where
+        E: Clone,
+    {
+        let mut e = entity.clone();
+        let now = now();
+        let is_new = e.id().is_unset() || e.version() == Some(0);
+        if is_new {
+            return self.insert(db, e, now, change).await;
+        }
+        let old_version = e.version();
+        if E::HISTORY {
+            let Some(current) = self.current(db, e.id()).await? else {
+                return self.insert(db, e, now, change).await;
+            };
+            if current.version() != old_version {
+                return Err(self.conflict(e.id(), old_version, current.version()));
+            }
+            if unchanged(&current, &e) {
+                return Ok(current);
+            }
+        }
+        if let Some(v) = old_version {
+            e.set_version(v + 1);
+        }
+        e.set_updated_at(now);
+        let mut params = e.values();
+        params.push(e.id().encode());
+        if let Some(v) = old_version {
+            params.push(Value::I64(v));
+        }
+        let updated = Self::execute(db, self.statements().update, &params).await?;
+        drop(params);
+        if updated == 0 {
+            // Either the row is gone (save it anew under its id) or its version moved on.
+            match (old_version, self.stored_version(db, e.id()).await?) {
+                (Some(mine), Some(theirs)) => {
+                    return Err(self.conflict(e.id(), Some(mine), Some(theirs)));
+                }
+                (None, Some(_)) => {} // no version column: the row exists and was rewritten
+                (_, None) => return self.insert(db, e, now, change).await,
+            }
+        }
+        self.record(db, &e, Operation::Update, now, change).await?;
+        Ok(e)
     }
+
+    /// Inserts `e` as a new row (version 1, both timestamps `now`) with its history row.
+    async fn insert(
+        &self,
+        db: &Database,
+        mut e: E,
+        now: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<E> {
+        let st = self.statements();
+        e.set_version(1);
+        e.set_created_at(now);
+        e.set_updated_at(now);
+        if e.id().is_unset() && E::Id::DATABASE_ASSIGNED {
+            let values = e.values();
+            let id = if db.dialect().supports_returning() {
+                let row = Self::fetch_optional(db, st.insert_generated_id, &values)
+                    .await?
+                    .ok_or_else(|| Error::new(ErrorKind::Other, "the insert returned no id"))?;
+                E::Id::decode(&row, 0)?
+            } else {
+                let mut lease = db.lease().await?;
+                let done = lease
+                    .conn()?
+                    .execute(SqlStr::from_static(st.insert_generated_id), &values)
+                    .await?;
+                done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
+                    Error::new(ErrorKind::Other, "the database reported no id for the insert")
+                })?
+            };
+            drop(values);
+            e.set_id(id);
+        } else {
+            if let Some(id) = E::Id::generate().filter(|_| e.id().is_unset()) {
+                e.set_id(id);
+            }
+            let params = all_values(&e);
+            Self::execute(db, st.insert, &params).await?;
+        }
+        self.record(db, &e, Operation::Insert, now, change).await?;
+        Ok(e)
+    }
+
+    /// Writes the history row of `e`'s current version, when the entity keeps history.
+    async fn record(
+        &self,
+        db: &Database,
+        e: &E,
+        op: Operation,
+        at: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<()> {
+        if !E::HISTORY {
+            return Ok(());
+        }
+        let mut params = all_values(e);
+        params.push(Value::Text(op.as_str().into()));
+        params.push(Value::DateTime(at));
+        params.push(change.by.encode());
+        params.push(change.comment.encode());
+        Self::execute(db, self.statements().insert_history, &params).await?;
+        Ok(())
+    }
+
+    async fn current(&self, db: &Database, id: &E::Id) -> Result<Option<E>> {
+        let row = Self::fetch_optional(db, self.statements().select_by_id, &[id.encode()]).await?;
+        row.as_ref().map(E::from_row).transpose()
+    }
+
+    async fn stored_version(&self, db: &Database, id: &E::Id) -> Result<Option<i64>> {
+        let st = self.statements();
+        if st.select_version.is_empty() {
+            return Ok(self.current(db, id).await?.map(|_| 0));
+        }
+        let row = Self::fetch_optional(db, st.select_version, &[id.encode()]).await?;
+        row.map(|r| r.get::<i64>(0)).transpose()
+    }
+
+    fn conflict(&self, id: &E::Id, mine: Option<i64>, theirs: Option<i64>) -> Error {
+        Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "{} {id:?} was changed by someone else: this save was based on version {}, the database holds version {}; read it again and reapply the change",
+                E::NAME,
+                mine.unwrap_or_default(),
+                theirs.unwrap_or_default()
+            ),
+        )
+    }
+
+    /// Soft-deletes the entity (sets its deleted_at, writes a new version); reads skip it
+    /// from then on. Returns whether a live row was there. Entities without soft delete get a
+    /// usage error: use [`Repo::delete_permanently`].
+    pub async fn delete(&self, id: E::Id) -> Result<bool>
+    where
+        E: Clone,
+    {
+        self.set_deleted(id, true, Change::default()).await
+    }
+
+    /// Brings back a soft-deleted entity. Returns whether a deleted row was there.
+    pub async fn restore(&self, id: E::Id) -> Result<bool>
+    where
+        E: Clone,
+    {
+        self.set_deleted(id, false, Change::default()).await
+    }
+
+    async fn set_deleted(&self, id: E::Id, deleted: bool, change: Change) -> Result<bool>
+    where
+        E: Clone,
+    {
+        if !E::SOFT_DELETE {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "{} has no soft delete (no #[dal(soft_delete)]): use delete_permanently",
+                    E::NAME
+                ),
+            ));
+        }
+        let tx = own_transaction(self.db).await?;
+        let db = tx.as_deref().unwrap_or(self.db);
+        let Some(mut e) = self.current(db, &id).await? else { return Ok(false) };
+        if e.deleted_at().is_some() == deleted {
+            return Ok(false);
+        }
+        let now = now();
+        let old_version = e.version();
+        if let Some(v) = old_version {
+            e.set_version(v + 1);
+        }
+        e.set_updated_at(now);
+        e.set_deleted_at(deleted.then_some(now));
+        let mut params = e.values();
+        params.push(e.id().encode());
+        if let Some(v) = old_version {
+            params.push(Value::I64(v));
+        }
+        if Self::execute(db, self.statements().update, &params).await? == 0 {
+            let theirs = self.stored_version(db, &id).await?;
+            return Err(self.conflict(&id, old_version, theirs));
+        }
+        drop(params);
+        let op = if deleted { Operation::Delete } else { Operation::Restore };
+        self.record(db, &e, op, now, &change).await?;
+        finish(tx).await?;
+        Ok(true)
+    }
+
+    /// Deletes the row for good (its history stays); returns whether there was one.
+    pub async fn delete_permanently(&self, id: E::Id) -> Result<bool> {
+        Ok(Self::execute(self.db, self.statements().delete_by_id, &[id.encode()]).await? > 0)
+    }
+
+    /// Every version of the entity, oldest first (empty without history or without rows).
+    pub async fn history(&self, id: E::Id) -> Result<Vec<HistoryEntry<E>>> {
+        let st = self.statements();
+        if st.select_history.is_empty() {
+            return Err(no_history::<E>());
+        }
+        let mut lease = self.db.lease().await?;
+        let rows =
+            lease.conn()?.fetch_all(SqlStr::from_static(st.select_history), &[id.encode()]).await?;
+        rows.iter().map(history_entry::<E>).collect()
+    }
+
+    /// The entity as it was at `version`, from the history.
+    pub async fn at_version(&self, id: E::Id, version: i64) -> Result<Option<E>> {
+        let st = self.statements();
+        if st.select_history_version.is_empty() {
+            return Err(no_history::<E>());
+        }
+        let row = Self::fetch_optional(
+            self.db,
+            st.select_history_version,
+            &[id.encode(), Value::I64(version)],
+        )
+        .await?;
+        row.as_ref().map(E::from_row).transpose()
+    }
+}
+
+fn no_history<E: Entity>() -> Error {
+    Error::new(
+        ErrorKind::Usage,
+        format!("{} keeps no history: add `history` to its #[dal(...)]", E::NAME),
+    )
+}
+
+/// The id, then the other columns: the parameters of `insert` and `insert_history`.
+fn all_values<E: Entity>(e: &E) -> Vec<Value<'_>> {
+    let mut params = Vec::with_capacity(E::COLUMNS.len() + 4);
+    params.push(e.id().encode());
+    params.extend(e.values());
+    params
+}
+
+/// Whether `new` differs from `current` only in untracked columns (version, timestamps).
+fn unchanged<E: Entity>(current: &E, new: &E) -> bool {
+    let (a, b) = (current.values(), new.values());
+    a.iter().zip(&b).enumerate().all(|(i, (x, y))| E::UNTRACKED.contains(&i) || x == y)
+}
+
+fn history_entry<E: Entity>(row: &Row) -> Result<HistoryEntry<E>> {
+    let n = E::COLUMNS.len();
+    let entity = E::from_row(row)?;
+    Ok(HistoryEntry {
+        version: entity.version().unwrap_or_default(),
+        entity,
+        operation: Operation::parse(&row.get::<String>(n)?)?,
+        changed_at: row.get(n + 1)?,
+        changed_by: row.get(n + 2)?,
+        comment: row.get(n + 3)?,
+    })
 }

@@ -62,3 +62,35 @@ pub struct AllTypes {
     pub maybe_json: Option<Json>,
     pub maybe_bytes: Option<Vec<u8>>,
 }
+
+/// A versioned entity with timestamps, soft delete and history.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "members", soft_delete, history)]
+pub struct Member {
+    #[dal(id)]
+    pub id: Uuid,
+    pub name: String,
+    pub age: Option<i32>,
+    #[dal(version)]
+    pub version: i64,
+    #[dal(created_at)]
+    pub created_at: DateTime<Utc>,
+    #[dal(updated_at)]
+    pub updated_at: DateTime<Utc>,
+    #[dal(deleted_at)]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Member {
+    pub fn new(name: &str) -> Self {
+        Member {
+            id: Uuid::nil(),
+            name: name.into(),
+            age: None,
+            version: 0,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            deleted_at: None,
+        }
+    }
+}

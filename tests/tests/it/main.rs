@@ -18,6 +18,13 @@ tests::behaviour_suite!(
     delete_permanently_removes_only_that_row,
     every_supported_type_round_trips,
     ensure_schema_is_idempotent,
+    // versions, soft delete, history
+    save_sets_version_and_timestamps_and_writes_history,
+    stale_save_is_a_conflict_naming_both_versions,
+    unchanged_save_writes_no_version,
+    soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
+    history_and_at_version_travel_back,
+    concurrent_updates_lose_nothing,
     // raw queries
     raw_query_rewrites_placeholders_outside_literals,
     wrong_parameter_count_names_both_counts,

@@ -3,21 +3,34 @@
 
 use dal::{Dialect, Entity};
 
-use crate::entities::{AllTypes, Person, Ticket};
+use crate::entities::{AllTypes, Member, Person, Ticket};
 
 fn render<E: Entity>() -> String {
     let mut out = String::new();
     for d in Dialect::ALL {
         let s = E::statements(d);
-        out.push_str(&format!(
-            "[{d}]\n{}\n{}\n{}\n{}\n{}\n{}\n\n",
+        out.push_str(&format!("[{d}]\n"));
+        for text in [
             s.create_table,
             s.insert,
             s.insert_generated_id,
             s.update,
             s.select_by_id,
-            s.delete_by_id
-        ));
+            s.select_live_by_id,
+            s.select_version,
+            s.delete_by_id,
+            s.create_history_table,
+            s.insert_history,
+            s.select_history,
+            s.select_history_version,
+        ]
+        .iter()
+        .filter(|t| !t.is_empty())
+        {
+            out.push_str(text);
+            out.push('\n');
+        }
+        out.push('\n');
     }
     out
 }
@@ -25,6 +38,11 @@ fn render<E: Entity>() -> String {
 #[test]
 fn person_sql() {
     insta::assert_snapshot!(render::<Person>());
+}
+
+#[test]
+fn member_sql() {
+    insta::assert_snapshot!(render::<Member>());
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod entity;
 mod pool;
 mod query;
 mod transaction;
+mod versioning;
 
 pub use auto_transaction::*;
 pub use blocking::*;
@@ -13,3 +14,4 @@ pub use entity::*;
 pub use pool::*;
 pub use query::*;
 pub use transaction::*;
+pub use versioning::*;

@@ -1,0 +1,12 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    #[dal(id)]
+    id: Uuid,
+    name: String,
+    #[dal(version)]
+    version: i32,
+}
+
+fn main() {}
