@@ -27,6 +27,23 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
     let untracked: Vec<usize> =
         [r.version, r.created_at, r.updated_at].into_iter().flatten().collect();
     let role_methods = role_methods(m, &p);
+    let deleted_at = match m.roles.deleted_at {
+        Some(i) if m.soft_delete => {
+            let name = m.columns[i].name.as_str();
+            quote!(#p::Option::Some(#name))
+        }
+        _ => quote!(#p::Option::None),
+    };
+    let column_consts = m.all_columns().map(|c| {
+        let field = c.field.to_string();
+        let konst = format_ident!("{}", field.trim_start_matches("r#").to_uppercase());
+        let (name, ty) = (c.name.as_str(), c.ty);
+        let doc = format!("The `{name}` column, for typed filters and ordering.");
+        quote_spanned! {ty.span()=>
+            #[doc = #doc]
+            pub const #konst: #p::ColumnRef<#ident, #ty> = #p::ColumnRef::new(#name);
+        }
+    });
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
 
@@ -40,18 +57,25 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
     });
 
     quote! {
+        #[automatically_derived]
+        #[allow(dead_code, reason = "a column constant is there for the queries that want it")]
+        impl #ident {
+            #(#column_consts)*
+        }
+
         #[doc(hidden)]
         const _: () = {
             #[automatically_derived]
             impl #p::Entity for #ident {
                 type Id = #id_ty_spanned;
 
-                const NAME: &'static str = #name;
+                const TYPE_NAME: &'static str = #name;
                 const TABLE: &'static str = #table;
                 const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
                 const SOFT_DELETE: bool = #soft_delete;
                 const HISTORY: bool = #history;
                 const UNTRACKED: &'static [usize] = &[#(#untracked),*];
+                const DELETED_AT_COLUMN: #p::Option<&'static str> = #deleted_at;
 
                 fn statements(dialect: #p::Dialect) -> &'static #p::Statements {
                     #(#dialect_consts)*

@@ -2,6 +2,9 @@
 //! statements. A runtime type never knows which macro produced its caller: everything the
 //! derive supplies comes through [`Entity`].
 
+mod column;
+mod filter;
+mod find;
 mod history;
 mod id;
 mod repo;
@@ -11,6 +14,9 @@ mod schema;
 use chrono::{DateTime, Utc};
 use dal_sql::Dialect;
 
+pub use self::column::{ColumnRef, Comparable, Order};
+pub use self::filter::{Filter, Op};
+pub use self::find::Find;
 pub use self::history::{Change, HistoryEntry, Operation};
 pub use self::id::EntityId;
 pub use self::repo::Repo;
@@ -60,7 +66,7 @@ pub trait Entity: Sized + Send + Sync + 'static {
     type Id: EntityId;
 
     /// The struct's name, for messages.
-    const NAME: &'static str;
+    const TYPE_NAME: &'static str;
 
     /// The table name.
     const TABLE: &'static str;
@@ -89,6 +95,9 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// Every column but the id, in [`Entity::COLUMNS`] order.
     fn values(&self) -> Vec<Value<'_>>;
+
+    /// The soft-delete column, when the entity has one (reads skip rows where it is set).
+    const DELETED_AT_COLUMN: Option<&'static str> = None;
 
     /// Builds the entity from a row holding [`Entity::COLUMNS`] in order.
     fn from_row(row: &Row) -> Result<Self>;

@@ -49,7 +49,12 @@ async fn finish(tx: Option<Transaction>) -> Result<()> {
     }
 }
 
-impl<E: Entity> Repo<'_, E> {
+impl<'a, E: Entity> Repo<'a, E> {
+    /// The handle this repository runs on.
+    pub fn database(&self) -> &'a Database {
+        self.db
+    }
+
     fn statements(&self) -> &'static super::Statements {
         E::statements(self.db.dialect())
     }
@@ -239,7 +244,7 @@ impl<E: Entity> Repo<'_, E> {
             ErrorKind::Conflict,
             format!(
                 "{} {id:?} was changed by someone else: this save was based on version {}, the database holds version {}; read it again and reapply the change",
-                E::NAME,
+                E::TYPE_NAME,
                 mine.unwrap_or_default(),
                 theirs.unwrap_or_default()
             ),
@@ -273,7 +278,7 @@ impl<E: Entity> Repo<'_, E> {
                 ErrorKind::Usage,
                 format!(
                     "{} has no soft delete (no #[dal(soft_delete)]): use delete_permanently",
-                    E::NAME
+                    E::TYPE_NAME
                 ),
             ));
         }
@@ -342,7 +347,7 @@ impl<E: Entity> Repo<'_, E> {
 fn no_history<E: Entity>() -> Error {
     Error::new(
         ErrorKind::Usage,
-        format!("{} keeps no history: add `history` to its #[dal(...)]", E::NAME),
+        format!("{} keeps no history: add `history` to its #[dal(...)]", E::TYPE_NAME),
     )
 }
 

@@ -59,6 +59,12 @@ impl<'a> Query<'a> {
         Query { db, sql, native: Some(sql), params, timeout: None, tags: Vec::new() }
     }
 
+    /// Binds already-converted values, in order.
+    pub(crate) fn bind_all(mut self, values: Vec<Value<'static>>) -> Self {
+        self.params.extend(values);
+        self
+    }
+
     /// Binds the value of the next `?`.
     pub fn bind(mut self, value: impl IntoValue) -> Self {
         self.params.push(value.into_value());

@@ -231,6 +231,21 @@ impl Dialect {
         }
     }
 
+    /// The `LIMIT`/`OFFSET` clause (with a leading space), or `""` when neither is set.
+    /// MySQL and SQLite need a limit before an offset, so "no limit" is spelled out there.
+    pub fn limit_offset(self, limit: Option<u64>, offset: Option<u64>) -> String {
+        match (limit, offset) {
+            (None, None) => String::new(),
+            (Some(l), None) => format!(" LIMIT {l}"),
+            (Some(l), Some(o)) => format!(" LIMIT {l} OFFSET {o}"),
+            (None, Some(o)) => match self {
+                Dialect::Postgres => format!(" OFFSET {o}"),
+                Dialect::MySql => format!(" LIMIT 18446744073709551615 OFFSET {o}"),
+                Dialect::Sqlite => format!(" LIMIT -1 OFFSET {o}"),
+            },
+        }
+    }
+
     /// The query that returns the server's version as text.
     pub const fn server_version_sql(self) -> &'static str {
         match self {

@@ -25,6 +25,12 @@ tests::behaviour_suite!(
     soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
     history_and_at_version_travel_back,
     concurrent_updates_lose_nothing,
+    // typed queries
+    find_filters_orders_and_pages,
+    find_combines_conditions,
+    find_streams_rows,
+    find_skips_soft_deleted_rows_unless_asked,
+    filter_values_are_bound_never_spliced,
     // raw queries
     raw_query_rewrites_placeholders_outside_literals,
     wrong_parameter_count_names_both_counts,

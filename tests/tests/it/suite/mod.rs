@@ -3,6 +3,7 @@
 mod auto_transaction;
 mod blocking;
 mod entity;
+mod find;
 mod pool;
 mod query;
 mod transaction;
@@ -11,6 +12,7 @@ mod versioning;
 pub use auto_transaction::*;
 pub use blocking::*;
 pub use entity::*;
+pub use find::*;
 pub use pool::*;
 pub use query::*;
 pub use transaction::*;

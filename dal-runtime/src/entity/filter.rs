@@ -1,0 +1,190 @@
+//! [`Filter`]: conditions on typed columns (or raw SQL with `?`), rendered with every value
+//! bound as a parameter — never spliced into the text.
+
+use dal_sql::{Dialect, validate_ident};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{IntoValue, Value};
+
+/// A comparison operator (built by the column methods).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs, reason = "each variant is the SQL operator of its name")]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+}
+
+impl Op {
+    const fn as_sql(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "<>",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Like => "LIKE",
+        }
+    }
+}
+
+/// A condition for `find()`: built from column constants (`User::AGE.gt(18)`), combined with
+/// [`Filter::and`], [`Filter::or`] and [`Filter::not`], or raw with [`Filter::raw`].
+#[derive(Debug, Clone)]
+pub enum Filter {
+    #[doc(hidden)]
+    Compare { column: &'static str, op: Op, value: Value<'static> },
+    #[doc(hidden)]
+    In { column: &'static str, values: Vec<Value<'static>> },
+    #[doc(hidden)]
+    Between { column: &'static str, low: Value<'static>, high: Value<'static> },
+    #[doc(hidden)]
+    Null { column: &'static str, negated: bool },
+    #[doc(hidden)]
+    All(Vec<Filter>),
+    #[doc(hidden)]
+    Any(Vec<Filter>),
+    #[doc(hidden)]
+    Not(Box<Filter>),
+    #[doc(hidden)]
+    Raw { sql: String, params: Vec<Value<'static>> },
+}
+
+impl Filter {
+    /// Both conditions.
+    pub fn and(self, other: Filter) -> Filter {
+        match self {
+            Filter::All(mut all) => {
+                all.push(other);
+                Filter::All(all)
+            }
+            first => Filter::All(vec![first, other]),
+        }
+    }
+
+    /// Either condition.
+    pub fn or(self, other: Filter) -> Filter {
+        match self {
+            Filter::Any(mut any) => {
+                any.push(other);
+                Filter::Any(any)
+            }
+            first => Filter::Any(vec![first, other]),
+        }
+    }
+
+    /// The opposite condition.
+    #[allow(clippy::should_implement_trait, reason = "`!filter` works too, through `Not`")]
+    pub fn not(self) -> Filter {
+        Filter::Not(Box::new(self))
+    }
+
+    /// Raw SQL with `?` placeholders and their values: `Filter::raw("age > ? OR vip", [18])`.
+    /// The text is yours to keep free of untrusted input; the values are always bound.
+    pub fn raw<V: IntoValue>(
+        sql: impl Into<String>,
+        params: impl IntoIterator<Item = V>,
+    ) -> Filter {
+        Filter::Raw {
+            sql: sql.into(),
+            params: params.into_iter().map(IntoValue::into_value).collect(),
+        }
+    }
+
+    /// Appends the condition with `?` placeholders to `out` and its values to `params`.
+    pub(crate) fn render(
+        &self,
+        d: Dialect,
+        out: &mut String,
+        params: &mut Vec<Value<'static>>,
+    ) -> Result<()> {
+        match self {
+            Filter::Compare { column, op, value } => {
+                push_column(d, out, column)?;
+                out.push_str(&format!(" {} ?", op.as_sql()));
+                params.push(value.clone());
+            }
+            Filter::In { column, values } if values.is_empty() => {
+                let _ = column;
+                out.push_str("1 = 0");
+            }
+            Filter::In { column, values } => {
+                push_column(d, out, column)?;
+                out.push_str(" IN (");
+                out.push_str(&vec!["?"; values.len()].join(", "));
+                out.push(')');
+                params.extend(values.iter().cloned());
+            }
+            Filter::Between { column, low, high } => {
+                push_column(d, out, column)?;
+                out.push_str(" BETWEEN ? AND ?");
+                params.push(low.clone());
+                params.push(high.clone());
+            }
+            Filter::Null { column, negated } => {
+                push_column(d, out, column)?;
+                out.push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Filter::All(parts) | Filter::Any(parts) => {
+                let joiner = if matches!(self, Filter::All(_)) { " AND " } else { " OR " };
+                if parts.is_empty() {
+                    out.push_str(if matches!(self, Filter::All(_)) { "1 = 1" } else { "1 = 0" });
+                }
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(joiner);
+                    }
+                    out.push('(');
+                    part.render(d, out, params)?;
+                    out.push(')');
+                }
+            }
+            Filter::Not(inner) => {
+                out.push_str("NOT (");
+                inner.render(d, out, params)?;
+                out.push(')');
+            }
+            Filter::Raw { sql, params: values } => {
+                let expected = d.count_placeholders(sql)?;
+                if expected != values.len() {
+                    return Err(Error::new(
+                        ErrorKind::Parameters,
+                        format!(
+                            "the raw filter has {expected} `?` placeholders but {} values",
+                            values.len()
+                        ),
+                    ));
+                }
+                out.push_str(sql);
+                params.extend(values.iter().cloned());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Not for Filter {
+    type Output = Filter;
+    fn not(self) -> Filter {
+        Filter::Not(Box::new(self))
+    }
+}
+
+/// Quotes a column name after checking it: no identifier reaches SQL unchecked, even one a
+/// caller built by hand.
+pub(crate) fn push_column(d: Dialect, out: &mut String, name: &str) -> Result<()> {
+    validate_ident(name).map_err(|e| {
+        Error::new(ErrorKind::Usage, format!("`{name}` cannot be a column name: {e}"))
+    })?;
+    let q = d.ident_quote();
+    out.push(q);
+    out.push_str(name);
+    out.push(q);
+    Ok(())
+}

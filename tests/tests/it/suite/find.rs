@@ -1,0 +1,132 @@
+//! Typed queries on generated column constants: filters, ordering, paging, count, exists,
+//! streams, soft-delete awareness, and values that are always bound.
+
+use dal::{ErrorKind, Filter, IntoValue};
+use futures_util::StreamExt;
+use tests::TestDb;
+
+use crate::entities::{Member, Person};
+
+async fn people(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let repo = db.repo::<Person>();
+    for (name, age) in
+        [("ada", Some(36)), ("bob", Some(17)), ("cy", None), ("dee", Some(52)), ("eve", Some(36))]
+    {
+        repo.save(&Person::new(name, age)).await.expect("seed");
+    }
+}
+
+fn names(found: &[Person]) -> Vec<&str> {
+    found.iter().map(|p| p.name.as_str()).collect()
+}
+
+pub async fn find_filters_orders_and_pages(db: &TestDb) {
+    people(db).await;
+    let repo = db.repo::<Person>();
+    let adults = repo
+        .find()
+        .filter(Person::AGE.ge(18))
+        .order_by(Person::NAME.asc())
+        .all()
+        .await
+        .expect("find");
+    assert_eq!(names(&adults), ["ada", "dee", "eve"]);
+    let by_age = repo
+        .find()
+        .filter(Person::AGE.is_not_null())
+        .order_by(Person::AGE.desc())
+        .order_by(Person::NAME.desc())
+        .all()
+        .await
+        .expect("find");
+    assert_eq!(names(&by_age), ["dee", "eve", "ada", "bob"]);
+    let page =
+        repo.find().order_by(Person::NAME.asc()).limit(2).offset(1).all().await.expect("page");
+    assert_eq!(names(&page), ["bob", "cy"]);
+    let rest = repo.find().order_by(Person::NAME.asc()).offset(3).all().await.expect("offset only");
+    assert_eq!(names(&rest), ["dee", "eve"]);
+    let first = repo.find().filter(Person::EMAIL.eq("eve@example.com")).one().await.expect("one");
+    assert_eq!(first.map(|p| p.name), Some("eve".to_string()));
+}
+
+pub async fn find_combines_conditions(db: &TestDb) {
+    people(db).await;
+    let repo = db.repo::<Person>();
+    let run = |f: Filter| async move {
+        let found = db.repo::<Person>().find().filter(f).order_by(Person::NAME.asc()).all().await;
+        names(&found.expect("find")).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(run(Person::NAME.eq("ada").or(Person::AGE.lt(18))).await, ["ada", "bob"]);
+    assert_eq!(run(Person::AGE.between(30, 40).and(Person::NAME.ne("ada"))).await, ["eve"]);
+    assert_eq!(run(!Person::NAME.is_in(["ada", "bob", "cy"])).await, ["dee", "eve"]);
+    assert_eq!(run(Person::NAME.is_in(Vec::<&str>::new())).await, Vec::<String>::new());
+    assert_eq!(run(Person::AGE.is_null()).await, ["cy"]);
+    assert_eq!(run(Person::NAME.like("%e%")).await, ["dee", "eve"]);
+    let raw = Filter::raw("age > ? OR name = ?", [50.into_value(), "cy".into_value()]);
+    assert_eq!(run(raw).await, ["cy", "dee"]);
+    assert_eq!(repo.count().await.expect("count"), 5);
+    assert_eq!(repo.find().filter(Person::AGE.eq(36)).count().await.expect("count"), 2);
+    assert!(repo.find().filter(Person::NAME.eq("dee")).exists().await.expect("exists"));
+    assert!(!repo.find().filter(Person::NAME.eq("zed")).exists().await.expect("exists"));
+    let e = repo
+        .find()
+        .filter(Filter::raw("age > ?", Vec::<i32>::new()))
+        .all()
+        .await
+        .expect_err("count");
+    assert_eq!(e.kind(), ErrorKind::Parameters);
+}
+
+pub async fn find_streams_rows(db: &TestDb) {
+    people(db).await;
+    let stream = db
+        .repo::<Person>()
+        .find()
+        .filter(Person::AGE.is_not_null())
+        .order_by(Person::AGE.asc())
+        .stream();
+    let ages: Vec<Option<i32>> = stream.map(|p| p.expect("row").age).collect().await;
+    assert_eq!(ages, [Some(17), Some(36), Some(36), Some(52)]);
+}
+
+pub async fn find_skips_soft_deleted_rows_unless_asked(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let members = db.repo::<Member>();
+    let kept = members.save(&Member::new("kept")).await.expect("save");
+    let gone = members.save(&Member::new("gone")).await.expect("save");
+    members.delete(gone.id).await.expect("delete");
+    let live = members.find().all().await.expect("live");
+    assert_eq!(live.iter().map(|m| m.id).collect::<Vec<_>>(), [kept.id]);
+    assert_eq!(members.count().await.expect("count"), 1);
+    let all =
+        members.find().include_deleted().order_by(Member::NAME.asc()).all().await.expect("all");
+    assert_eq!(all.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["gone", "kept"]);
+    assert!(!members.find().filter(Member::ID.eq(gone.id)).exists().await.expect("exists"));
+}
+
+pub async fn filter_values_are_bound_never_spliced(db: &TestDb) {
+    people(db).await;
+    let repo = db.repo::<Person>();
+    let hostile = [
+        "ada' OR '1'='1",
+        "x'; DROP TABLE people; --",
+        "what? ?? ?",
+        "\"ada\"",
+        "ada; DELETE FROM people",
+        "-- ada",
+        "/* ada */",
+    ];
+    for value in hostile {
+        let found =
+            repo.find().filter(Person::NAME.eq(value)).all().await.expect("a plain comparison");
+        assert!(found.is_empty(), "{value} matched rows: it was not treated as a value");
+        let saved = repo.save(&Person::new(value, None)).await.expect("stored as given");
+        let back =
+            repo.find().filter(Person::NAME.eq(value)).one().await.expect("find").expect("row");
+        assert_eq!((back.id, back.name.as_str()), (saved.id, value));
+        let raw = repo.find().filter(Filter::raw("name = ?", [value])).count().await.expect("raw");
+        assert_eq!(raw, 1);
+    }
+    assert_eq!(repo.count().await.expect("the table is intact"), 5 + hostile.len() as i64);
+}
