@@ -2,6 +2,7 @@
 //! statements. A runtime type never knows which macro produced its caller: everything the
 //! derive supplies comes through [`Entity`].
 
+mod bulk;
 mod column;
 mod filter;
 mod find;

@@ -32,17 +32,17 @@ impl Database {
 
 /// Now, at the microsecond precision every backend stores, so a saved timestamp reads back
 /// equal.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
 /// A transaction for a multi-statement write, unless the handle is in one already.
-async fn own_transaction(db: &Database) -> Result<Option<Transaction>> {
+pub(super) async fn own_transaction(db: &Database) -> Result<Option<Transaction>> {
     if db.in_transaction().await { Ok(None) } else { db.begin().await.map(Some) }
 }
 
-async fn finish(tx: Option<Transaction>) -> Result<()> {
+pub(super) async fn finish(tx: Option<Transaction>) -> Result<()> {
     match tx {
         Some(tx) => tx.commit().await,
         None => Ok(()),
@@ -352,7 +352,7 @@ fn no_history<E: Entity>() -> Error {
 }
 
 /// The id, then the other columns: the parameters of `insert` and `insert_history`.
-fn all_values<E: Entity>(e: &E) -> Vec<Value<'_>> {
+pub(super) fn all_values<E: Entity>(e: &E) -> Vec<Value<'_>> {
     let mut params = Vec::with_capacity(E::COLUMNS.len() + 4);
     params.push(e.id().encode());
     params.extend(e.values());

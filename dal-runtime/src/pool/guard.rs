@@ -145,6 +145,7 @@ impl PooledConnection {
         sql: SqlStr,
         params: &[Value<'_>],
     ) -> Result<ExecResult> {
+        self.pool.count_statement();
         let r = self.raw()?.execute(sql, params).await;
         self.settle(r)
     }
@@ -154,6 +155,7 @@ impl PooledConnection {
         sql: SqlStr,
         params: &[Value<'_>],
     ) -> Result<Vec<Row>> {
+        self.pool.count_statement();
         let r = self.raw()?.fetch_all(sql, params).await;
         self.settle(r)
     }
@@ -163,6 +165,7 @@ impl PooledConnection {
         sql: SqlStr,
         params: &[Value<'_>],
     ) -> Result<Option<Row>> {
+        self.pool.count_statement();
         let r = self.raw()?.fetch_optional(sql, params).await;
         self.settle(r)
     }
@@ -180,6 +183,7 @@ impl PooledConnection {
         sql: SqlStr,
         params: &[Value<'_>],
     ) -> Result<BoxStream<'_, Result<Row>>> {
+        self.pool.count_statement();
         self.raw()?.fetch_stream(sql, params)
     }
 

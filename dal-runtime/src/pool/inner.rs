@@ -53,6 +53,8 @@ pub(crate) struct PoolInner {
     pub(super) acquire_timeouts: AtomicU64,
     /// Whole transactions run again after a serialization failure or deadlock.
     pub(super) transaction_retries: AtomicU64,
+    /// Statements run (transaction control not counted).
+    pub(super) statements: AtomicU64,
     /// Connections lent out, for leak reports and use figures.
     pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
@@ -74,6 +76,7 @@ impl PoolInner {
             returned: Notify::new(),
             acquire_timeouts: AtomicU64::new(0),
             transaction_retries: AtomicU64::new(0),
+            statements: AtomicU64::new(0),
             lent: LentRegistry::default(),
             sessions: Mutex::new(BTreeSet::new()),
         }
@@ -82,6 +85,10 @@ impl PoolInner {
     pub(super) fn idle(&self) -> MutexGuard<'_, VecDeque<Idle>> {
         // A panic while holding this lock cannot leave the deque half-updated (push/pop only).
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn count_statement(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn is_forced(&self) -> bool {

@@ -232,6 +232,7 @@ impl Pool {
             peak_in_use: inner.lent.peak.load(Ordering::Relaxed),
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
             transaction_retries: inner.transaction_retries.load(Ordering::Relaxed),
+            statements: inner.statements.load(Ordering::Relaxed),
         }
     }
 

@@ -72,4 +72,6 @@ pub struct PoolMetrics {
     pub acquire_timeouts: u64,
     /// Whole transactions run again after a serialization failure or deadlock.
     pub transaction_retries: u64,
+    /// Statements run (transaction control not counted).
+    pub statements: u64,
 }

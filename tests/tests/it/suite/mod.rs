@@ -2,6 +2,7 @@
 
 mod auto_transaction;
 mod blocking;
+mod bulk;
 mod entity;
 mod find;
 mod pool;
@@ -11,6 +12,7 @@ mod versioning;
 
 pub use auto_transaction::*;
 pub use blocking::*;
+pub use bulk::*;
 pub use entity::*;
 pub use find::*;
 pub use pool::*;

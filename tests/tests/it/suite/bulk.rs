@@ -1,0 +1,63 @@
+//! `save_all`: many rows in few statements, history included, all or nothing.
+
+use dal::types::Uuid;
+use dal::{Database, Dialect, Entity};
+use tests::TestDb;
+
+use crate::entities::Member;
+
+fn members(n: usize) -> Vec<Member> {
+    (0..n).map(|i| Member::new(&format!("member {i}"))).collect()
+}
+
+/// Statements a multi-row insert of `rows` rows of `columns` columns needs at the least.
+fn statements_needed(d: Dialect, rows: usize, columns: usize) -> u64 {
+    rows.div_ceil(d.max_params() / columns) as u64
+}
+
+pub async fn save_all_uses_as_few_statements_as_the_parameter_limit_allows(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let before = pool.pool().metrics().statements;
+    let saved = pool.repo::<Member>().save_all(&members(10_000)).await.expect("save_all");
+    let used = pool.pool().metrics().statements - before;
+    let d = db.dialect();
+    let cols = Member::COLUMNS.len();
+    assert_eq!(used, statements_needed(d, 10_000, cols) + statements_needed(d, 10_000, cols + 4));
+    assert_eq!(saved.len(), 10_000);
+    assert!(saved.iter().all(|m| m.version == 1 && !m.id.is_nil()));
+    assert_eq!(saved[1234].name, "member 1234", "returned in the order given");
+    assert_eq!(db.count_rows("members").await, 10_000);
+    assert_eq!(db.count_rows("members_history").await, 10_000);
+    assert_eq!(
+        db.repo::<Member>().get(saved[9_999].id).await.expect("get").as_ref(),
+        Some(&saved[9_999])
+    );
+}
+
+pub async fn save_all_failing_in_the_middle_leaves_nothing(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let mut batch = members(10_000);
+    let twin = Uuid::new_v4();
+    batch[0].id = twin;
+    batch[9_999].id = twin; // the same key again, in the last statement
+    let e = db.repo::<Member>().save_all(&batch).await.expect_err("duplicate key");
+    assert_eq!(e.kind(), dal::ErrorKind::Constraint, "{e}");
+    assert_eq!(db.count_rows("members").await, 0, "no row is left behind");
+    assert_eq!(db.count_rows("members_history").await, 0, "no history row is left behind");
+}
+
+pub async fn save_all_mixes_inserts_and_updates(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let repo = db.repo::<Member>();
+    let existing = repo.save(&Member::new("old")).await.expect("save");
+    let renamed = Member { name: "renamed".into(), ..existing.clone() };
+    let saved = repo
+        .save_all(&[Member::new("new one"), renamed, Member::new("new two")])
+        .await
+        .expect("save_all");
+    let summary: Vec<(&str, i64)> = saved.iter().map(|m| (m.name.as_str(), m.version)).collect();
+    assert_eq!(summary, [("new one", 1), ("renamed", 2), ("new two", 1)]);
+    assert_eq!(db.count_rows("members").await, 3);
+    assert_eq!(db.count_rows("members_history").await, 4);
+}
