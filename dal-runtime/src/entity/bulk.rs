@@ -105,7 +105,7 @@ async fn insert_rows<'r, R>(
     for chunk in rows.chunks(per_statement) {
         let sql = multi_row_insert(d, table, columns, chunk.len())?;
         let params: Vec<Value<'static>> =
-            chunk.iter().flat_map(|r| values(r)).map(Value::into_owned).collect();
+            chunk.iter().flat_map(&values).map(Value::into_owned).collect();
         Query::new(db, &sql).bind_all(params).execute().await?;
     }
     Ok(())
