@@ -27,8 +27,8 @@ pub use self::backend::{Backend, ExecResult};
 pub use self::config::{ConfigHash, DbConfig, Password};
 pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
 pub use self::entity::{
-    Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, Filter, Find, HistoryEntry,
-    Op, Operation, Order, Repo, Statements, TimestampField, VersionField,
+    Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange, Filter, Find,
+    HistoryEntry, Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField,
 };
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::pool::{

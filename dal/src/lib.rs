@@ -43,16 +43,17 @@ pub mod blocking;
 pub use dal_macros::{Entity, auto_transaction, sql, sql_as, track_slow};
 pub use dal_runtime::{
     Backend, Change, Column, ColumnRef, ConfigHash, Connection, Database, DbConfig, Dialect,
-    Entity, EntityId, Error, ErrorKind, ExecResult, Filter, Find, FromRow, HistoryEntry,
-    IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection, Operation, Order, Password,
-    Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus, PooledConnection, Query,
-    Repo, Result, Row, RowIndex, ScopeOptions, ServerInfo, SqlQuery, Statements, Transaction,
-    TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, slow_calls,
+    Entity, EntityId, Error, ErrorKind, ExecResult, FieldChange, Filter, Find, FromRow,
+    HistoryEntry, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection, Operation, Order,
+    Password, Patch, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
+    PooledConnection, Query, Repo, Result, Row, RowIndex, ScopeOptions, ServerInfo, SqlQuery,
+    Statements, Transaction, TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime,
+    slow_calls,
 };
 
 /// Re-exports of the types entities use.
 pub mod types {
-    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeDelta, Utc};
     pub use serde_json::Value as Json;
     pub use uuid::Uuid;
 }
@@ -73,8 +74,8 @@ pub mod __private {
     pub use chrono::{DateTime, Utc};
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
-        Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, Result, Row, Statements,
-        TimestampField, Value, VersionField,
+        Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, Patch, Result, Row,
+        Statements, TimestampField, Value, VersionField,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,

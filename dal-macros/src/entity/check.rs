@@ -32,7 +32,8 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         deleted_at: shift(roles.deleted_at),
     };
     let krate = c.attrs.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::dal));
-    Some(Model { ident: c.ident, soft_delete, history, roles, krate, table, id, columns: all })
+    let vis = &c.original.vis;
+    Some(Model { ident: c.ident, vis, soft_delete, history, roles, krate, table, id, columns: all })
 }
 
 /// Which attribute names a role of a field, for messages.

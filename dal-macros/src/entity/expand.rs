@@ -34,6 +34,14 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         }
         _ => quote!(#p::Option::None),
     };
+    let version_column = match m.roles.version {
+        Some(i) => {
+            let name = m.columns[i].name.as_str();
+            quote!(#p::Option::Some(#name))
+        }
+        None => quote!(#p::Option::None),
+    };
+    let patch = patch_struct(m, &p);
     let column_consts = m.all_columns().map(|c| {
         let field = c.field.to_string();
         let konst = format_ident!("{}", field.trim_start_matches("r#").to_uppercase());
@@ -63,6 +71,8 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
             #(#column_consts)*
         }
 
+        #patch
+
         #[doc(hidden)]
         const _: () = {
             #[automatically_derived]
@@ -76,6 +86,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
                 const HISTORY: bool = #history;
                 const UNTRACKED: &'static [usize] = &[#(#untracked),*];
                 const DELETED_AT_COLUMN: #p::Option<&'static str> = #deleted_at;
+                const VERSION_COLUMN: #p::Option<&'static str> = #version_column;
 
                 fn statements(dialect: #p::Dialect) -> &'static #p::Statements {
                     #(#dialect_consts)*
@@ -224,4 +235,39 @@ fn role_methods(m: &Model<'_>, p: &TokenStream) -> TokenStream {
         });
     }
     out
+}
+
+/// `UserPatch`: every field the user edits, optional, and how it applies.
+fn patch_struct(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let (ident, vis) = (m.ident, m.vis);
+    let patch = format_ident!("{}Patch", ident);
+    let plain: Vec<_> =
+        (0..m.columns.len()).filter(|&i| m.is_plain(i)).map(|i| &m.columns[i]).collect();
+    let fields = plain.iter().map(|c| {
+        let (field, ty) = (c.field, c.ty);
+        let doc = format!("The new `{field}`, when it changes.");
+        quote!(#[doc = #doc] pub #field: #p::Option<#ty>)
+    });
+    let applies = plain.iter().map(|c| {
+        let field = c.field;
+        quote!(if let #p::Option::Some(value) = self.#field { entity.#field = value; })
+    });
+    let doc = format!(
+        "Changes to some fields of [`{ident}`]: each `Some` replaces that field, the rest stay. Apply with `repo.patch(id, patch)`."
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default)]
+        #[allow(dead_code, reason = "the patch type is there for the updates that want it")]
+        #vis struct #patch {
+            #(#fields,)*
+        }
+
+        #[automatically_derived]
+        impl #p::Patch<#ident> for #patch {
+            fn apply(self, entity: &mut #ident) {
+                #(#applies)*
+            }
+        }
+    }
 }

@@ -5,6 +5,8 @@ use dal_sql::Ident;
 
 pub(crate) struct Model<'a> {
     pub(crate) ident: &'a syn::Ident,
+    /// The struct's visibility, given to the generated patch type.
+    pub(crate) vis: &'a syn::Visibility,
     /// Soft delete: `delete` sets the deleted_at column, reads skip deleted rows.
     pub(crate) soft_delete: bool,
     /// A history table keeps every version.
@@ -35,6 +37,12 @@ pub(crate) struct Column<'a> {
 }
 
 impl Model<'_> {
+    /// Whether data column `i` is one the user edits (not a version or timestamp).
+    pub(crate) fn is_plain(&self, i: usize) -> bool {
+        let r = self.roles;
+        ![r.version, r.created_at, r.updated_at, r.deleted_at].contains(&Some(i))
+    }
+
     /// The history table's name.
     pub(crate) fn history_table(&self) -> Option<dal_sql::Ident> {
         dal_sql::Ident::new(&format!("{}_history", self.table.as_str())).ok()

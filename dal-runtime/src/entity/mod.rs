@@ -11,6 +11,7 @@ mod id;
 mod repo;
 mod roles;
 mod schema;
+mod time_travel;
 
 use chrono::{DateTime, Utc};
 use dal_sql::Dialect;
@@ -22,6 +23,7 @@ pub use self::history::{Change, HistoryEntry, Operation};
 pub use self::id::EntityId;
 pub use self::repo::Repo;
 pub use self::roles::{DeletedAtField, TimestampField, VersionField};
+pub use self::time_travel::FieldChange;
 use crate::error::Result;
 use crate::row::Row;
 use crate::types::Value;
@@ -97,6 +99,9 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// Every column but the id, in [`Entity::COLUMNS`] order.
     fn values(&self) -> Vec<Value<'_>>;
 
+    /// The version column, when the entity has one.
+    const VERSION_COLUMN: Option<&'static str> = None;
+
     /// The soft-delete column, when the entity has one (reads skip rows where it is set).
     const DELETED_AT_COLUMN: Option<&'static str> = None;
 
@@ -124,4 +129,11 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// Marks the entity deleted (or live with `None`); no-op without soft delete.
     fn set_deleted_at(&mut self, _at: Option<DateTime<Utc>>) {}
+}
+
+/// Changes to some fields of an entity; `#[derive(Entity)]` generates one per entity
+/// (`UserPatch` for `User`). See [`Repo::patch`].
+pub trait Patch<E> {
+    /// Writes the changed fields into `entity`.
+    fn apply(self, entity: &mut E);
 }

@@ -251,6 +251,24 @@ impl<'a, E: Entity> Repo<'a, E> {
         )
     }
 
+    /// Changes only the fields `patch` sets, on the current row: a new version with a history
+    /// row, like [`Repo::save`]; nothing is written when the values are already those. Returns
+    /// the saved entity, or `None` when there is no live row with `id`.
+    pub async fn patch(&self, id: E::Id, patch: impl super::Patch<E>) -> Result<Option<E>>
+    where
+        E: Clone,
+    {
+        let tx = own_transaction(self.db).await?;
+        let db = tx.as_deref().unwrap_or(self.db);
+        let repo = db.repo::<E>();
+        let Some(current) = repo.get(id).await? else { return Ok(None) };
+        let mut next = current.clone();
+        patch.apply(&mut next);
+        let saved = if unchanged(&current, &next) { current } else { repo.save(&next).await? };
+        finish(tx).await?;
+        Ok(Some(saved))
+    }
+
     /// Soft-deletes the entity (sets its deleted_at, writes a new version); reads skip it
     /// from then on. Returns whether a live row was there. Entities without soft delete get a
     /// usage error: use [`Repo::delete_permanently`].

@@ -25,6 +25,8 @@ tests::behaviour_suite!(
     soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
     history_and_at_version_travel_back,
     concurrent_updates_lose_nothing,
+    patch_changes_only_the_given_fields,
+    as_of_diff_revert_and_purge_history,
     save_all_uses_as_few_statements_as_the_parameter_limit_allows,
     save_all_failing_in_the_middle_leaves_nothing,
     save_all_mixes_inserts_and_updates,

@@ -5,7 +5,7 @@ use dal::types::Uuid;
 use dal::{Change, ErrorKind, Operation};
 use tests::TestDb;
 
-use crate::entities::{Member, Person};
+use crate::entities::{Member, MemberPatch, Person};
 
 /// (version, operation, changed_by, comment) of every history row of `id`, oldest first,
 /// read with plain SQL.
@@ -173,4 +173,76 @@ pub async fn concurrent_updates_lose_nothing(db: &TestDb) {
     );
     let last = wins.iter().max_by_key(|w| w.version).expect("a winner");
     assert_eq!(db.repo::<Member>().get(start.id).await.expect("get").as_ref(), Some(last));
+}
+
+pub async fn patch_changes_only_the_given_fields(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let members = db.repo::<Member>();
+    let saved =
+        members.save(&Member { age: Some(20), ..Member::new("fay") }).await.expect("insert");
+    let patched = members
+        .patch(saved.id, MemberPatch { age: Some(Some(21)), ..Default::default() })
+        .await
+        .expect("patch")
+        .expect("row exists");
+    assert_eq!((patched.name.as_str(), patched.age, patched.version), ("fay", Some(21), 2));
+    let row: (String, Option<i32>, i64) = db
+        .query("SELECT name, age, version FROM members WHERE id = ?")
+        .bind(saved.id)
+        .fetch_one_as()
+        .await
+        .expect("row");
+    assert_eq!(row, ("fay".to_string(), Some(21), 2));
+    // A patch that sets what is already there writes nothing.
+    let same = members
+        .patch(saved.id, MemberPatch { age: Some(Some(21)), ..Default::default() })
+        .await
+        .expect("patch");
+    assert_eq!(same.map(|m| m.version), Some(2));
+    assert_eq!(history_rows(db, saved.id).await.len(), 2);
+    let missing = members.patch(Uuid::new_v4(), MemberPatch::default()).await.expect("patch");
+    assert_eq!(missing, None);
+}
+
+pub async fn as_of_diff_revert_and_purge_history(db: &TestDb) {
+    db.ensure_schema::<Member>().await.expect("schema");
+    let members = db.repo::<Member>();
+    let v1 = members.save(&Member::new("gil")).await.expect("v1");
+    let between = v1.updated_at;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let v2 = members
+        .save(&Member { name: "gill".into(), age: Some(40), ..v1.clone() })
+        .await
+        .expect("v2");
+    assert_eq!(members.as_of(v1.id, between).await.expect("as of").map(|m| m.version), Some(1));
+    assert_eq!(
+        members.as_of(v1.id, v2.updated_at).await.expect("as of").map(|m| m.version),
+        Some(2)
+    );
+    let before_all = v1.created_at - chrono_seconds(1);
+    assert_eq!(members.as_of(v1.id, before_all).await.expect("as of"), None);
+
+    let changes = members.diff(v1.id, 1, 2).await.expect("diff");
+    let columns: Vec<&str> = changes.iter().map(|c| c.column).collect();
+    assert_eq!(columns, ["name", "age"], "version and timestamps are not listed");
+    assert_eq!(changes[0].before, dal::Value::Text("gil".into()));
+    assert_eq!(changes[0].after, dal::Value::Text("gill".into()));
+    assert_eq!(members.diff(v1.id, 1, 7).await.expect_err("no v7").kind(), ErrorKind::NotFound);
+
+    let v3 = members.revert_to(v1.id, 1).await.expect("revert");
+    assert_eq!((v3.name.as_str(), v3.age, v3.version), ("gil", None, 3));
+    let last = members.history(v1.id).await.expect("history").pop().expect("entry");
+    assert_eq!(
+        (last.operation, last.comment.as_deref()),
+        (Operation::Update, Some("revert to version 1"))
+    );
+
+    let purged = members.purge_history_before(v2.updated_at).await.expect("purge");
+    assert_eq!(purged, 1, "only version 1 was older");
+    let left: Vec<i64> = history_rows(db, v1.id).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(left, [2, 3]);
+}
+
+fn chrono_seconds(n: i64) -> dal::types::Duration {
+    dal::types::Duration::seconds(n)
 }
