@@ -21,6 +21,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | attribute | required | meaning |
 /// |---|---|---|
 /// | `table = "name"` | no | table name; default: the struct name in snake_case |
+/// | `soft_delete` | no | `delete` sets the `deleted_at` field; reads skip deleted rows (needs a `deleted_at` field) |
+/// | `history` | no | every version is kept in `<table>_history` (needs a `version` field) |
 /// | `crate = "path"` | no | path to the `dal` crate when it is renamed; default `::dal` |
 ///
 /// # Field attributes (`#[dal(...)]` on a field)
@@ -29,6 +31,15 @@ use syn::{DeriveInput, parse_macro_input};
 /// |---|---|---|
 /// | `id` | on exactly one field | the primary key: `Uuid` (generated when nil) or `i64` (assigned by the database when 0) |
 /// | `column = "name"` | no | column name; default: the field name |
+/// | `version` | no | `i64`, 1 on insert and one more on every change; updates check it (optimistic locking) |
+/// | `created_at` | no | `DateTime<Utc>`, set on insert |
+/// | `updated_at` | no | `DateTime<Utc>`, set on every write |
+/// | `deleted_at` | with `soft_delete` | `Option<DateTime<Utc>>`, set by `delete`, cleared by `restore` |
+/// | `skip` | no | not stored; `Default::default()` when read |
+///
+/// Besides `Entity`, the derive generates a column constant per field (`User::EMAIL`, for
+/// `find().filter(User::EMAIL.eq(…))`) and a patch type (`UserPatch`, every plain field as an
+/// `Option`, for `repo.patch(id, patch)`).
 ///
 /// Field types: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`, `DateTime<Utc>`,
 /// `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and `Option<T>` of each.

@@ -60,6 +60,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) created_at: Attr<()>,
     pub(crate) updated_at: Attr<()>,
     pub(crate) deleted_at: Attr<()>,
+    pub(crate) skip: Attr<()>,
 }
 
 impl ContainerAttrs {
@@ -102,6 +103,7 @@ impl FieldAttrs {
             created_at: Attr::none(symbol::CREATED_AT),
             updated_at: Attr::none(symbol::UPDATED_AT),
             deleted_at: Attr::none(symbol::DELETED_AT),
+            skip: Attr::none(symbol::SKIP),
         };
         each_key(cx, attrs, |meta, key| {
             let flag = match key.as_str() {
@@ -109,6 +111,7 @@ impl FieldAttrs {
                 symbol::CREATED_AT => Some(&mut out.created_at),
                 symbol::UPDATED_AT => Some(&mut out.updated_at),
                 symbol::DELETED_AT => Some(&mut out.deleted_at),
+                symbol::SKIP => Some(&mut out.skip),
                 _ => None,
             };
             if let Some(flag) = flag {

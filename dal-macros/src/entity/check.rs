@@ -22,23 +22,40 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     has_data_columns(cx, &c)?;
     let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
     let mut all: Vec<Column<'a>> = columns;
-    let id = all.remove(id_index);
-    // Role indices count data columns only (the id is not one of them).
-    let shift = |i: Option<usize>| i.map(|i| if i > id_index { i - 1 } else { i });
-    let roles = Roles {
-        version: shift(roles.version),
-        created_at: shift(roles.created_at),
-        updated_at: shift(roles.updated_at),
-        deleted_at: shift(roles.deleted_at),
+    let id_field = c.fields[id_index].ident;
+    let id = all.remove(all.iter().position(|col| col.field == id_field)?);
+    // Roles were found among the fields; the model wants positions among the data columns.
+    let position = |field: Option<usize>| {
+        field.and_then(|f| all.iter().position(|col| col.field == c.fields[f].ident))
     };
+    let roles = Roles {
+        version: position(roles.version),
+        created_at: position(roles.created_at),
+        updated_at: position(roles.updated_at),
+        deleted_at: position(roles.deleted_at),
+    };
+    let skipped =
+        c.fields.iter().filter(|f| f.attrs.skip.get().is_some()).map(|f| (f.ident, f.ty)).collect();
     let krate = c.attrs.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::dal));
     let vis = &c.original.vis;
-    Some(Model { ident: c.ident, vis, soft_delete, history, roles, krate, table, id, columns: all })
+    Some(Model {
+        ident: c.ident,
+        vis,
+        soft_delete,
+        history,
+        roles,
+        krate,
+        table,
+        id,
+        columns: all,
+        skipped,
+    })
 }
 
 /// Which attribute names a role of a field, for messages.
-fn role_flags<'f>(f: &'f Field<'_>) -> [(&'static str, &'f Attr<()>); 5] {
+fn role_flags<'f>(f: &'f Field<'_>) -> [(&'static str, &'f Attr<()>); 6] {
     [
+        (symbol::SKIP, &f.attrs.skip),
         (symbol::ID, &f.attrs.id),
         (symbol::VERSION, &f.attrs.version),
         (symbol::CREATED_AT, &f.attrs.created_at),
@@ -53,10 +70,18 @@ fn one_role_per_field(cx: &Ctxt, c: &Container<'_>) {
         let set: Vec<_> = role_flags(f).into_iter().filter(|(_, a)| a.get().is_some()).collect();
         if let [(first, _), (second, attr), ..] = set.as_slice() {
             let span = attr.span().unwrap_or_else(|| f.ident.span());
-            cx.syn_error(syn::Error::new(
-                span,
-                format!("a field has one role: `{}` is already #[dal({first})], so it cannot also be #[dal({second})]", f.ident),
-            ));
+            let message = if *first == symbol::SKIP {
+                format!(
+                    "`{}` is #[dal(skip)]: it is not stored, so it cannot also be #[dal({second})]",
+                    f.ident
+                )
+            } else {
+                format!(
+                    "a field has one role: `{}` is already #[dal({first})], so it cannot also be #[dal({second})]",
+                    f.ident
+                )
+            };
+            cx.syn_error(syn::Error::new(span, message));
         }
     }
 }
@@ -208,7 +233,7 @@ fn single_id(cx: &Ctxt, c: &Container<'_>) -> Option<usize> {
 fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
     let mut ok = true;
     let mut columns: Vec<Column<'a>> = Vec::new();
-    for f in &c.fields {
+    for f in c.fields.iter().filter(|f| f.attrs.skip.get().is_none()) {
         let Some(name) = column_ident(cx, f) else {
             ok = false;
             continue;
@@ -243,7 +268,9 @@ fn column_ident(cx: &Ctxt, f: &Field<'_>) -> Option<Ident> {
 
 /// An update needs something to set: at least one column besides the id.
 fn has_data_columns(cx: &Ctxt, c: &Container<'_>) -> Option<()> {
-    if c.fields.len() < 2 {
+    // The id counts even when wrongly skipped: that mistake has its own error.
+    let stored = |f: &&Field<'_>| f.attrs.skip.get().is_none() || f.attrs.id.get().is_some();
+    if c.fields.iter().filter(stored).count() < 2 {
         cx.error_spanned_by(c.ident, "an entity needs at least one field besides its id");
         return None;
     }

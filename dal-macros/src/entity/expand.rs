@@ -63,6 +63,9 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         let (field, ty) = (c.field, c.ty);
         quote_spanned!(ty.span()=> #field: <#ty as #p::Column>::decode(row, #i)?)
     });
+    let skipped = m.skipped.iter().map(|(field, ty)| {
+        quote_spanned!(ty.span()=> #field: <#ty as ::core::default::Default>::default())
+    });
 
     quote! {
         #[automatically_derived]
@@ -108,7 +111,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
                 }
 
                 fn from_row(row: &#p::Row) -> #p::Result<Self> {
-                    #p::Ok(#ident { #(#decoded),* })
+                    #p::Ok(#ident { #(#decoded,)* #(#skipped,)* })
                 }
 
                 #role_methods

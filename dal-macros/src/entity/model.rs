@@ -19,6 +19,8 @@ pub(crate) struct Model<'a> {
     pub(crate) id: Column<'a>,
     /// Every column but the id, in field order.
     pub(crate) columns: Vec<Column<'a>>,
+    /// Fields that are not stored (`#[dal(skip)]`): filled with `Default::default()` on reads.
+    pub(crate) skipped: Vec<(&'a syn::Ident, &'a syn::Type)>,
 }
 
 /// Indices into [`Model::columns`] of the fields with a system role.

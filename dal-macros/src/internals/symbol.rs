@@ -16,6 +16,7 @@ pub(crate) const VERSION: &str = "version";
 pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const DELETED_AT: &str = "deleted_at";
+pub(crate) const SKIP: &str = "skip";
 
 /// Every container key, for suggestions.
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, CRATE];

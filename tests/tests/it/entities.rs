@@ -27,6 +27,9 @@ pub struct Ticket {
     #[dal(id)]
     pub id: i64,
     pub title: String,
+    /// Not stored: reads fill it with the default.
+    #[dal(skip)]
+    pub scratch: String,
 }
 
 /// One field of every supported type, each also as `Option`.

@@ -48,13 +48,26 @@ pub async fn save_with_preset_uuid_inserts_when_missing(db: &TestDb) {
 pub async fn database_assigns_integer_ids(db: &TestDb) {
     db.ensure_schema::<Ticket>().await.expect("schema");
     let tickets = db.repo::<Ticket>();
-    let a = tickets.save(&Ticket { id: 0, title: "first".into() }).await.expect("a");
-    let b = tickets.save(&Ticket { id: 0, title: "second".into() }).await.expect("b");
+    let a = tickets
+        .save(&Ticket { id: 0, title: "first".into(), scratch: String::new() })
+        .await
+        .expect("a");
+    let b = tickets
+        .save(&Ticket { id: 0, title: "second".into(), scratch: String::new() })
+        .await
+        .expect("b");
     assert!(a.id > 0 && b.id > a.id, "ids {} then {}", a.id, b.id);
     assert_eq!(tickets.get(b.id).await.expect("get"), Some(b.clone()));
     let renamed = tickets.save(&Ticket { title: "2nd".into(), ..b.clone() }).await.expect("update");
     assert_eq!(renamed.id, b.id);
     assert_eq!(db.count_rows("ticket").await, 2);
+    // A skipped field is not stored: it reads back as its default.
+    let noted = tickets
+        .save(&Ticket { scratch: "kept in memory only".into(), ..renamed })
+        .await
+        .expect("save");
+    assert_eq!(noted.scratch, "kept in memory only");
+    assert_eq!(tickets.get(noted.id).await.expect("get").map(|t| t.scratch), Some(String::new()));
 }
 
 pub async fn get_of_missing_id_is_none(db: &TestDb) {

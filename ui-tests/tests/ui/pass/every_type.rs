@@ -24,6 +24,9 @@ struct Everything {
     #[dal(column = "maybe")]
     n: Option<String>,
     r#type: Option<i64>,
+    /// Not stored: `Default::default()` when read.
+    #[dal(skip)]
+    cache: std::collections::HashMap<String, u64>,
 }
 
 mod renamed {
@@ -41,6 +44,8 @@ struct Counter {
 fn main() {
     use dal::Entity as _;
     assert_eq!(Everything::TABLE, "everything");
+    assert!(!Everything::COLUMNS.contains(&"cache"), "skipped fields are not columns");
+    let _patch = EverythingPatch { g: Some("new".into()), ..Default::default() };
     assert_eq!(Counter::TABLE, "counter");
     assert_eq!(Counter::COLUMNS, &["id", "count"]);
 }

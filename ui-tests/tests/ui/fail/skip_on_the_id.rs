@@ -1,0 +1,10 @@
+use dal::prelude::*;
+
+#[derive(Entity)]
+struct User {
+    #[dal(id, skip)]
+    id: Uuid,
+    name: String,
+}
+
+fn main() {}
