@@ -41,6 +41,8 @@ pub enum ErrorKind {
     Decode,
     /// The SQL and its parameters do not fit (wrong count, unterminated literal).
     Parameters,
+    /// An existing table does not match its entity (missing columns, other types).
+    Schema,
     /// The API was used in a way that cannot work: empty SQL, a write in a read-only
     /// transaction, the blocking API inside an async runtime.
     Usage,
@@ -66,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Decode => "decode",
             ErrorKind::Parameters => "parameters",
             ErrorKind::Usage => "usage",
+            ErrorKind::Schema => "schema",
             ErrorKind::Other => "other",
         }
     }

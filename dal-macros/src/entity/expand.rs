@@ -141,6 +141,10 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
     let s = sql::generate(m, d);
     let create_table = ddl(m, &s.create_table, &name, p);
     let create_history_table = ddl(m, &s.create_history_table, &name, p);
+    let column_types = m.all_columns().map(|c| {
+        let ty = c.ty;
+        quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
+    });
     let sql::EntitySql {
         insert,
         insert_generated_id,
@@ -157,6 +161,7 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
     quote! {
         const #name: #p::Statements = #p::Statements {
             create_table: #create_table,
+            column_types: &[#(#column_types),*],
             insert: #insert,
             insert_generated_id: #insert_generated_id,
             update: #update,

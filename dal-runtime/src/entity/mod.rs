@@ -52,6 +52,9 @@ pub struct Statements {
     pub select_version: &'static str,
     /// Delete by id.
     pub delete_by_id: &'static str,
+    /// The declared SQL type of each column, in [`Entity::COLUMNS`] order (checked against
+    /// an existing table by `ensure_schema`).
+    pub column_types: &'static [&'static str],
     /// `CREATE TABLE IF NOT EXISTS` of the history table (empty without history).
     pub create_history_table: &'static str,
     /// Insert of a history row: every column, then operation, changed_at, changed_by, comment.

@@ -18,6 +18,7 @@ tests::behaviour_suite!(
     delete_permanently_removes_only_that_row,
     every_supported_type_round_trips,
     ensure_schema_is_idempotent,
+    ensure_schema_reports_drift_by_column,
     // versions, soft delete, history
     save_sets_version_and_timestamps_and_writes_history,
     stale_save_is_a_conflict_naming_both_versions,

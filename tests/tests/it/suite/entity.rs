@@ -157,3 +157,23 @@ pub async fn ensure_schema_is_idempotent(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("second call changes nothing");
     assert_eq!(db.repo::<Person>().get(saved.id).await.expect("get"), Some(saved));
 }
+
+pub async fn ensure_schema_reports_drift_by_column(db: &TestDb) {
+    let (id, text) = match db.backend() {
+        dal::Backend::Postgres => ("UUID", "TEXT"),
+        dal::Backend::MySql => ("CHAR(36)", "LONGTEXT"),
+        dal::Backend::Sqlite => ("TEXT", "TEXT"),
+    };
+    let ddl =
+        format!("CREATE TABLE people (id {id} PRIMARY KEY, name INTEGER, email_address {text})");
+    db.query(&ddl).execute().await.expect("an older table");
+    let e = db.ensure_schema::<Person>().await.expect_err("drift");
+    assert_eq!(e.kind(), dal::ErrorKind::Schema, "{e}");
+    let message = e.to_string();
+    assert!(message.contains("missing columns: age"), "{message}");
+    assert!(
+        message.contains(&format!("columns of another type: name ({text} expected")),
+        "{message}"
+    );
+    assert!(!message.contains("email_address"), "matching columns are not listed: {message}");
+}
