@@ -118,7 +118,21 @@ impl Row {
             .map_err(|e| self.decode_error::<()>(index, e)))
     }
 
+    /// A `NULL` read into a non-optional type is an error on every backend (SQLite's driver
+    /// would otherwise hand back 0 or an empty string).
+    fn not_null<T>(&self, index: usize) -> Result<()> {
+        if self.is_null(index)? {
+            return Err(Error::decode(format!(
+                "column {index} (`{}`) is NULL, which {} cannot hold: read it as an Option",
+                self.column_name(index).unwrap_or("?"),
+                std::any::type_name::<T>()
+            )));
+        }
+        Ok(())
+    }
+
     pub(crate) fn decode_native<T: NativeDecode>(&self, index: usize) -> Result<T> {
+        self.not_null::<T>(index)?;
         each!(self, r => r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e)))
     }
 
@@ -128,6 +142,7 @@ impl Row {
     where
         T: NativeDecode + TryFrom<i64>,
     {
+        self.not_null::<T>(index)?;
         match &self.0 {
             #[cfg(feature = "postgres")]
             RowInner::Postgres(r) => {
@@ -157,6 +172,7 @@ impl Row {
         index: usize,
         parse: impl FnOnce(String) -> Result<T>,
     ) -> Result<T> {
+        self.not_null::<T>(index)?;
         match &self.0 {
             #[cfg(feature = "postgres")]
             RowInner::Postgres(r) => {

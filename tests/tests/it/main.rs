@@ -17,6 +17,9 @@ tests::behaviour_suite!(
     get_of_missing_id_is_none,
     delete_permanently_removes_only_that_row,
     every_supported_type_round_trips,
+    random_values_of_every_type_read_back_equal,
+    nan_is_stored_refused_or_null_as_each_backend_does,
+    sub_microsecond_times_are_truncated_or_kept,
     ensure_schema_is_idempotent,
     ensure_schema_reports_drift_by_column,
     // versions, soft delete, history

@@ -7,6 +7,7 @@ mod entity;
 mod find;
 mod pool;
 mod query;
+mod round_trip;
 mod transaction;
 mod versioning;
 
@@ -17,5 +18,6 @@ pub use entity::*;
 pub use find::*;
 pub use pool::*;
 pub use query::*;
+pub use round_trip::*;
 pub use transaction::*;
 pub use versioning::*;

@@ -1,0 +1,174 @@
+//! Random values of every supported type written and read back equal, on every backend; and
+//! the values a backend cannot store exactly (NaN, sub-microsecond times), pinned per backend.
+
+use dal::types::{DateTime, Json, NaiveDate, Utc, Uuid};
+use dal::{Backend, ErrorKind};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use serde_json::json;
+use tests::TestDb;
+
+use crate::entities::AllTypes;
+
+/// Microsecond timestamps in MySQL's DATETIME range (years 1000 to 9999).
+fn timestamp() -> impl Strategy<Value = DateTime<Utc>> {
+    let (lo, hi) = (-30_610_224_000_000_000_i64, 253_402_300_799_000_000_i64);
+    (lo..hi).prop_map(|us| DateTime::from_timestamp_micros(us).expect("in range"))
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    (1000..=9999_i32, 1..=365_u32).prop_map(|(y, d)| NaiveDate::from_yo_opt(y, d).expect("valid"))
+}
+
+fn json_value() -> impl Strategy<Value = Json> {
+    let leaf = prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "\\PC{0,20}".prop_map(Json::String),
+    ];
+    leaf.prop_recursive(3, 400, 20, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..20).prop_map(Json::Array),
+            prop::collection::btree_map("[a-z]{1,8}", inner, 0..20)
+                .prop_map(|m| Json::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(Vec::new()),
+        prop::collection::vec(any::<u8>(), 0..64),
+        prop::collection::vec(any::<u8>(), 60_000..70_000)
+    ]
+}
+
+fn finite_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![Just(0.0_f32), Just(f32::MAX), Just(f32::MIN_POSITIVE), -1e30_f32..1e30]
+}
+
+fn finite_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0_f64), Just(f64::MAX), Just(f64::MIN_POSITIVE), -1e300_f64..1e300]
+}
+
+fn all_types() -> impl Strategy<Value = AllTypes> {
+    let scalars =
+        (any::<bool>(), any::<i16>(), any::<i32>(), any::<i64>(), finite_f32(), finite_f64());
+    let texts =
+        ("\\PC{0,300}", any::<u128>(), timestamp(), date(), timestamp(), json_value(), bytes());
+    let options = (
+        prop::option::of(any::<i64>()),
+        prop::option::of("\\PC{0,50}"),
+        prop::option::of(timestamp()),
+        prop::option::of(bytes()),
+        prop::option::of(finite_f64()),
+    );
+    (scalars, texts, options).prop_map(
+        |(
+            (b, small, int, big, float, double),
+            (text, uuid, at, date, local, json, bytes),
+            (mb, mt, mat, mby, md),
+        )| AllTypes {
+            id: Uuid::nil(),
+            b,
+            small,
+            int,
+            big,
+            float,
+            double,
+            text,
+            uuid: Uuid::from_u128(uuid),
+            at,
+            date,
+            local: local.naive_utc(),
+            json,
+            bytes,
+            maybe_b: Some(!b),
+            maybe_small: None,
+            maybe_int: Some(int / 2),
+            maybe_big: mb,
+            maybe_float: None,
+            maybe_double: md,
+            maybe_text: mt,
+            maybe_uuid: None,
+            maybe_at: mat,
+            maybe_date: Some(date),
+            maybe_local: None,
+            maybe_json: Some(json!({"n": small})),
+            maybe_bytes: mby,
+        },
+    )
+}
+
+pub async fn random_values_of_every_type_read_back_equal(db: &TestDb) {
+    db.ensure_schema::<AllTypes>().await.expect("schema");
+    let repo = db.repo::<AllTypes>();
+    let mut runner = TestRunner::default();
+    let strategy = all_types();
+    for case in 0..40 {
+        let value = strategy.new_tree(&mut runner).expect("a case").current();
+        let saved = repo
+            .save(&value)
+            .await
+            .unwrap_or_else(|e| panic!("case {case} did not save: {e}\n{value:?}"));
+        let back = repo.get(saved.id).await.expect("get").expect("row");
+        assert_eq!(back, saved, "case {case} did not read back equal");
+    }
+}
+
+/// NaN: PostgreSQL stores it; MariaDB refuses it; SQLite stores NULL, so reading it into a
+/// non-optional float fails to decode. Nothing is silently changed into another number.
+pub async fn nan_is_stored_refused_or_null_as_each_backend_does(db: &TestDb) {
+    db.query("CREATE TABLE floats (id INTEGER PRIMARY KEY, x DOUBLE PRECISION)")
+        .execute()
+        .await
+        .expect("create");
+    let insert =
+        db.query("INSERT INTO floats (id, x) VALUES (1, ?)").bind(f64::NAN).execute().await;
+    match db.backend() {
+        Backend::Postgres => {
+            insert.expect("stored");
+            let x: f64 = db
+                .query("SELECT x FROM floats")
+                .fetch_one()
+                .await
+                .expect("row")
+                .get(0)
+                .expect("f64");
+            assert!(x.is_nan());
+        }
+        Backend::MySql => {
+            let e = insert.expect_err("MariaDB has no NaN");
+            assert!(matches!(e.kind(), ErrorKind::Data | ErrorKind::Other), "{e}");
+        }
+        Backend::Sqlite => {
+            insert.expect("stored as NULL");
+            let row = db.query("SELECT x FROM floats").fetch_one().await.expect("row");
+            assert_eq!(row.get::<Option<f64>>(0).expect("nullable read"), None);
+            assert_eq!(row.get::<f64>(0).expect_err("not a number").kind(), ErrorKind::Decode);
+        }
+    }
+}
+
+/// Timestamps keep microseconds on PostgreSQL and MariaDB (finer digits are dropped on the way
+/// in, not rounded); SQLite keeps nanoseconds.
+pub async fn sub_microsecond_times_are_truncated_or_kept(db: &TestDb) {
+    let ddl = match db.backend() {
+        Backend::Postgres => "CREATE TABLE times (id INTEGER PRIMARY KEY, at TIMESTAMPTZ)",
+        Backend::MySql => "CREATE TABLE times (id INTEGER PRIMARY KEY, at DATETIME(6))",
+        Backend::Sqlite => "CREATE TABLE times (id INTEGER PRIMARY KEY, at TEXT)",
+    };
+    db.query(ddl).execute().await.expect("create");
+    let at: DateTime<Utc> = "2024-05-06T07:08:09.123456789Z".parse().expect("time");
+    db.query("INSERT INTO times (id, at) VALUES (1, ?)").bind(at).execute().await.expect("insert");
+    let back: DateTime<Utc> =
+        db.query("SELECT at FROM times").fetch_one().await.expect("row").get(0).expect("time");
+    let expected_nanos = match db.backend() {
+        Backend::Postgres | Backend::MySql => 123_456_000,
+        Backend::Sqlite => 123_456_789,
+    };
+    assert_eq!(back.timestamp_subsec_nanos(), expected_nanos, "{} kept {back}", db.backend());
+    assert_eq!(back.timestamp(), at.timestamp());
+}
