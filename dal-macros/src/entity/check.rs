@@ -155,10 +155,10 @@ fn features(
             ));
             ok = false;
         }
-        if Ident::new(&format!("{}_history", table.as_str())).is_err() {
+        if Ident::new(&format!("{}_history_at", table.as_str())).is_err() {
             cx.syn_error(syn::Error::new(
                 span,
-                format!("the history table `{}_history` would be too long a name: give the table a shorter one", table.as_str()),
+                format!("the history table `{}_history` and its index would have too long a name: give the table a name of at most 52 characters", table.as_str()),
             ));
             ok = false;
         }

@@ -156,6 +156,7 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
         insert_history,
         select_history,
         select_history_version,
+        create_indexes,
         ..
     } = &s;
     quote! {
@@ -170,6 +171,7 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
             select_version: #select_version,
             delete_by_id: #delete_by_id,
             create_history_table: #create_history_table,
+            create_indexes: #create_indexes,
             insert_history: #insert_history,
             select_history: #select_history,
             select_history_version: #select_history_version,

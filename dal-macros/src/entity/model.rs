@@ -50,6 +50,11 @@ impl Model<'_> {
         dal_sql::Ident::new(&format!("{}_history", self.table.as_str())).ok()
     }
 
+    /// The name of the history table's index on `changed_at` (for `as_of` and purges).
+    pub(crate) fn history_index(&self) -> Option<dal_sql::Ident> {
+        dal_sql::Ident::new(&format!("{}_history_at", self.table.as_str())).ok()
+    }
+
     /// The id, then the other columns: the order of every statement's column list.
     pub(crate) fn all_columns(&self) -> impl Iterator<Item = &Column<'_>> {
         std::iter::once(&self.id).chain(&self.columns)

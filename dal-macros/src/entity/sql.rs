@@ -39,6 +39,7 @@ pub(crate) struct EntitySql {
     pub(crate) select_version: String,
     pub(crate) delete_by_id: String,
     pub(crate) create_history_table: Vec<DdlPart>,
+    pub(crate) create_indexes: String,
     pub(crate) insert_history: String,
     pub(crate) select_history: String,
     pub(crate) select_history_version: String,
@@ -114,6 +115,7 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         select_version,
         delete_by_id,
         create_history_table: history.create,
+        create_indexes: history.create_index,
         insert_history: history.insert,
         select_history: history.select,
         select_history_version: history.select_version,
@@ -123,6 +125,7 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
 #[derive(Default)]
 struct HistorySql {
     create: Vec<DdlPart>,
+    create_index: String,
     insert: String,
     select: String,
     select_version: String,
@@ -180,8 +183,18 @@ fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&Strin
     ddl.part(DdlPart::OptionalTextType);
     ddl.text(&format!(", {comment} "));
     ddl.part(DdlPart::OptionalTextType);
-    ddl.text(&format!(", PRIMARY KEY ({id}, {version})){}", d.create_table_suffix()));
-    HistorySql { create: ddl.0, insert, select, select_version }
+    let index = m.history_index().map(|i| d.quote(&i)).unwrap_or_default();
+    let mut create_index = String::new();
+    if d.indexes_in_create_table() {
+        ddl.text(&format!(
+            ", PRIMARY KEY ({id}, {version}), INDEX {index} ({changed_at})){}",
+            d.create_table_suffix()
+        ));
+    } else {
+        ddl.text(&format!(", PRIMARY KEY ({id}, {version})){}", d.create_table_suffix()));
+        create_index = format!("CREATE INDEX IF NOT EXISTS {index} ON {table} ({changed_at})");
+    }
+    HistorySql { create: ddl.0, insert, select, select_version, create_index }
 }
 
 /// Builds DDL parts, merging adjacent text.
@@ -241,6 +254,7 @@ mod tests {
                 ("select_version", s.select_version),
                 ("delete_by_id", s.delete_by_id),
                 ("create_history_table", ddl(&s.create_history_table)),
+                ("create_indexes", s.create_indexes),
                 ("insert_history", s.insert_history),
                 ("select_history", s.select_history),
                 ("select_history_version", s.select_history_version),

@@ -57,6 +57,9 @@ pub struct Statements {
     pub column_types: &'static [&'static str],
     /// `CREATE TABLE IF NOT EXISTS` of the history table (empty without history).
     pub create_history_table: &'static str,
+    /// `CREATE INDEX IF NOT EXISTS` statements of secondary indexes, `;`-separated (empty when
+    /// the dialect declares them inside `CREATE TABLE`, or there are none).
+    pub create_indexes: &'static str,
     /// Insert of a history row: every column, then operation, changed_at, changed_by, comment.
     pub insert_history: &'static str,
     /// Every history row of an id, oldest first.

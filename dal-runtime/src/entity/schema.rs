@@ -19,8 +19,10 @@ impl Database {
             lease.warn_if_implicit_commit(self.dialect(), st.create_table);
             let conn = lease.conn()?;
             conn.execute_unprepared(SqlStr::from_static(st.create_table)).await?;
-            if !st.create_history_table.is_empty() {
-                conn.execute_unprepared(SqlStr::from_static(st.create_history_table)).await?;
+            for ddl in [st.create_history_table, st.create_indexes] {
+                if !ddl.is_empty() {
+                    conn.execute_unprepared(SqlStr::from_static(ddl)).await?;
+                }
             }
         }
         self.check_drift::<E>(st.column_types).await

@@ -65,6 +65,12 @@ impl Dialect {
         }
     }
 
+    /// Whether secondary indexes are declared inside `CREATE TABLE` (MySQL, which has no
+    /// `CREATE INDEX IF NOT EXISTS`) rather than by a statement of their own.
+    pub const fn indexes_in_create_table(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
     /// The character that quotes identifiers in this dialect.
     pub const fn ident_quote(self) -> char {
         match self {

@@ -20,6 +20,7 @@ fn render<E: Entity>() -> String {
             s.select_version,
             s.delete_by_id,
             s.create_history_table,
+            s.create_indexes,
             s.insert_history,
             s.select_history,
             s.select_history_version,
