@@ -2,16 +2,37 @@
 //! R0, pool overhead: get-by-id with 1 and 8 concurrent tasks through dal's pool, against the
 //! same query on dedicated sqlx connections (one per task, no pool) and on sqlx's `Pool` with
 //! default options. PostgreSQL. Each iteration runs `TASKS` tasks doing `PER_TASK` gets each;
-//! the ratio of medians dal / dedicated is the figure.
+//! the ratio of medians dal / dedicated is the figure. `dal_held_connection` runs dal's typed
+//! get on one held connection per task, which separates the pool's cost from the query path's.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use benches::{User, pg_url, seed};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use dal::types::Uuid;
 use dal::{Database, Entity};
 use sqlx::{Connection, PgConnection, PgPool};
 
 const PER_TASK: usize = 100;
+
+/// Runs `task(t, ids)` for `t` in `0..tasks` concurrently and waits for all of them.
+async fn concurrently<F, Fut>(tasks: usize, ids: &Arc<Vec<Uuid>>, task: F)
+where
+    F: Fn(usize, Arc<Vec<Uuid>>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handles: Vec<_> = (0..tasks).map(|t| tokio::spawn(task(t, Arc::clone(ids)))).collect();
+    for h in handles {
+        h.await.expect("task");
+    }
+}
+
+/// The id the `i`-th get of task `t` reads.
+fn id_for(ids: &[Uuid], t: usize, i: usize) -> Uuid {
+    ids[(t * PER_TASK + i) % ids.len()]
+}
 
 fn r0(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -19,7 +40,7 @@ fn r0(c: &mut Criterion) {
     let setup = rt.block_on(async {
         let db = Database::connect(format!("{url}?alias=bench_r0&max_connections=8")).await?;
         let ids = seed(&db, 1000).await?;
-        Ok::<_, dal::Error>((db, ids))
+        Ok::<_, dal::Error>((db, Arc::new(ids)))
     });
     let Ok((db, ids)) = setup else {
         eprintln!("R0 skipped: PostgreSQL at {url} is not reachable");
@@ -34,53 +55,33 @@ fn r0(c: &mut Criterion) {
 
         group.bench_with_input(BenchmarkId::new("dal_pool", tasks), &tasks, |b, &tasks| {
             b.to_async(&rt).iter(|| {
-                let (db, ids) = (db.clone(), ids.clone());
-                async move {
-                    let handles: Vec<_> = (0..tasks)
-                        .map(|t| {
-                            let (db, ids) = (db.clone(), ids.clone());
-                            tokio::spawn(async move {
-                                let users = db.repo::<User>();
-                                for i in 0..PER_TASK {
-                                    let id = ids[(t * PER_TASK + i) % ids.len()];
-                                    users.get(id).await.expect("get").expect("row");
-                                }
-                            })
-                        })
-                        .collect();
-                    for h in handles {
-                        h.await.expect("task");
+                concurrently(tasks, &ids, |t, ids| {
+                    let db = db.clone();
+                    async move {
+                        let users = db.repo::<User>();
+                        for i in 0..PER_TASK {
+                            users.get(id_for(&ids, t, i)).await.expect("get").expect("row");
+                        }
                     }
-                }
+                })
             });
         });
 
-        // dal's typed path on one held connection per task: separates the pool's cost from the
-        // cost of dal's query and row mapping.
         group.bench_with_input(
             BenchmarkId::new("dal_held_connection", tasks),
             &tasks,
             |b, &tasks| {
                 b.to_async(&rt).iter(|| {
-                    let (db, ids) = (db.clone(), ids.clone());
-                    async move {
-                        let handles: Vec<_> = (0..tasks)
-                            .map(|t| {
-                                let (db, ids) = (db.clone(), ids.clone());
-                                tokio::spawn(async move {
-                                    let conn = db.connection().await.expect("connection");
-                                    let users = conn.repo::<User>();
-                                    for i in 0..PER_TASK {
-                                        let id = ids[(t * PER_TASK + i) % ids.len()];
-                                        users.get(id).await.expect("get").expect("row");
-                                    }
-                                })
-                            })
-                            .collect();
-                        for h in handles {
-                            h.await.expect("task");
+                    concurrently(tasks, &ids, |t, ids| {
+                        let db = db.clone();
+                        async move {
+                            let conn = db.connection().await.expect("connection");
+                            let users = conn.repo::<User>();
+                            for i in 0..PER_TASK {
+                                users.get(id_for(&ids, t, i)).await.expect("get").expect("row");
+                            }
                         }
-                    }
+                    })
                 });
             },
         );
@@ -88,36 +89,26 @@ fn r0(c: &mut Criterion) {
         let dedicated: Vec<_> = rt.block_on(async {
             let mut conns = Vec::new();
             for _ in 0..tasks {
-                conns.push(std::sync::Arc::new(tokio::sync::Mutex::new(
-                    PgConnection::connect(&url).await.expect("connect"),
-                )));
+                let conn = PgConnection::connect(&url).await.expect("connect");
+                conns.push(Arc::new(tokio::sync::Mutex::new(conn)));
             }
             conns
         });
         group.bench_with_input(BenchmarkId::new("sqlx_dedicated", tasks), &tasks, |b, &tasks| {
             b.to_async(&rt).iter(|| {
-                let (conns, ids) = (dedicated.clone(), ids.clone());
-                async move {
-                    let handles: Vec<_> = (0..tasks)
-                        .map(|t| {
-                            let (conn, ids) = (conns[t].clone(), ids.clone());
-                            tokio::spawn(async move {
-                                let mut conn = conn.lock().await;
-                                for i in 0..PER_TASK {
-                                    let id = ids[(t * PER_TASK + i) % ids.len()];
-                                    sqlx::query_as::<_, User>(select)
-                                        .bind(id)
-                                        .fetch_one(&mut *conn)
-                                        .await
-                                        .expect("row");
-                                }
-                            })
-                        })
-                        .collect();
-                    for h in handles {
-                        h.await.expect("task");
+                concurrently(tasks, &ids, |t, ids| {
+                    let conn = Arc::clone(&dedicated[t]);
+                    async move {
+                        let mut conn = conn.lock().await;
+                        for i in 0..PER_TASK {
+                            sqlx::query_as::<_, User>(select)
+                                .bind(id_for(&ids, t, i))
+                                .fetch_one(&mut *conn)
+                                .await
+                                .expect("row");
+                        }
                     }
-                }
+                })
             });
         });
 
@@ -127,27 +118,18 @@ fn r0(c: &mut Criterion) {
             &tasks,
             |b, &tasks| {
                 b.to_async(&rt).iter(|| {
-                    let (pool, ids) = (sqlx_pool.clone(), ids.clone());
-                    async move {
-                        let handles: Vec<_> = (0..tasks)
-                            .map(|t| {
-                                let (pool, ids) = (pool.clone(), ids.clone());
-                                tokio::spawn(async move {
-                                    for i in 0..PER_TASK {
-                                        let id = ids[(t * PER_TASK + i) % ids.len()];
-                                        sqlx::query_as::<_, User>(select)
-                                            .bind(id)
-                                            .fetch_one(&pool)
-                                            .await
-                                            .expect("row");
-                                    }
-                                })
-                            })
-                            .collect();
-                        for h in handles {
-                            h.await.expect("task");
+                    concurrently(tasks, &ids, |t, ids| {
+                        let pool = sqlx_pool.clone();
+                        async move {
+                            for i in 0..PER_TASK {
+                                sqlx::query_as::<_, User>(select)
+                                    .bind(id_for(&ids, t, i))
+                                    .fetch_one(&pool)
+                                    .await
+                                    .expect("row");
+                            }
                         }
-                    }
+                    })
                 });
             },
         );

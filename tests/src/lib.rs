@@ -68,6 +68,21 @@ pub async fn until_all_idle(db: &Database) -> dal::PoolStatus {
     }
 }
 
+/// PostgreSQL sessions of `application_name` left `idle in transaction` (what a leaked
+/// transaction looks like on the server), counted through `db`.
+pub async fn idle_in_transaction(db: &Database, application_name: &str) -> i64 {
+    db.query(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE application_name = ? AND state LIKE 'idle in transaction%'",
+    )
+    .bind(application_name)
+    .fetch_one()
+    .await
+    .expect("pg_stat_activity")
+    .get(0)
+    .expect("count")
+}
+
 /// A database for one test, isolated from every other test, dropped at the end.
 pub struct TestDb {
     db: Database,

@@ -79,17 +79,7 @@ pub async fn auto_transaction_rolls_back_on_cancellation(db: &TestDb) {
     tests::until_all_idle(&pool).await;
     assert_eq!(ids(db).await, Vec::<i64>::new());
     if db.backend() == Backend::Postgres {
-        let stuck = db
-            .query(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE application_name = ? AND state LIKE 'idle in transaction%'",
-            )
-            .bind(app.as_str())
-            .fetch_one()
-            .await
-            .expect("activity")
-            .get::<i64>(0)
-            .expect("int");
+        let stuck = tests::idle_in_transaction(db, &app).await;
         assert_eq!(stuck, 0, "no session was left idle in transaction");
     }
 }

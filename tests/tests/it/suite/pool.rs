@@ -159,17 +159,7 @@ pub async fn close_forces_a_transaction_that_does_not_finish(db: &TestDb) {
     tx.query("INSERT INTO ledger (id) VALUES (1)").execute().await.expect("insert");
     assert!(!pool.pool().close(Duration::from_millis(300)).await, "the pool had to force");
     if db.backend() == Backend::Postgres {
-        let stuck = db
-            .query(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE application_name = ? AND state LIKE 'idle in transaction%'",
-            )
-            .bind(app.as_str())
-            .fetch_one()
-            .await
-            .expect("activity")
-            .get::<i64>(0)
-            .expect("int");
+        let stuck = tests::idle_in_transaction(db, &app).await;
         assert_eq!(stuck, 0, "the session was ended on the server, not left idle in transaction");
     }
     let e = tx.commit().await.expect_err("forced work cannot commit");
