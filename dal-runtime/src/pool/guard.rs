@@ -176,6 +176,22 @@ impl PooledConnection {
         self.settle(r)
     }
 
+    /// Ends this connection's session on the server from a side connection, so whatever it
+    /// runs stops there and its transaction rolls back. Used when a deadline passed mid-query:
+    /// the connection's state is unknown and it is closed anyway. SQLite has no server session;
+    /// its statement runs on until it ends, on a connection nobody reuses.
+    pub(crate) async fn stop_on_server(&mut self) {
+        self.unknown_state = true;
+        let session = self.live.as_ref().and_then(|l| l.session);
+        let dialect = self.pool.config.backend().dialect();
+        let Some(sql) = session.and_then(|id| dialect.terminate_session_sql(id)) else { return };
+        let Some(mut side) = self.pool.side_connection().await else { return };
+        if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
+            tracing::warn!(session, error = %e, "could not stop a timed-out session on the server");
+        }
+        side.close().await;
+    }
+
     /// Starts streaming rows. The connection counts as in an unknown state until the caller
     /// reads the stream to its end and calls [`Self::finish_stream`].
     pub(crate) fn fetch_stream(

@@ -139,6 +139,19 @@ impl PoolInner {
         self.wake_closer();
     }
 
+    /// A connection of its own, outside the pool's accounting, for stopping sessions on the
+    /// server; `None` (logged) when none opens within the connect timeout.
+    pub(super) async fn side_connection(&self) -> Option<RawConnection> {
+        let connect = self.connector.connect();
+        match crate::rt::timeout(self.options.connect_timeout, connect).await {
+            Some(Ok(side)) => Some(side),
+            _ => {
+                tracing::warn!(pool = %self.config, "could not open a connection to stop sessions on the server");
+                None
+            }
+        }
+    }
+
     /// Wakes a `close` waiting for connections to be gone. Only a closing pool has one, and
     /// `notify_waiters` takes a lock, so the hot path skips it.
     fn wake_closer(&self) {

@@ -312,12 +312,7 @@ impl Pool {
             return;
         }
         let dialect = self.backend().dialect();
-        let connect = inner.connector.connect();
-        let Some(Ok(mut side)) = crate::rt::timeout(inner.options.connect_timeout, connect).await
-        else {
-            tracing::warn!(pool = %inner.config, "could not open a connection to end the sessions still in use");
-            return;
-        };
+        let Some(mut side) = inner.side_connection().await else { return };
         for (id, sql) in
             sessions.iter().filter_map(|&id| Some((id, dialect.terminate_session_sql(id)?)))
         {

@@ -4,7 +4,6 @@
 mod from_row;
 mod static_sql;
 
-use std::future::Future;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -17,6 +16,30 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::row::Row;
 use crate::transaction::sql;
 use crate::types::{IntoValue, Value};
+
+/// Runs `$op` (an operation on `$conn`) under the query's timeout. Past it, the operation is
+/// dropped, the session is ended on the server (so the statement stops there, not only in the
+/// client) and the caller gets a timeout error.
+macro_rules! bounded {
+    ($query:expr, $conn:ident, $op:expr) => {
+        match $query.timeout {
+            None => $op.await,
+            Some(limit) => match crate::rt::timeout(limit, $op).await {
+                Some(result) => result,
+                None => {
+                    $conn.stop_on_server().await;
+                    Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the query did not finish within its timeout of {}; it was stopped on the server",
+                            crate::pool::human(limit)
+                        ),
+                    ))
+                }
+            },
+        }
+    };
+}
 
 /// A raw SQL statement with `?` placeholders on every backend, and the values bound to them.
 ///
@@ -72,8 +95,10 @@ impl<'a> Query<'a> {
     }
 
     /// Fails the query with a timeout error when it runs longer than `limit` (waiting for a
-    /// connection is bounded separately by the pool's acquisition timeout). The connection it
-    /// ran on is closed, never reused, since its state is unknown.
+    /// connection is bounded separately by the pool's acquisition timeout). The statement is
+    /// stopped on the server (its session is ended from a side connection: PostgreSQL
+    /// `pg_terminate_backend`, MariaDB `KILL CONNECTION`) and the connection is closed, never
+    /// reused. SQLite has no server: its statement runs to its end on the closed connection.
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
@@ -114,26 +139,12 @@ impl<'a> Query<'a> {
         Ok(lease)
     }
 
-    /// Runs `op` under the query timeout.
-    async fn bounded<T>(&self, op: impl Future<Output = Result<T>>) -> Result<T> {
-        let Some(limit) = self.timeout else { return op.await };
-        crate::rt::timeout(limit, op).await.unwrap_or_else(|| {
-            Err(Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "the query did not finish within its timeout of {}",
-                    crate::pool::human(limit)
-                ),
-            ))
-        })
-    }
-
     /// Runs the statement; returns the number of rows it changed.
     pub async fn execute(self) -> Result<u64> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        Ok(self.bounded(conn.execute(sql, &self.params)).await?.rows_affected)
+        Ok(bounded!(self, conn, conn.execute(sql, &self.params))?.rows_affected)
     }
 
     /// Runs the query and returns every row.
@@ -141,7 +152,7 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        self.bounded(conn.fetch_all(sql, &self.params)).await
+        bounded!(self, conn, conn.fetch_all(sql, &self.params))
     }
 
     /// Runs the query and returns its first row, or `None`.
@@ -149,7 +160,7 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        self.bounded(conn.fetch_optional(sql, &self.params)).await
+        bounded!(self, conn, conn.fetch_optional(sql, &self.params))
     }
 
     /// Runs the query and returns its first row; a not-found error when there is none.
@@ -227,13 +238,14 @@ impl<'a> Query<'a> {
                     for chunk in rows.chunks(per_statement) {
                         let text = if chunk.len() == per_statement { &full } else { &last };
                         let values: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
-                        total +=
-                            self.bounded(conn.execute(text.clone(), &values)).await?.rows_affected;
+                        total += bounded!(self, conn, conn.execute(text.clone(), &values))?
+                            .rows_affected;
                     }
                 }
                 None => {
                     for row in &rows {
-                        total += self.bounded(conn.execute(sql.clone(), row)).await?.rows_affected;
+                        total +=
+                            bounded!(self, conn, conn.execute(sql.clone(), row))?.rows_affected;
                     }
                 }
             }

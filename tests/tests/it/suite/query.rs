@@ -74,19 +74,40 @@ pub async fn duplicate_key_is_a_constraint_error(db: &TestDb) {
 }
 
 pub async fn query_timeout_is_a_timeout_error_and_the_pool_recovers(db: &TestDb) {
-    let sleep = match db.backend() {
-        Backend::Postgres => "SELECT pg_sleep(3)",
-        Backend::MySql => "SELECT SLEEP(3)",
-        // SQLite has no sleep; the interrupt that stops its queries belongs to resilience work.
+    let (sleep, running) = match db.backend() {
+        Backend::Postgres => (
+            "SELECT pg_sleep(29.5)",
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(29.5)' AND state = 'active'",
+        ),
+        Backend::MySql => (
+            "SELECT SLEEP(29.5)",
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(29.5)'",
+        ),
+        // SQLite has no sleep and no server to stop; interrupting belongs to resilience work.
         Backend::Sqlite => return,
     };
     let started = Instant::now();
-    let e =
-        db.query(sleep).timeout(Duration::from_millis(200)).fetch_all().await.expect_err("slow");
+    let e = db.query(sleep).timeout(Duration::from_secs(1)).fetch_all().await.expect_err("slow");
+    let deadline = started + Duration::from_secs(1);
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.is_retryable());
-    assert!(e.to_string().contains("200ms"), "{e}");
-    assert!(started.elapsed() < Duration::from_secs(3), "the caller did not wait for the server");
+    assert!(e.to_string().contains("within its timeout of 1s"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5), "the caller did not wait for the server");
+    // The server stops the statement: poll until it is gone (bounded) and report how long
+    // after the deadline that was.
+    loop {
+        let n: i64 = db.query(running).fetch_one().await.expect("activity").get(0).expect("int");
+        if n == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the statement is still running");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tests::announce(&format!(
+        "{}: timed-out statement gone from the server {:.0} ms after its deadline",
+        db.backend(),
+        Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1000.0
+    ));
     let status = db.pool().status();
     assert_eq!(status.in_use, 0, "the timed-out connection was not kept: {status:?}");
     let one: i64 = db.query("SELECT 1").fetch_one().await.expect("pool works").get(0).expect("int");
