@@ -43,6 +43,8 @@ pub enum ErrorKind {
     Parameters,
     /// An existing table does not match its entity (missing columns, other types).
     Schema,
+    /// A circuit breaker is open: calls are refused at once until the backend recovers.
+    CircuitOpen,
     /// The API was used in a way that cannot work: empty SQL, a write in a read-only
     /// transaction, the blocking API inside an async runtime.
     Usage,
@@ -69,6 +71,7 @@ impl ErrorKind {
             ErrorKind::Parameters => "parameters",
             ErrorKind::Usage => "usage",
             ErrorKind::Schema => "schema",
+            ErrorKind::CircuitOpen => "circuit_open",
             ErrorKind::Other => "other",
         }
     }

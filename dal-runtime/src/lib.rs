@@ -36,7 +36,10 @@ pub use self::pool::{
     PooledConnection,
 };
 pub use self::query::{DialectSql, FromRow, Query, SqlQuery, TypedSqlQuery};
-pub use self::resilience::{Backoff, SlowCallGuard, slow_calls};
+pub use self::resilience::{
+    Backoff, BreakerOptions, BreakerState, CircuitBreaker, RetryPolicy, SlowCallGuard, retry,
+    slow_calls,
+};
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
 pub use self::transaction::{

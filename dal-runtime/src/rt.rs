@@ -31,7 +31,12 @@ where
     }
 }
 
-/// Sleeps for `d`.
+/// Sleeps for `d` (on Tokio's clock, which tests can pause).
 pub(crate) async fn sleep(d: Duration) {
     tokio::time::sleep(d).await
+}
+
+/// Now, on Tokio's clock (which tests can pause and advance).
+pub(crate) fn now() -> tokio::time::Instant {
+    tokio::time::Instant::now()
 }

@@ -2,7 +2,11 @@
 //! tracking. (Circuit breaking, timeouts that stop the server and leak handling build on this.)
 
 mod backoff;
+mod breaker;
+mod retry;
 mod slow;
 
 pub use self::backoff::Backoff;
+pub use self::breaker::{BreakerOptions, BreakerState, CircuitBreaker};
+pub use self::retry::{RetryPolicy, retry};
 pub use self::slow::{SlowCallGuard, slow_calls};

@@ -1,0 +1,145 @@
+//! [`RetryPolicy`] and [`retry`]: run an operation again when its error says a retry can help,
+//! bounded by attempts and by a total time budget, waiting a jittered backoff in between.
+//!
+//! Only for operations that are safe to repeat (reads, whole transactions). A single write
+//! outside a transaction must not be retried: it may have been applied before the error.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::Backoff;
+use crate::error::{Error, Result};
+
+/// How often and for how long to retry.
+///
+/// ```
+/// use std::time::Duration;
+/// use dal_runtime::RetryPolicy;
+/// let policy = RetryPolicy::new(5).budget(Duration::from_secs(2));
+/// assert_eq!(policy.max_attempts, 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (at least 1).
+    pub max_attempts: u32,
+    /// The wait before each retry.
+    pub backoff: Backoff,
+    /// No retry starts once this much time has passed since the first attempt began.
+    pub budget: Duration,
+}
+
+impl RetryPolicy {
+    /// `max_attempts` attempts, the default backoff (10 ms doubling to 1 s), a 10 s budget.
+    pub fn new(max_attempts: u32) -> Self {
+        RetryPolicy {
+            max_attempts: max_attempts.max(1),
+            backoff: Backoff::default(),
+            budget: Duration::from_secs(10),
+        }
+    }
+
+    /// Sets the backoff.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Sets the total time budget.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+}
+
+/// Runs `op` until it succeeds, fails with an error that is not retryable
+/// ([`Error::is_retryable`]), runs out of attempts, or would wait past the budget. Returns the
+/// last error in the failing cases.
+pub async fn retry<T, F, Fut>(policy: RetryPolicy, mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let started = crate::rt::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error: Error = match op().await {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
+        };
+        if !error.is_retryable() || attempt >= policy.max_attempts {
+            return Err(error);
+        }
+        let wait = policy.backoff.delay(attempt);
+        if started.elapsed() + wait >= policy.budget {
+            return Err(error);
+        }
+        crate::rt::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::ErrorKind;
+
+    fn failing(kind: ErrorKind) -> Error {
+        Error::new(kind, "boom")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stops_after_max_attempts() {
+        let calls = Cell::new(0);
+        let policy = RetryPolicy::new(4).budget(Duration::from_secs(3600));
+        let r: Result<()> = retry(policy, || {
+            calls.set(calls.get() + 1);
+            async { Err(failing(ErrorKind::Connection)) }
+        })
+        .await;
+        assert_eq!(r.expect_err("fails").kind(), ErrorKind::Connection);
+        assert_eq!(calls.get(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stops_when_the_budget_is_spent() {
+        let calls = Cell::new(0);
+        let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(1));
+        let policy = RetryPolicy::new(1000).backoff(backoff).budget(Duration::from_secs(5));
+        let started = tokio::time::Instant::now();
+        let r: Result<()> = retry(policy, || {
+            calls.set(calls.get() + 1);
+            async { Err(failing(ErrorKind::Timeout)) }
+        })
+        .await;
+        assert!(r.is_err());
+        assert!(calls.get() < 1000, "the budget ended it, not the attempts");
+        assert!(started.elapsed() < Duration::from_secs(5), "no wait ran past the budget");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn does_not_retry_what_cannot_help() {
+        let calls = Cell::new(0);
+        let r: Result<()> = retry(RetryPolicy::new(5), || {
+            calls.set(calls.get() + 1);
+            async { Err(failing(ErrorKind::Constraint)) }
+        })
+        .await;
+        assert_eq!(r.expect_err("fails").kind(), ErrorKind::Constraint);
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn returns_the_first_success() {
+        let calls = Cell::new(0);
+        let r = retry(RetryPolicy::new(5), || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move { if n < 3 { Err(failing(ErrorKind::Serialization)) } else { Ok(n) } }
+        })
+        .await;
+        assert_eq!(r.expect("third time"), 3);
+    }
+}
