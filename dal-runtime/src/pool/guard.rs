@@ -182,14 +182,9 @@ impl PooledConnection {
     /// its statement runs on until it ends, on a connection nobody reuses.
     pub(crate) async fn stop_on_server(&mut self) {
         self.unknown_state = true;
-        let session = self.live.as_ref().and_then(|l| l.session);
-        let dialect = self.pool.config.backend().dialect();
-        let Some(sql) = session.and_then(|id| dialect.terminate_session_sql(id)) else { return };
-        let Some(mut side) = self.pool.side_connection().await else { return };
-        if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
-            tracing::warn!(session, error = %e, "could not stop a timed-out session on the server");
+        if let Some(session) = self.live.as_ref().and_then(|l| l.session) {
+            self.pool.end_sessions(&[session]).await;
         }
-        side.close().await;
     }
 
     /// Starts streaming rows. The connection counts as in an unknown state until the caller

@@ -139,17 +139,48 @@ impl PoolInner {
         self.wake_closer();
     }
 
-    /// A connection of its own, outside the pool's accounting, for stopping sessions on the
-    /// server; `None` (logged) when none opens within the connect timeout.
-    pub(super) async fn side_connection(&self) -> Option<RawConnection> {
-        let connect = self.connector.connect();
-        match crate::rt::timeout(self.options.connect_timeout, connect).await {
-            Some(Ok(side)) => Some(side),
-            _ => {
-                tracing::warn!(pool = %self.config, "could not open a connection to stop sessions on the server");
-                None
+    /// Ends server sessions `ids` from a connection of its own (outside the pool's accounting),
+    /// so what they run stops and their transactions roll back, and waits (at most the connect
+    /// timeout) until the server no longer lists them. No-op for SQLite, which has no sessions.
+    pub(crate) async fn end_sessions(&self, ids: &[i64]) {
+        let dialect = self.config.backend().dialect();
+        let statements: Vec<(i64, String)> =
+            ids.iter().filter_map(|&id| Some((id, dialect.terminate_session_sql(id)?))).collect();
+        if statements.is_empty() {
+            return;
+        }
+        let limit = self.options.connect_timeout;
+        let Some(Ok(mut side)) = crate::rt::timeout(limit, self.connector.connect()).await else {
+            tracing::warn!(pool = %self.config, "could not open a connection to stop sessions on the server");
+            return;
+        };
+        for (id, sql) in statements {
+            if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
+                tracing::warn!(pool = %self.config, session = id, error = %e, "could not end a session");
             }
         }
+        // The server ends sessions asynchronously.
+        if let Some(count) = dialect.count_sessions_sql(ids) {
+            let wait = async {
+                loop {
+                    let left =
+                        side.fetch_optional(crate::transaction::sql(count.clone()), &[]).await;
+                    if left
+                        .ok()
+                        .flatten()
+                        .and_then(|row| row.get::<i64>(0).ok())
+                        .is_none_or(|n| n == 0)
+                    {
+                        break;
+                    }
+                    crate::rt::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            };
+            if crate::rt::timeout(limit, wait).await.is_none() {
+                tracing::warn!(pool = %self.config, "sessions ended by force were still listed on the server");
+            }
+        }
+        side.close().await;
     }
 
     /// Wakes a `close` waiting for connections to be gone. Only a closing pool has one, and

@@ -306,39 +306,7 @@ impl Pool {
 
     /// Ends every open session of this pool from a connection of its own.
     async fn terminate_sessions(&self) {
-        let inner = &self.inner;
-        let sessions = inner.open_sessions();
-        if sessions.is_empty() {
-            return;
-        }
-        let dialect = self.backend().dialect();
-        let Some(mut side) = inner.side_connection().await else { return };
-        for (id, sql) in
-            sessions.iter().filter_map(|&id| Some((id, dialect.terminate_session_sql(id)?)))
-        {
-            if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
-                tracing::warn!(pool = %inner.config, session = id, error = %e, "could not end a session");
-            }
-        }
-        // The server ends sessions asynchronously: wait (bounded) until they are gone, so that
-        // when `close` returns nothing of this pool is left on the server.
-        if let Some(count) = dialect.count_sessions_sql(&sessions) {
-            let wait = async {
-                loop {
-                    let left =
-                        side.fetch_optional(crate::transaction::sql(count.clone()), &[]).await;
-                    let left = left.ok().flatten().and_then(|row| row.get::<i64>(0).ok());
-                    if left.is_none_or(|n| n == 0) {
-                        break;
-                    }
-                    crate::rt::sleep(Duration::from_millis(5)).await;
-                }
-            };
-            if crate::rt::timeout(inner.options.connect_timeout, wait).await.is_none() {
-                tracing::warn!(pool = %inner.config, "sessions ended by force were still listed on the server");
-            }
-        }
-        side.close().await;
+        self.inner.end_sessions(&self.inner.open_sessions()).await;
     }
 }
 
