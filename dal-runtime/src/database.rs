@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use crate::backend::Backend;
 use crate::config::DbConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pool::{Pool, PoolManager, PooledConnection};
+use crate::pool::{Pool, PoolManager, PooledConnection, Priority};
 use crate::query::Query;
 use crate::transaction::{Transaction, TransactionOptions};
 
@@ -121,6 +121,8 @@ pub(crate) struct PinnedState {
 pub struct Database {
     pool: Pool,
     pinned: Option<Arc<Pinned>>,
+    /// The priority this handle acquires connections at.
+    priority: Priority,
 }
 
 /// Where one operation runs: a connection taken from the pool for this call only, or the
@@ -166,12 +168,12 @@ impl Database {
     pub fn connect_lazy(config: impl IntoConfig) -> Result<Self> {
         let config = config.into_config()?;
         let pool = PoolManager::global().pool(&config)?;
-        Ok(Database { pool, pinned: None })
+        Ok(Database { pool, pinned: None, priority: Priority::Normal })
     }
 
     /// A handle over a pool of your own (not shared through the [`PoolManager`]).
     pub fn from_pool(pool: Pool) -> Self {
-        Database { pool, pinned: None }
+        Database { pool, pinned: None, priority: Priority::Normal }
     }
 
     /// The backend.
@@ -210,7 +212,7 @@ impl Database {
                 "this handle already has a connection of its own; run the work on it directly",
             ));
         }
-        let conn = self.pool.acquire().await?;
+        let conn = self.acquire().await?;
         Ok(Connection { db: self.pinned_to(conn, 0) })
     }
 
@@ -244,11 +246,24 @@ impl Database {
     pub(crate) fn pinned_to(&self, conn: PooledConnection, depth: u32) -> Database {
         Database {
             pool: self.pool.clone(),
+            priority: self.priority,
             pinned: Some(Arc::new(Pinned {
                 state: Mutex::new(PinnedState { conn: Some(conn), depth }),
                 pending_rollback: AtomicU32::new(0),
             })),
         }
+    }
+
+    /// A handle on the same pool whose operations acquire connections at `priority`
+    /// (see [`Priority`]): give batch jobs a [`Priority::Bulk`] handle so requests users wait
+    /// on keep finding connections.
+    pub fn with_priority(&self, priority: Priority) -> Database {
+        Database { priority, ..self.clone() }
+    }
+
+    /// Takes a connection from the pool at this handle's priority.
+    pub(crate) async fn acquire(&self) -> Result<PooledConnection> {
+        self.pool.acquire_with(self.priority).await
     }
 
     pub(crate) fn pinned(&self) -> Option<&Arc<Pinned>> {
@@ -263,7 +278,7 @@ impl Database {
                 p.settle(&mut state, self.dialect()).await?;
                 Ok(Lease::Pinned(state))
             }
-            None => Ok(Lease::Pooled(self.pool.acquire().await?)),
+            None => Ok(Lease::Pooled(self.acquire().await?)),
         }
     }
 }

@@ -12,6 +12,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What kind of failure an [`Error`] is; decides whether a retry can help.
+#[doc = include_str!("error_codes.md")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -23,6 +24,9 @@ pub enum ErrorKind {
     Timeout,
     /// No connection became free within the acquisition timeout.
     PoolTimeout,
+    /// The pool shed the request at once instead of queueing it: too many callers were
+    /// already waiting, or its rate limit was spent.
+    PoolExhausted,
     /// The pool or transaction was closed; no more work is accepted.
     Closed,
     /// A unique, foreign-key, not-null or check constraint refused the write.
@@ -60,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::Timeout => "timeout",
             ErrorKind::PoolTimeout => "pool_timeout",
+            ErrorKind::PoolExhausted => "pool_exhausted",
             ErrorKind::Closed => "closed",
             ErrorKind::Constraint => "constraint",
             ErrorKind::Conflict => "conflict",
@@ -138,6 +143,7 @@ impl Error {
             ErrorKind::Connection
                 | ErrorKind::Timeout
                 | ErrorKind::PoolTimeout
+                | ErrorKind::PoolExhausted
                 | ErrorKind::Serialization
         )
     }

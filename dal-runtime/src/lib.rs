@@ -33,12 +33,12 @@ pub use self::entity::{
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::pool::{
     LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
-    PooledConnection,
+    PooledConnection, Priority, RateLimit,
 };
 pub use self::query::{DialectSql, FromRow, Query, SqlQuery, TypedSqlQuery};
 pub use self::resilience::{
-    Backoff, BreakerOptions, BreakerState, CircuitBreaker, RetryPolicy, SlowCallGuard, retry,
-    slow_calls,
+    Admission, Backoff, BreakerHealth, BreakerOptions, BreakerReport, BreakerState, CircuitBreaker,
+    FailureCategory, RetryPolicy, SlowCallGuard, retry, slow_calls,
 };
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;

@@ -40,3 +40,29 @@ pub(crate) async fn sleep(d: Duration) {
 pub(crate) fn now() -> tokio::time::Instant {
     tokio::time::Instant::now()
 }
+
+/// Resolves when the process is asked to stop: ctrl-c (SIGINT) or, on Unix, SIGTERM. If a
+/// handler cannot be installed, that signal is simply not awaited.
+pub(crate) async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

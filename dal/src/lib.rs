@@ -42,13 +42,14 @@ pub mod blocking;
 
 pub use dal_macros::{Entity, auto_transaction, sql, sql_as, track_slow};
 pub use dal_runtime::{
-    Backend, Backoff, BreakerOptions, BreakerState, Change, CircuitBreaker, Column, ColumnRef,
-    ConfigHash, Connection, Database, DbConfig, Dialect, Entity, EntityId, Error, ErrorKind,
-    ExecResult, FieldChange, Filter, Find, FromRow, HistoryEntry, IntoConfig, IntoValue,
-    IsolationLevel, Kind, LeakedConnection, Operation, Order, Password, Patch, Pool, PoolHealth,
-    PoolManager, PoolMetrics, PoolOptions, PoolStatus, PooledConnection, Query, Repo, Result,
-    RetryPolicy, Row, RowIndex, ScopeOptions, ServerInfo, SqlQuery, Statements, Transaction,
-    TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
+    Admission, Backend, Backoff, BreakerHealth, BreakerOptions, BreakerReport, BreakerState,
+    Change, CircuitBreaker, Column, ColumnRef, ConfigHash, Connection, Database, DbConfig, Dialect,
+    Entity, EntityId, Error, ErrorKind, ExecResult, FailureCategory, FieldChange, Filter, Find,
+    FromRow, HistoryEntry, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection,
+    Operation, Order, Password, Patch, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions,
+    PoolStatus, PooledConnection, Priority, Query, RateLimit, Repo, Result, RetryPolicy, Row,
+    RowIndex, ScopeOptions, ServerInfo, SqlQuery, Statements, Transaction, TransactionOptions,
+    TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 
 /// Re-exports of the types entities use.

@@ -17,6 +17,9 @@ use std::time::Duration;
 
 use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
 
+pub mod proxy;
+pub use proxy::FaultProxy;
+
 /// Default PostgreSQL server of the test machines.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// Default MariaDB server of the test machines.

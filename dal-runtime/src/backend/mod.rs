@@ -254,6 +254,15 @@ impl RawConnection {
         row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
     }
 
+    /// SQLite: installs a progress handler that stops the running statement (with
+    /// SQLITE_INTERRUPT) once the returned flag is set, so a query timeout stops the work and
+    /// not only the wait. `None` on server backends, whose sessions are ended instead.
+    pub(crate) async fn interrupter(
+        &mut self,
+    ) -> Result<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> {
+        dispatch!(self, conn, b => b::interrupter(conn).await)
+    }
+
     /// Checks the connection answers.
     pub(crate) async fn ping(&mut self) -> Result<()> {
         use sqlx::Connection;

@@ -89,21 +89,44 @@ pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Op
     (code.as_deref().map_or(ErrorKind::Other, kind_of_code), code)
 }
 
-/// SQLSTATE → category (PostgreSQL manual, appendix A).
+/// SQLSTATE → category (PostgreSQL manual, appendix A): single codes first, then the class
+/// (the first two characters). The table with the reasons is in `error_codes.md`.
 pub(super) fn kind_of_code(code: &str) -> ErrorKind {
-    match code {
-        "40001" | "40P01" => ErrorKind::Serialization,
+    kind_of_single_code(code).unwrap_or_else(|| kind_of_class(code.get(..2).unwrap_or("")))
+}
+
+fn kind_of_single_code(code: &str) -> Option<ErrorKind> {
+    Some(match code {
+        "40001" | "40P01" => ErrorKind::Serialization, // serialization_failure, deadlock_detected
+        // lock_not_available (lock_timeout, NOWAIT): another transaction holds the lock, so the
+        // cure is the deadlock's: run the whole transaction again. Serialization, not Timeout,
+        // so transaction scopes retry it and circuit breakers do not count it as an outage.
+        "55P03" => ErrorKind::Serialization,
         "57014" => ErrorKind::Timeout, // query_canceled: statement_timeout or a cancel request
-        "57P01" | "57P02" | "57P03" | "53300" => ErrorKind::Connection,
+        // The server ended the session (admin_shutdown, crash_shutdown, cannot_connect_now,
+        // idle_session_timeout, idle_in_transaction_session_timeout) or has no slot for it.
+        "57P01" | "57P02" | "57P03" | "57P05" | "25P03" | "53300" => ErrorKind::Connection,
         "3D000" => ErrorKind::Config, // database does not exist
-        "25006" => ErrorKind::Usage,  // a write in a read-only transaction
-        _ => match &code[..code.len().min(2)] {
-            "08" => ErrorKind::Connection,
-            "23" => ErrorKind::Constraint,
-            "22" => ErrorKind::Data,
-            "42" => ErrorKind::Syntax,
-            "28" => ErrorKind::Config, // authorization
-            _ => ErrorKind::Other,
-        },
+        "25006" => ErrorKind::Usage,  // read_only_sql_transaction: a write in a read-only one
+        "25P02" => ErrorKind::Usage,  // in_failed_sql_transaction: work after a failed statement
+        _ => return None,
+    })
+}
+
+fn kind_of_class(class: &str) -> ErrorKind {
+    match class {
+        "08" => ErrorKind::Connection,
+        "23" => ErrorKind::Constraint,
+        "22" => ErrorKind::Data,
+        "42" => ErrorKind::Syntax, // also insufficient_privilege (42501), as PostgreSQL files it
+        "28" => ErrorKind::Config, // authorization
+        _ => ErrorKind::Other,
     }
+}
+
+/// Server sessions are ended from a side connection; nothing to install.
+pub(super) async fn interrupter(
+    _conn: &mut sqlx::PgConnection,
+) -> Result<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> {
+    Ok(None)
 }

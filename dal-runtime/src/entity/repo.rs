@@ -65,12 +65,12 @@ impl<'a, E: Entity> Repo<'a, E> {
         params: &[Value<'_>],
     ) -> Result<Option<Row>> {
         let mut lease = db.lease().await?;
-        lease.conn()?.fetch_optional(SqlStr::from_static(sql), params).await
+        lease.conn()?.fetch_optional(SqlStr::from_static(sql), params, None).await
     }
 
     async fn execute(db: &Database, sql: &'static str, params: &[Value<'_>]) -> Result<u64> {
         let mut lease = db.lease().await?;
-        Ok(lease.conn()?.execute(SqlStr::from_static(sql), params).await?.rows_affected)
+        Ok(lease.conn()?.execute(SqlStr::from_static(sql), params, None).await?.rows_affected)
     }
 
     /// Reads the entity with `id`; `None` when there is no such row (or it is soft-deleted).
@@ -185,7 +185,7 @@ impl<'a, E: Entity> Repo<'a, E> {
                 let mut lease = db.lease().await?;
                 let done = lease
                     .conn()?
-                    .execute(SqlStr::from_static(st.insert_generated_id), &values)
+                    .execute(SqlStr::from_static(st.insert_generated_id), &values, None)
                     .await?;
                 done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
                     Error::new(ErrorKind::Other, "the database reported no id for the insert")
@@ -341,8 +341,10 @@ impl<'a, E: Entity> Repo<'a, E> {
             return Err(no_history::<E>());
         }
         let mut lease = self.db.lease().await?;
-        let rows =
-            lease.conn()?.fetch_all(SqlStr::from_static(st.select_history), &[id.encode()]).await?;
+        let rows = lease
+            .conn()?
+            .fetch_all(SqlStr::from_static(st.select_history), &[id.encode()], None)
+            .await?;
         rows.iter().map(history_entry::<E>).collect()
     }
 

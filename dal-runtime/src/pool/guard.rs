@@ -8,6 +8,8 @@
 //!   first await and clears the mark when it completes, so a dropped future leaves the mark set.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use futures_util::stream::BoxStream;
 use sqlx::SqlStr;
@@ -16,15 +18,44 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::inner::{Live, PoolInner};
 use crate::backend::{ExecResult, RawConnection};
 use crate::error::{Error, ErrorKind, Result};
+use crate::pool::human;
+use crate::resilience::Admission;
 use crate::row::Row;
 use crate::types::Value;
+
+/// Runs `$call` on the raw connection under the limit for `$timeout`: counted, timed
+/// against the soft limit, stopped on the server past the hard one, and settled.
+macro_rules! within {
+    ($self:ident, $timeout:expr, $sql:ident, $call:ident($($arg:expr),*)) => {{
+        let limit = $self.limit($timeout)?;
+        $self.pool.count_statement();
+        let started = Instant::now();
+        let text = $sql.clone();
+        let op = $self.raw()?.$call($sql, $($arg),*);
+        let result = match limit {
+            None => op.await,
+            Some(limit) => match crate::rt::timeout(limit, op).await {
+                Some(result) => result,
+                None => return Err($self.timed_out(limit).await),
+            },
+        };
+        $self.note_duration(started.elapsed(), &text);
+        $self.settle(result)
+    }};
+}
 
 /// A connection borrowed from a pool.
 #[derive(Debug)]
 pub struct PooledConnection {
     live: Option<Live>,
     permit: Option<OwnedSemaphorePermit>,
+    /// The bulk-share permit of a [`super::Priority::Bulk`] acquire.
+    _bulk: Option<OwnedSemaphorePermit>,
     pool: Arc<PoolInner>,
+    /// A half-open breaker's probe: the first operation's outcome is its verdict.
+    probe: Option<Admission>,
+    /// The open transaction's budget and when it runs out.
+    deadline: Option<(Instant, Duration)>,
     /// The open transaction, with what must run after it ends.
     transaction: Option<OpenTransaction>,
     unknown_state: bool,
@@ -44,14 +75,22 @@ struct OpenTransaction {
 }
 
 impl PooledConnection {
-    pub(super) fn new(live: Live, permit: OwnedSemaphorePermit, pool: Arc<PoolInner>) -> Self {
+    pub(super) fn new(
+        live: Live,
+        permit: OwnedSemaphorePermit,
+        bulk: Option<OwnedSemaphorePermit>,
+        pool: Arc<PoolInner>,
+    ) -> Self {
         let ticket = pool.lent.lend(pool.options.capture_acquire_backtraces);
         PooledConnection {
             ticket,
             saw_serialization_failure: false,
             live: Some(live),
             permit: Some(permit),
+            _bulk: bulk,
             pool,
+            probe: None,
+            deadline: None,
             transaction: None,
             unknown_state: false,
         }
@@ -73,23 +112,79 @@ impl PooledConnection {
         self.saw_serialization_failure
     }
 
+    pub(super) fn set_probe(&mut self, probe: Option<Admission>) {
+        self.probe = probe;
+    }
+
     /// Runs `begin` and remembers the transaction is open, with the statement (if any) that
-    /// restores the session after it.
+    /// restores the session after it, and its time budget: every statement inside it is
+    /// stopped (on the server) when the budget runs out.
     pub(crate) async fn begin_transaction(
         &mut self,
         begin: SqlStr,
         after: Option<&'static str>,
+        budget: Option<Duration>,
     ) -> Result<()> {
         self.execute_unprepared(begin).await?;
         self.transaction = Some(OpenTransaction { after });
+        self.deadline = budget.map(|b| (Instant::now() + b, b));
         self.saw_serialization_failure = false;
         Ok(())
+    }
+
+    /// The limit for the next statement: the shortest of its own timeout (or the pool's
+    /// default) and what is left of the transaction's budget. A spent budget is a timeout
+    /// error before anything is sent.
+    fn limit(&self, requested: Option<Duration>) -> Result<Option<Duration>> {
+        let own = requested.or(self.pool.options.query_timeout);
+        let Some((deadline, budget)) = self.deadline else { return Ok(own) };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the transaction's time budget of {} is spent; it will be rolled back",
+                    human(budget)
+                ),
+            ));
+        }
+        Ok(Some(own.map_or(left, |own| own.min(left))))
+    }
+
+    /// After a statement passed its limit: stops it on the server, counts it (also against
+    /// the breaker) and returns the caller's error.
+    async fn timed_out(&mut self, limit: Duration) -> Error {
+        self.stop_on_server().await;
+        self.pool.query_timeouts.fetch_add(1, Ordering::Relaxed);
+        let e = Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "the query did not finish within its timeout of {}; it was stopped on the server",
+                human(limit)
+            ),
+        );
+        self.pool.observe(&mut self.probe, Some(&e));
+        e
+    }
+
+    /// The soft limit: a statement slower than the pool's threshold is logged and counted.
+    fn note_duration(&self, elapsed: Duration, sql: &SqlStr) {
+        if self.pool.options.slow_query_threshold.is_some_and(|t| elapsed >= t) {
+            self.pool.slow_queries.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                pool = %self.pool.config,
+                elapsed_ms = elapsed.as_millis() as u64,
+                sql = sql.as_str(),
+                "slow query"
+            );
+        }
     }
 
     /// Runs `end` (COMMIT or ROLLBACK), then restores the session. When `end` fails the
     /// transaction counts as open still: the pool rolls back before reuse, which is harmless if
     /// the server already did.
     pub(crate) async fn end_transaction(&mut self, end: SqlStr) -> Result<()> {
+        self.deadline = None;
         self.execute_unprepared(end).await?;
         if let Some(after) = self.transaction.take().and_then(|t| t.after) {
             self.execute_unprepared(SqlStr::from_static(after)).await?;
@@ -125,6 +220,7 @@ impl PooledConnection {
     /// Clears the mark set by [`Self::raw`] unless the operation showed the connection is
     /// unusable.
     fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+        self.pool.observe(&mut self.probe, result.as_ref().err());
         if let Err(e) = &result {
             match e.kind() {
                 ErrorKind::Connection => return result, // stays unknown: it will be closed
@@ -140,34 +236,34 @@ impl PooledConnection {
         result
     }
 
+    /// Runs a statement under its limit (see [`Self::limit`]).
     pub(crate) async fn execute(
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        timeout: Option<Duration>,
     ) -> Result<ExecResult> {
-        self.pool.count_statement();
-        let r = self.raw()?.execute(sql, params).await;
-        self.settle(r)
+        within!(self, timeout, sql, execute(params))
     }
 
+    /// Runs a query under its limit and returns every row.
     pub(crate) async fn fetch_all(
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        timeout: Option<Duration>,
     ) -> Result<Vec<Row>> {
-        self.pool.count_statement();
-        let r = self.raw()?.fetch_all(sql, params).await;
-        self.settle(r)
+        within!(self, timeout, sql, fetch_all(params))
     }
 
+    /// Runs a query under its limit and returns its first row.
     pub(crate) async fn fetch_optional(
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        timeout: Option<Duration>,
     ) -> Result<Option<Row>> {
-        self.pool.count_statement();
-        let r = self.raw()?.fetch_optional(sql, params).await;
-        self.settle(r)
+        within!(self, timeout, sql, fetch_optional(params))
     }
 
     /// Checks the connection answers.
@@ -179,10 +275,15 @@ impl PooledConnection {
     /// Ends this connection's session on the server from a side connection, so whatever it
     /// runs stops there and its transaction rolls back. Used when a deadline passed mid-query:
     /// the connection's state is unknown and it is closed anyway. SQLite has no server session;
-    /// its statement runs on until it ends, on a connection nobody reuses.
-    pub(crate) async fn stop_on_server(&mut self) {
+    /// its statement is interrupted by the progress handler installed when it was opened.
+    async fn stop_on_server(&mut self) {
         self.unknown_state = true;
-        if let Some(session) = self.live.as_ref().and_then(|l| l.session) {
+        let Some(live) = self.live.as_ref() else { return };
+        if let Some(flag) = &live.interrupt {
+            // SQLite: the progress handler sees it within a thousand VM steps.
+            flag.store(true, Ordering::Release);
+        }
+        if let Some(session) = live.session {
             self.pool.end_sessions(&[session]).await;
         }
     }
@@ -212,6 +313,7 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(live) = self.live.take() else { return };
+        self.pool.abandon(self.probe.take());
         self.pool.lent.give_back(self.ticket);
         let session = live.session;
         let permit = self.permit.take();

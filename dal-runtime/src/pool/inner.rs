@@ -14,8 +14,11 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::PoolOptions;
 use super::lent::LentRegistry;
+use super::shedding::TokenBucket;
 use crate::backend::{Connector, RawConnection};
 use crate::config::DbConfig;
+use crate::error::Error;
+use crate::resilience::{Admission, CircuitBreaker};
 
 /// An open connection, when it was opened, and what the pool knows about it.
 #[derive(Debug)]
@@ -27,6 +30,8 @@ pub(crate) struct Live {
     pub(crate) session: Option<i64>,
     /// Its last operation failed: ping it before handing it out again.
     pub(crate) suspect: bool,
+    /// SQLite: set to make the running statement stop (checked by a progress handler).
+    pub(crate) interrupt: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Debug)]
@@ -41,6 +46,12 @@ pub(crate) struct PoolInner {
     pub(super) options: PoolOptions,
     pub(super) connector: Connector,
     pub(super) semaphore: Arc<Semaphore>,
+    /// Permits for [`super::Priority::Bulk`] acquires, taken before a connection permit.
+    pub(super) bulk_gate: Arc<Semaphore>,
+    pub(super) breaker: Option<CircuitBreaker>,
+    pub(super) bucket: Option<TokenBucket>,
+    /// Whether the task that keeps `min_connections` open was started.
+    pub(super) maintainer: AtomicBool,
     idle: Mutex<VecDeque<Idle>>,
     /// Connections open (idle + in use + being rolled back).
     pub(super) size: AtomicU32,
@@ -55,6 +66,12 @@ pub(crate) struct PoolInner {
     pub(super) transaction_retries: AtomicU64,
     /// Statements run (transaction control not counted).
     pub(super) statements: AtomicU64,
+    /// Acquires refused at once (waiting line full, rate limit spent).
+    pub(super) shed: AtomicU64,
+    /// Statements stopped at their deadline.
+    pub(super) query_timeouts: AtomicU64,
+    /// Statements slower than the soft limit.
+    pub(super) slow_queries: AtomicU64,
     /// Connections lent out, for leak reports and use figures.
     pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
@@ -63,8 +80,16 @@ pub(crate) struct PoolInner {
 
 impl PoolInner {
     pub(super) fn new(config: DbConfig, options: PoolOptions, connector: Connector) -> Self {
+        let name = config.to_string();
         PoolInner {
             semaphore: Arc::new(Semaphore::new(options.max_connections as usize)),
+            bulk_gate: Arc::new(Semaphore::new(options.effective_bulk_limit() as usize)),
+            breaker: options.breaker.map(|b| CircuitBreaker::new(name, b)),
+            bucket: options.rate_limit.map(|r| TokenBucket::new(r, Instant::now())),
+            maintainer: AtomicBool::new(false),
+            shed: AtomicU64::new(0),
+            query_timeouts: AtomicU64::new(0),
+            slow_queries: AtomicU64::new(0),
             config,
             options,
             connector,
@@ -89,6 +114,24 @@ impl PoolInner {
 
     pub(super) fn count_statement(&self) {
         self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Tells the breaker how an operation ended. A probe's outcome always counts; otherwise
+    /// only failures do (a success while closed changes nothing).
+    pub(super) fn observe(&self, probe: &mut Option<Admission>, error: Option<&Error>) {
+        let Some(breaker) = &self.breaker else { return };
+        match probe.take() {
+            Some(admission) => breaker.record(admission, error),
+            None if error.is_some() => breaker.record(Admission::CLOSED, error),
+            None => {}
+        }
+    }
+
+    /// Gives back a probe slot whose operation never finished.
+    pub(super) fn abandon(&self, probe: Option<Admission>) {
+        if let (Some(breaker), Some(admission)) = (&self.breaker, probe) {
+            breaker.abandon(admission);
+        }
     }
 
     pub(super) fn is_forced(&self) -> bool {

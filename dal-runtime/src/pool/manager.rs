@@ -1,12 +1,14 @@
 //! [`PoolManager`]: the process-wide registry of pools, one per configuration hash.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{LeakedConnection, Pool, PoolHealth, PoolMetrics, PoolStatus};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::Result;
+use crate::resilience::{BreakerOptions, CircuitBreaker};
 
 /// Keeps one [`Pool`] per [`ConfigHash`], created on first use.
 ///
@@ -16,6 +18,7 @@ use crate::error::Result;
 #[derive(Debug, Default)]
 pub struct PoolManager {
     pools: Mutex<HashMap<ConfigHash, Pool>>,
+    breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
 }
 
 impl PoolManager {
@@ -106,13 +109,51 @@ impl PoolManager {
         Some(pool.close(timeout).await)
     }
 
-    /// Closes and unregisters every pool; true when all connections came back in time.
+    /// Closes and unregisters every pool, all at once (so the whole takes at most about
+    /// `timeout`); true when all connections came back in time. Work still running past it
+    /// is stopped on the server and its transactions roll back (see [`Pool::close`]).
     pub async fn close_all(&self, timeout: Duration) -> bool {
         let pools: Vec<_> = self.pools().drain().map(|(_, p)| p).collect();
-        let mut clean = true;
-        for pool in pools {
-            clean &= pool.close(timeout).await;
-        }
-        clean
+        let closing = pools.iter().map(|pool| pool.close(timeout));
+        futures_util::future::join_all(closing).await.into_iter().all(|clean| clean)
+    }
+
+    /// Waits for `stop`, then [`close_all`](Self::close_all). For a shutdown trigger of your
+    /// own (a channel, an admin endpoint); see [`close_all_on_signal`](Self::close_all_on_signal)
+    /// for the usual one.
+    pub async fn close_all_when(&self, stop: impl Future<Output = ()>, timeout: Duration) -> bool {
+        stop.await;
+        tracing::info!("shutting down: closing every pool");
+        self.close_all(timeout).await
+    }
+
+    /// Waits for ctrl-c or SIGTERM, then closes every pool, letting in-flight work finish for
+    /// up to `timeout`. Spawn it at start-up:
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use std::time::Duration;
+    /// use dal_runtime::PoolManager;
+    /// let shutdown = tokio::spawn(async {
+    ///     PoolManager::global().close_all_on_signal(Duration::from_secs(10)).await
+    /// });
+    /// // ... serve ...
+    /// let _all_finished_in_time = shutdown.await;
+    /// # }
+    /// ```
+    pub async fn close_all_on_signal(&self, timeout: Duration) -> bool {
+        self.close_all_when(crate::rt::shutdown_signal(), timeout).await
+    }
+
+    /// The circuit breaker named `name`, created with `options` on first use; later calls
+    /// with the same name share it (and ignore `options`). For guarding calls that are not
+    /// pool operations; each pool has its own breaker already.
+    pub fn breaker(&self, name: &str, options: BreakerOptions) -> Arc<CircuitBreaker> {
+        let mut breakers = self.breakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(
+            breakers
+                .entry(name.to_owned())
+                .or_insert_with(|| Arc::new(CircuitBreaker::new(name, options))),
+        )
     }
 }

@@ -12,6 +12,7 @@ mod inner;
 mod lent;
 mod manager;
 mod options;
+mod shedding;
 mod status;
 
 use std::sync::Arc;
@@ -23,10 +24,14 @@ use self::inner::{Idle, Live, PoolInner};
 pub use self::lent::LeakedConnection;
 pub use self::manager::PoolManager;
 pub use self::options::PoolOptions;
+pub use self::shedding::{Priority, RateLimit};
 pub use self::status::{PoolHealth, PoolMetrics, PoolStatus};
 use crate::backend::{Backend, Connector, classify};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::resilience::{Admission, BreakerReport};
+
+type Permit = tokio::sync::OwnedSemaphorePermit;
 
 /// A pool of connections to one database. Clones share the pool.
 #[derive(Debug, Clone)]
@@ -67,40 +72,47 @@ impl Pool {
 
     /// Borrows a connection, waiting at most the acquisition timeout.
     pub async fn acquire(&self) -> Result<PooledConnection> {
+        self.acquire_with(Priority::Normal).await
+    }
+
+    /// Borrows a connection at `priority`. In order: refused at once when the pool is closed,
+    /// its rate limit is spent, or its circuit breaker is open; then a place in line (refused
+    /// when `max_waiters` are already waiting); then a connection within the acquisition
+    /// timeout. Failures to connect or to get a connection in time count against the breaker.
+    pub async fn acquire_with(&self, priority: Priority) -> Result<PooledConnection> {
         let inner = &self.inner;
         if inner.is_closed() {
             return Err(closed_error(&inner.config));
         }
-        // Fast path: a free permit means nobody waits (released permits go to waiters
-        // first), so taking it cannot jump the queue.
-        let permit = if let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() {
-            permit
-        } else {
-            inner.waiters.fetch_add(1, Ordering::AcqRel);
-            struct Leave<'a>(&'a PoolInner);
-            impl Drop for Leave<'_> {
-                fn drop(&mut self) {
-                    self.0.waiters.fetch_sub(1, Ordering::AcqRel);
-                }
+        self.keep_minimum();
+        if let Some(bucket) = inner.bucket.as_ref().filter(|b| !b.try_take(Instant::now())) {
+            inner.shed.fetch_add(1, Ordering::Relaxed);
+            return Err(bucket.spent(&inner.config));
+        }
+        let admission = match &inner.breaker {
+            Some(breaker) => Some(breaker.admit()?),
+            None => None,
+        };
+        // Gives a probe slot back if this acquire is dropped before it ends.
+        let mut pending = PendingProbe { inner, probe: admission.filter(|a| a.is_probe()) };
+        match self.acquire_admitted(priority).await {
+            Ok(mut conn) => {
+                // A probe's verdict is the outcome of the connection's first operation.
+                conn.set_probe(pending.probe.take());
+                Ok(conn)
             }
-            let _leave = Leave(inner);
-            let wait = inner.options.acquire_timeout;
-            match crate::rt::timeout(wait, Arc::clone(&inner.semaphore).acquire_owned()).await {
-                Some(Ok(permit)) => permit,
-                Some(Err(_)) => return Err(closed_error(&inner.config)),
-                None => {
-                    inner.acquire_timeouts.fetch_add(1, Ordering::Relaxed);
-                    return Err(Error::new(
-                        ErrorKind::PoolTimeout,
-                        format!(
-                            "no connection to {} became free within {} (pool of {}, all in use); raise max_connections or acquire_timeout, or hold connections for less time",
-                            inner.config,
-                            human(wait),
-                            inner.options.max_connections
-                        ),
-                    ));
-                }
+            Err(e) => {
+                inner.observe(&mut pending.probe, Some(&e));
+                Err(e)
             }
+        }
+    }
+
+    async fn acquire_admitted(&self, priority: Priority) -> Result<PooledConnection> {
+        let inner = &self.inner;
+        let (bulk, permit) = match self.permits_now(priority) {
+            Some(permits) => permits,
+            None => self.wait_for_permits(priority).await?,
         };
         // One clock read serves every age check of this acquire.
         let now = Instant::now();
@@ -108,7 +120,7 @@ impl Pool {
             let needs_check = idle.live.suspect
                 || now.saturating_duration_since(idle.since) >= inner.options.validate_after_idle;
             if !needs_check {
-                return Ok(PooledConnection::new(idle.live, permit, Arc::clone(inner)));
+                return Ok(PooledConnection::new(idle.live, permit, bulk, Arc::clone(inner)));
             }
             // Closed (and forgotten) if the ping fails or this acquire is cancelled meanwhile.
             let mut checking = Checking { live: Some(idle.live), inner };
@@ -127,11 +139,106 @@ impl Pool {
             }
             if let Some(mut live) = checking.live.take() {
                 live.suspect = false;
-                return Ok(PooledConnection::new(live, permit, Arc::clone(inner)));
+                return Ok(PooledConnection::new(live, permit, bulk, Arc::clone(inner)));
             }
         }
         let live = self.open().await?;
-        Ok(PooledConnection::new(live, permit, Arc::clone(inner)))
+        Ok(PooledConnection::new(live, permit, bulk, Arc::clone(inner)))
+    }
+
+    /// Fast path: free permits mean nobody waits (released permits go to waiters first), so
+    /// taking them cannot jump the queue.
+    fn permits_now(&self, priority: Priority) -> Option<(Option<Permit>, Permit)> {
+        let inner = &self.inner;
+        let bulk = match priority {
+            Priority::Normal => None,
+            Priority::Bulk => Some(Arc::clone(&inner.bulk_gate).try_acquire_owned().ok()?),
+        };
+        let permit = Arc::clone(&inner.semaphore).try_acquire_owned().ok()?;
+        Some((bulk, permit))
+    }
+
+    /// Waits in line for the permits, at most the acquisition timeout in all.
+    async fn wait_for_permits(&self, priority: Priority) -> Result<(Option<Permit>, Permit)> {
+        let inner = &self.inner;
+        let waiting = inner.waiters.fetch_add(1, Ordering::AcqRel) + 1;
+        struct Leave<'a>(&'a PoolInner);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.waiters.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _leave = Leave(inner);
+        if let Some(max) = inner.options.max_waiters.filter(|max| waiting > *max) {
+            inner.shed.fetch_add(1, Ordering::Relaxed);
+            return Err(shedding::too_many_waiters(&inner.config, max));
+        }
+        let wait = inner.options.acquire_timeout;
+        let permits = async {
+            let bulk = match priority {
+                Priority::Normal => None,
+                Priority::Bulk => Some(Arc::clone(&inner.bulk_gate).acquire_owned().await?),
+            };
+            let permit = Arc::clone(&inner.semaphore).acquire_owned().await?;
+            Ok::<_, tokio::sync::AcquireError>((bulk, permit))
+        };
+        match crate::rt::timeout(wait, permits).await {
+            Some(Ok(permits)) => Ok(permits),
+            Some(Err(_)) => Err(closed_error(&inner.config)),
+            None => {
+                inner.acquire_timeouts.fetch_add(1, Ordering::Relaxed);
+                Err(Error::new(
+                    ErrorKind::PoolTimeout,
+                    format!(
+                        "no connection to {} became free within {} (pool of {}, all in use); raise max_connections or acquire_timeout, or hold connections for less time",
+                        inner.config,
+                        human(wait),
+                        inner.options.max_connections
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Starts, once, the task that reopens connections when the pool falls below
+    /// `min_connections` (after the server ended sessions, say). It holds the pool weakly and
+    /// ends with it.
+    fn keep_minimum(&self) {
+        let inner = &self.inner;
+        if inner.options.min_connections == 0 || inner.maintainer.load(Ordering::Relaxed) {
+            return;
+        }
+        if inner.maintainer.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = Arc::downgrade(inner);
+        if crate::rt::spawn(maintain(weak)).is_err() {
+            inner.maintainer.store(false, Ordering::Release);
+        }
+    }
+
+    /// Opens connections (each under a permit, so never past `max_connections`) until the
+    /// pool holds `min_connections`. Stops at the first failure, or when no permit is free
+    /// (then the pool is busy and at least that large anyway).
+    async fn top_up(&self) {
+        let inner = &self.inner;
+        let breaker_closed = || {
+            inner
+                .breaker
+                .as_ref()
+                .is_none_or(|b| b.state() == crate::resilience::BreakerState::Closed)
+        };
+        while inner.size.load(Ordering::Acquire) < inner.options.min_connections
+            && !inner.is_closed()
+            && breaker_closed()
+        {
+            let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() else { return };
+            match self.open().await {
+                Ok(live) => inner.give_back(live),
+                Err(_) => return,
+            }
+            drop(permit);
+        }
     }
 
     /// Pops the freshest idle connection, closing on the way those idle past `idle_timeout`
@@ -166,8 +273,9 @@ impl Pool {
                     Some(q) => raw.session_id(q).await?,
                     None => None,
                 };
+                let interrupt = raw.interrupter().await?;
                 inner.adopt(session);
-                Ok(Live { raw, opened: Instant::now(), session, suspect: false })
+                Ok(Live { raw, opened: Instant::now(), session, suspect: false, interrupt })
             }
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
@@ -218,6 +326,7 @@ impl Pool {
             waiters: inner.waiters.load(Ordering::Acquire),
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
             closed: inner.is_closed(),
+            breaker: inner.breaker.as_ref().map(|b| b.report()),
         }
     }
 
@@ -233,7 +342,22 @@ impl Pool {
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
             transaction_retries: inner.transaction_retries.load(Ordering::Relaxed),
             statements: inner.statements.load(Ordering::Relaxed),
+            shed: inner.shed.load(Ordering::Relaxed),
+            query_timeouts: inner.query_timeouts.load(Ordering::Relaxed),
+            slow_queries: inner.slow_queries.load(Ordering::Relaxed),
         }
+    }
+
+    /// The pool's circuit breaker state and failure counts (`None` when it has none).
+    pub fn breaker(&self) -> Option<BreakerReport> {
+        self.inner.breaker.as_ref().map(|b| b.report())
+    }
+
+    /// The server's ids of the sessions this pool holds open (PostgreSQL backend pids,
+    /// MariaDB connection ids; empty for SQLite), for matching them in the server's activity
+    /// views.
+    pub fn server_sessions(&self) -> Vec<i64> {
+        self.inner.open_sessions()
     }
 
     /// Counts a transaction run again after a serialization failure or deadlock.
@@ -307,6 +431,32 @@ impl Pool {
     /// Ends every open session of this pool from a connection of its own.
     async fn terminate_sessions(&self) {
         self.inner.end_sessions(&self.inner.open_sessions()).await;
+    }
+}
+
+/// How often the minimum-keeping task looks at its pool.
+const MAINTAIN_EVERY: Duration = Duration::from_millis(200);
+
+async fn maintain(pool: std::sync::Weak<PoolInner>) {
+    loop {
+        crate::rt::sleep(MAINTAIN_EVERY).await;
+        let Some(inner) = pool.upgrade() else { return };
+        if inner.is_closed() {
+            return;
+        }
+        Pool { inner }.top_up().await;
+    }
+}
+
+/// An acquire's probe slot, given back if the acquire is dropped before it ends.
+struct PendingProbe<'a> {
+    inner: &'a PoolInner,
+    probe: Option<Admission>,
+}
+
+impl Drop for PendingProbe<'_> {
+    fn drop(&mut self) {
+        self.inner.abandon(self.probe.take());
     }
 }
 

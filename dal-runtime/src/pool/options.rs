@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+use super::RateLimit;
+use crate::resilience::BreakerOptions;
+
 /// How a pool sizes itself and how long it waits.
 ///
 /// | option | default | meaning |
@@ -14,6 +17,12 @@ use std::time::Duration;
 /// | `max_lifetime` | 30 min | a connection older than this is closed when returned |
 /// | `capture_acquire_backtraces` | off | record where each connection was acquired, for leak reports |
 /// | `validate_after_idle` | 2 s | a connection idle longer (or that saw an error) is pinged before it is handed out |
+/// | `breaker` | 5 failures in 10 s, open 5 s | the pool's circuit breaker (`None`: off) |
+/// | `max_waiters` | none | callers allowed to queue for a connection; past it acquire fails at once |
+/// | `rate_limit` | none | acquires per second (token bucket); past it acquire fails at once |
+/// | `bulk_limit` | ¾ of `max_connections` | connections [`Priority::Bulk`](super::Priority) work may hold at once |
+/// | `query_timeout` | none | hard limit of every statement (a query's own timeout overrides it) |
+/// | `slow_query_threshold` | none | soft limit: slower statements are logged with their tags and counted |
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,6 +52,27 @@ pub struct PoolOptions {
     /// Capture a backtrace at every acquire, so leak reports say where a connection was taken.
     /// Costs microseconds per acquire: for debugging.
     pub capture_acquire_backtraces: bool,
+    /// The pool's circuit breaker: connection and timeout failures open it, and while open
+    /// every acquire fails at once with [`crate::ErrorKind::CircuitOpen`]. `None` turns it off.
+    pub breaker: Option<BreakerOptions>,
+    /// Callers allowed to wait for a connection at once. One more fails at once with
+    /// [`crate::ErrorKind::PoolExhausted`] instead of queueing without end.
+    pub max_waiters: Option<usize>,
+    /// Acquires allowed per second, with bursts; past it acquire fails at once with
+    /// [`crate::ErrorKind::PoolExhausted`].
+    pub rate_limit: Option<RateLimit>,
+    /// Connections that [`Priority::Bulk`](super::Priority) acquires may hold at once, so
+    /// that normal work always finds room and never queues behind more than this many bulk
+    /// callers. `None`: three quarters of `max_connections` (at least 1).
+    pub bulk_limit: Option<u32>,
+    /// Hard limit of every statement run on the pool's connections. Past it the statement is
+    /// stopped on the server and the caller gets [`crate::ErrorKind::Timeout`]. A query's own
+    /// [`crate::Query::timeout`] and a transaction's budget take precedence when shorter.
+    pub query_timeout: Option<Duration>,
+    /// Soft limit: a statement that takes longer is logged as a warning (with its text,
+    /// sqlcommenter tags included, never its values) and counted in
+    /// [`PoolMetrics::slow_queries`](super::PoolMetrics::slow_queries).
+    pub slow_query_threshold: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -56,6 +86,12 @@ impl Default for PoolOptions {
             max_lifetime: Some(Duration::from_secs(1800)),
             validate_after_idle: Duration::from_secs(2),
             capture_acquire_backtraces: false,
+            breaker: Some(BreakerOptions::default()),
+            max_waiters: None,
+            rate_limit: None,
+            bulk_limit: None,
+            query_timeout: None,
+            slow_query_threshold: None,
         }
     }
 }
@@ -109,6 +145,49 @@ impl PoolOptions {
         self
     }
 
+    /// Sets [`PoolOptions::breaker`] (`None` turns the breaker off).
+    pub fn breaker(mut self, breaker: Option<BreakerOptions>) -> Self {
+        self.breaker = breaker;
+        self
+    }
+
+    /// Sets [`PoolOptions::max_waiters`].
+    pub fn max_waiters(mut self, max: Option<usize>) -> Self {
+        self.max_waiters = max;
+        self
+    }
+
+    /// Sets [`PoolOptions::rate_limit`].
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Sets [`PoolOptions::bulk_limit`].
+    pub fn bulk_limit(mut self, limit: Option<u32>) -> Self {
+        self.bulk_limit = limit;
+        self
+    }
+
+    /// Sets [`PoolOptions::query_timeout`].
+    pub fn query_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.query_timeout = limit;
+        self
+    }
+
+    /// Sets [`PoolOptions::slow_query_threshold`].
+    pub fn slow_query_threshold(mut self, threshold: Option<Duration>) -> Self {
+        self.slow_query_threshold = threshold;
+        self
+    }
+
+    /// The connections bulk work may hold at once.
+    pub(crate) fn effective_bulk_limit(&self) -> u32 {
+        self.bulk_limit
+            .unwrap_or(self.max_connections - self.max_connections / 4)
+            .clamp(1, self.max_connections)
+    }
+
     /// Feeds every option to `field`, in a fixed order, for the configuration hash.
     pub(crate) fn hash_into(&self, field: &mut dyn FnMut(&[u8])) {
         let ms = |d: Option<Duration>| d.map_or(u64::MAX, |d| d.as_millis() as u64).to_le_bytes();
@@ -120,5 +199,27 @@ impl PoolOptions {
         field(&ms(self.max_lifetime));
         field(&ms(Some(self.validate_after_idle)));
         field(&[u8::from(self.capture_acquire_backtraces)]);
+        match &self.breaker {
+            None => field(&[0]),
+            Some(b) => {
+                field(&[1]);
+                field(&b.failure_threshold.to_le_bytes());
+                field(&ms(Some(b.window)));
+                field(&ms(Some(b.open_for)));
+                field(&b.probes.to_le_bytes());
+            }
+        }
+        field(&self.max_waiters.map_or(u64::MAX, |n| n as u64).to_le_bytes());
+        match &self.rate_limit {
+            None => field(&[0]),
+            Some(r) => {
+                field(&[1]);
+                field(&r.per_second.to_le_bytes());
+                field(&r.burst.to_le_bytes());
+            }
+        }
+        field(&self.bulk_limit.unwrap_or(u32::MAX).to_le_bytes());
+        field(&ms(self.query_timeout));
+        field(&ms(self.slow_query_threshold));
     }
 }

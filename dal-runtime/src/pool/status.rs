@@ -29,6 +29,8 @@ pub struct PoolStatus {
     pub acquire_timeouts: u64,
     /// Whether the pool was closed.
     pub closed: bool,
+    /// The circuit breaker's state and failure counts, when the pool has one.
+    pub breaker: Option<crate::resilience::BreakerReport>,
 }
 
 /// The outcome of one pool's health check.
@@ -74,4 +76,10 @@ pub struct PoolMetrics {
     pub transaction_retries: u64,
     /// Statements run (transaction control not counted).
     pub statements: u64,
+    /// Acquires refused at once: waiting line full or rate limit spent.
+    pub shed: u64,
+    /// Statements stopped at their deadline (query timeout, pool default or transaction budget).
+    pub query_timeouts: u64,
+    /// Statements slower than the pool's `slow_query_threshold`.
+    pub slow_queries: u64,
 }

@@ -17,30 +17,6 @@ use crate::row::Row;
 use crate::transaction::sql;
 use crate::types::{IntoValue, Value};
 
-/// Runs `$op` (an operation on `$conn`) under the query's timeout. Past it, the operation is
-/// dropped, the session is ended on the server (so the statement stops there, not only in the
-/// client) and the caller gets a timeout error.
-macro_rules! bounded {
-    ($query:expr, $conn:ident, $op:expr) => {
-        match $query.timeout {
-            None => $op.await,
-            Some(limit) => match crate::rt::timeout(limit, $op).await {
-                Some(result) => result,
-                None => {
-                    $conn.stop_on_server().await;
-                    Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!(
-                            "the query did not finish within its timeout of {}; it was stopped on the server",
-                            crate::pool::human(limit)
-                        ),
-                    ))
-                }
-            },
-        }
-    };
-}
-
 /// A raw SQL statement with `?` placeholders on every backend, and the values bound to them.
 ///
 /// The text goes through the placeholder lexer of the handle's dialect, which leaves `?` in
@@ -97,8 +73,10 @@ impl<'a> Query<'a> {
     /// Fails the query with a timeout error when it runs longer than `limit` (waiting for a
     /// connection is bounded separately by the pool's acquisition timeout). The statement is
     /// stopped on the server (its session is ended from a side connection: PostgreSQL
-    /// `pg_terminate_backend`, MariaDB `KILL CONNECTION`) and the connection is closed, never
-    /// reused. SQLite has no server: its statement runs to its end on the closed connection.
+    /// `pg_terminate_backend`, MariaDB `KILL CONNECTION`; SQLite's statement is interrupted)
+    /// and the connection is closed, never reused. Overrides the pool's
+    /// [`query_timeout`](crate::PoolOptions::query_timeout); inside a transaction with a
+    /// budget, the shorter of the two applies.
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
@@ -144,7 +122,7 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        Ok(bounded!(self, conn, conn.execute(sql, &self.params))?.rows_affected)
+        Ok(conn.execute(sql, &self.params, self.timeout).await?.rows_affected)
     }
 
     /// Runs the query and returns every row.
@@ -152,7 +130,7 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        bounded!(self, conn, conn.fetch_all(sql, &self.params))
+        conn.fetch_all(sql, &self.params, self.timeout).await
     }
 
     /// Runs the query and returns its first row, or `None`.
@@ -160,7 +138,7 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.lease().await?;
         let conn = lease.conn()?;
-        bounded!(self, conn, conn.fetch_optional(sql, &self.params))
+        conn.fetch_optional(sql, &self.params, self.timeout).await
     }
 
     /// Runs the query and returns its first row; a not-found error when there is none.
@@ -238,14 +216,13 @@ impl<'a> Query<'a> {
                     for chunk in rows.chunks(per_statement) {
                         let text = if chunk.len() == per_statement { &full } else { &last };
                         let values: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
-                        total += bounded!(self, conn, conn.execute(text.clone(), &values))?
-                            .rows_affected;
+                        total +=
+                            conn.execute(text.clone(), &values, self.timeout).await?.rows_affected;
                     }
                 }
                 None => {
                     for row in &rows {
-                        total +=
-                            bounded!(self, conn, conn.execute(sql.clone(), row))?.rows_affected;
+                        total += conn.execute(sql.clone(), row, self.timeout).await?.rows_affected;
                     }
                 }
             }

@@ -7,6 +7,9 @@ mod retry;
 mod slow;
 
 pub use self::backoff::Backoff;
-pub use self::breaker::{BreakerOptions, BreakerState, CircuitBreaker};
+pub use self::breaker::{
+    Admission, BreakerHealth, BreakerOptions, BreakerReport, BreakerState, CircuitBreaker,
+    FailureCategory,
+};
 pub use self::retry::{RetryPolicy, retry};
 pub use self::slow::{SlowCallGuard, slow_calls};

@@ -73,7 +73,13 @@ impl Scope {
         if !options.savepoint && db.in_transaction().await {
             return Ok(Scope { handle: db.clone(), own: None });
         }
-        let tx = db.begin_with(options.transaction).await?;
+        // The scope's timeout is also its transaction's budget, so statements still running
+        // when it passes are stopped on the server, not only abandoned by the client.
+        let transaction = match options.timeout {
+            Some(limit) => options.transaction.budget(limit),
+            None => options.transaction,
+        };
+        let tx = db.begin_with(transaction).await?;
         Ok(Scope { handle: (*tx).clone(), own: Some(tx) })
     }
 

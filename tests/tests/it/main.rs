@@ -3,12 +3,26 @@
 
 mod connect_errors;
 mod entities;
+mod error_codes;
 mod server_specific;
 mod slow_calls;
 mod sql_snapshots;
 mod suite;
 
 tests::behaviour_suite!(
+    // resilience
+    sqlite_query_timeout_interrupts_the_statement,
+    pool_query_timeout_applies_to_every_statement,
+    transaction_budget_stops_its_statements_on_the_server,
+    soft_limit_counts_slow_queries,
+    constraint_errors_never_open_the_pool_breaker,
+    timeouts_open_the_pool_breaker_and_it_recovers,
+    a_full_waiting_line_sheds_at_once,
+    a_spent_rate_limit_sheds,
+    bulk_work_leaves_room_for_normal_work,
+    the_pool_reopens_connections_down_to_its_minimum,
+    futures_dropped_at_every_await_point_leave_no_transaction_open,
+    a_cancellation_storm_loses_and_leaks_nothing,
     // entities
     save_new_entity_generates_uuid_and_get_reads_it_back,
     save_existing_entity_updates_the_row,
