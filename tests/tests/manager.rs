@@ -27,10 +27,72 @@ async fn health_check_all_covers_every_pool_on_every_backend() {
     for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
         health_check_all_covers_every_pool(backend).await;
     }
-    // Shutdown: every pool closes and leaves the registry; handles then refuse work.
-    let Some(db) = TestDb::open(Backend::Sqlite, "close_all").await else { return };
-    assert!(PoolManager::global().close_all(std::time::Duration::from_secs(5)).await);
+    shutdown_finishes_short_work_and_rolls_back_the_rest().await;
+}
+
+/// A transaction of `n` into `t`, sleeping `pause` on the server before it commits.
+async fn write_then_pause(db: Database, n: i64, pause: &str) -> dal::Result<()> {
+    let tx = db.begin().await?;
+    tx.query("INSERT INTO t (n) VALUES (?)").bind(n).execute().await?;
+    tx.query(pause).fetch_all().await?;
+    tx.commit().await
+}
+
+/// `close_all_when`: on the signal every pool closes at once; a transaction that finishes
+/// within the timeout commits, one that does not is stopped on the server and rolls back, and
+/// handles refuse work afterwards.
+async fn shutdown_finishes_short_work_and_rolls_back_the_rest() {
+    let mut checks = Vec::new();
+    let mut running = Vec::new();
+    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
+        let Some(db) = TestDb::open(backend, "close_all").await else { continue };
+        db.query("CREATE TABLE t (n INTEGER)").execute().await.expect("create");
+        let (short, long) = match backend {
+            Backend::Postgres => ("SELECT pg_sleep(0.3)", "SELECT pg_sleep(30)"),
+            Backend::MySql => ("SELECT SLEEP(0.3)", "SELECT SLEEP(30)"),
+            // SQLite has one writer: only the short transaction runs there.
+            Backend::Sqlite => ("SELECT 1", ""),
+        };
+        running.push((backend, 1, tokio::spawn(write_then_pause(db.db().clone(), 1, short))));
+        if !long.is_empty() {
+            let worker = Database::connect(db.fresh_config()).await.expect("second pool");
+            running.push((backend, 2, tokio::spawn(write_then_pause(worker, 2, long))));
+        }
+        // A private pool, outside the registry, survives the shutdown to check the outcome.
+        checks.push((Database::from_pool(dal::Pool::new(db.config().clone()).expect("pool")), db));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (stop, signal) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = tokio::spawn(async move {
+        let signal = async {
+            let _ = signal.await;
+        };
+        PoolManager::global().close_all_when(signal, std::time::Duration::from_secs(2)).await
+    });
+    stop.send(()).expect("the shutdown task waits");
+    assert!(!shutdown.await.expect("shutdown"), "the long transactions cannot finish in time");
     assert!(PoolManager::global().list().is_empty(), "every pool was unregistered");
-    let e = db.query("SELECT 1").fetch_all().await.expect_err("closed");
-    assert_eq!(e.kind(), dal::ErrorKind::Closed);
+    for (backend, n, task) in running {
+        let outcome = task.await.expect("no panic");
+        assert_eq!(outcome.is_ok(), n == 1, "{backend}: transaction {n} ended with {outcome:?}");
+    }
+    for (check, db) in checks {
+        let stored: Vec<i64> = check
+            .query("SELECT n FROM t")
+            .fetch_all()
+            .await
+            .expect("read")
+            .iter()
+            .map(|row| row.get(0).expect("n"))
+            .collect();
+        assert_eq!(
+            stored,
+            vec![1],
+            "{}: the short one committed, the long one rolled back",
+            db.backend()
+        );
+        let e = db.query("SELECT 1").fetch_all().await.expect_err("closed");
+        assert_eq!(e.kind(), dal::ErrorKind::Closed);
+        check.pool().close(std::time::Duration::from_secs(1)).await;
+    }
 }

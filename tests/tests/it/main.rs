@@ -4,6 +4,7 @@
 mod connect_errors;
 mod entities;
 mod error_codes;
+mod faults;
 mod server_specific;
 mod slow_calls;
 mod sql_snapshots;

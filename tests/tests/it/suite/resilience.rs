@@ -26,38 +26,49 @@ async fn connect(db: &TestDb, options: PoolOptions) -> Database {
     Database::connect(db.fresh_config().pool_options(options)).await.expect("pool")
 }
 
-/// Waits (at most 10 s) until the statement marked `marker` no longer runs on the server.
-/// SQLite is checked by writing from another connection (`budget_marks` must exist), which
-/// waits for no lock once the interrupted statement's transaction is gone.
-pub async fn until_stopped(db: &Database, marker: &str) {
-    let started = Instant::now();
-    let running = match db.backend() {
+/// How many server sessions other than this one run the statement marked `marker`.
+async fn running(db: &Database, marker: &str) -> i64 {
+    let sql = match db.backend() {
         Backend::Postgres => {
             "SELECT COUNT(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE ?"
         }
         Backend::MySql => {
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE ?"
         }
-        _ => {
-            db.query("INSERT INTO budget_marks (n) VALUES (2)")
-                .execute()
-                .await
-                .expect("the write lock was released: the statement stopped");
-            return;
-        }
+        Backend::Sqlite => unreachable!("SQLite has no activity view"),
     };
-    loop {
-        let n: i64 = db
-            .query(running)
-            .bind(format!("%{marker}%"))
-            .fetch_one()
+    db.query(sql)
+        .bind(format!("%{marker}%"))
+        .fetch_one()
+        .await
+        .expect("activity")
+        .get(0)
+        .expect("int")
+}
+
+/// Waits (at most 10 s) until the server (PostgreSQL or MariaDB) runs the statement marked
+/// `marker`.
+pub async fn until_running(db: &Database, marker: &str) {
+    let started = Instant::now();
+    while running(db, marker).await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the statement never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits (at most 10 s) until the statement marked `marker` no longer runs on the server.
+/// SQLite is checked by writing from another connection (`budget_marks` must exist), which
+/// waits for no lock once the interrupted statement's transaction is gone.
+pub async fn until_stopped(db: &Database, marker: &str) {
+    if db.backend() == Backend::Sqlite {
+        db.query("INSERT INTO budget_marks (n) VALUES (2)")
+            .execute()
             .await
-            .expect("activity")
-            .get(0)
-            .expect("int");
-        if n == 0 {
-            return;
-        }
+            .expect("the write lock was released: the statement stopped");
+        return;
+    }
+    let started = Instant::now();
+    while running(db, marker).await != 0 {
         assert!(started.elapsed() < Duration::from_secs(10), "the statement is still running");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
