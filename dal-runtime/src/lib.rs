@@ -13,6 +13,7 @@ pub mod const_concat;
 mod database;
 mod entity;
 mod error;
+mod observe;
 mod pool;
 mod query;
 mod resilience;
@@ -31,6 +32,7 @@ pub use self::entity::{
     HistoryEntry, Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField,
 };
 pub use self::error::{BoxError, Error, ErrorKind, Result};
+pub use self::observe::{HealthReport, Percentiles, ScalingSignal, SlowQuery, StatementCacheStats};
 pub use self::pool::{
     LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
     PooledConnection, Priority, RateLimit,

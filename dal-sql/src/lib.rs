@@ -6,12 +6,14 @@
 
 mod comment;
 mod dialect;
+mod fingerprint;
 mod ident;
 mod isolation;
 mod placeholders;
 
 pub use comment::with_tags;
 pub use dialect::Dialect;
+pub use fingerprint::fingerprint;
 pub use ident::{Ident, IdentError, validate_ident};
 pub use isolation::IsolationLevel;
 pub use placeholders::{PlaceholderError, Rewritten};

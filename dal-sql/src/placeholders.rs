@@ -80,7 +80,7 @@ impl std::error::Error for PlaceholderError {}
 
 /// What the lexer finds at a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token {
+pub(crate) enum Token {
     /// A byte of SQL code.
     Code(u8),
     /// A string literal, quoted identifier, comment or dollar-quoted body.
@@ -92,7 +92,11 @@ enum Token {
 }
 
 /// The token starting at `i`, and where the next one starts.
-fn token(b: &[u8], i: usize, rules: LexRules) -> Result<(Token, usize), PlaceholderError> {
+pub(crate) fn token(
+    b: &[u8],
+    i: usize,
+    rules: LexRules,
+) -> Result<(Token, usize), PlaceholderError> {
     let next = b.get(i + 1).copied();
     let quoted = |end| Ok((Token::Quoted, end));
     match b[i] {
@@ -217,12 +221,12 @@ pub(crate) fn values_row(
     Ok(None)
 }
 
-fn is_ident_byte(c: u8) -> bool {
+pub(crate) fn is_ident_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
 /// Whether the byte before `i` continues an identifier (so `e'` or `$` there is not special).
-fn ident_before(b: &[u8], i: usize) -> bool {
+pub(crate) fn ident_before(b: &[u8], i: usize) -> bool {
     i > 0 && is_ident_byte(b[i - 1])
 }
 

@@ -45,10 +45,11 @@ pub use dal_runtime::{
     Admission, Backend, Backoff, BreakerHealth, BreakerOptions, BreakerReport, BreakerState,
     Change, CircuitBreaker, Column, ColumnRef, ConfigHash, Connection, Database, DbConfig, Dialect,
     Entity, EntityId, Error, ErrorKind, ExecResult, FailureCategory, FieldChange, Filter, Find,
-    FromRow, HistoryEntry, IntoConfig, IntoValue, IsolationLevel, Kind, LeakedConnection,
-    Operation, Order, Password, Patch, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions,
-    PoolStatus, PooledConnection, Priority, Query, RateLimit, Repo, Result, RetryPolicy, Row,
-    RowIndex, ScopeOptions, ServerInfo, SqlQuery, Statements, Transaction, TransactionOptions,
+    FromRow, HealthReport, HistoryEntry, IntoConfig, IntoValue, IsolationLevel, Kind,
+    LeakedConnection, Operation, Order, Password, Patch, Percentiles, Pool, PoolHealth,
+    PoolManager, PoolMetrics, PoolOptions, PoolStatus, PooledConnection, Priority, Query,
+    RateLimit, Repo, Result, RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo,
+    SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction, TransactionOptions,
     TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 

@@ -106,13 +106,19 @@ pub(crate) enum Connector {
 
 impl Connector {
     pub(crate) fn new(config: &DbConfig) -> Result<Self> {
+        // The driver's cache never holds statements run with `persistent` off, which is how a
+        // capacity of 0 is honoured; its own capacity must stay at least 1.
+        let capacity = config.pool().statement_cache_capacity.max(1);
         match config.backend() {
             #[cfg(feature = "postgres")]
-            Backend::Postgres => postgres::connect_options(config).map(Connector::Postgres),
+            Backend::Postgres => postgres::connect_options(config)
+                .map(|o| Connector::Postgres(o.statement_cache_capacity(capacity))),
             #[cfg(feature = "mysql")]
-            Backend::MySql => mysql::connect_options(config).map(Connector::MySql),
+            Backend::MySql => mysql::connect_options(config)
+                .map(|o| Connector::MySql(o.statement_cache_capacity(capacity))),
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => sqlite::connect_options(config).map(Connector::Sqlite),
+            Backend::Sqlite => sqlite::connect_options(config)
+                .map(|o| Connector::Sqlite(o.statement_cache_capacity(capacity))),
             #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
             other => Err(not_built(other)),
         }
@@ -182,10 +188,12 @@ impl RawConnection {
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        persistent: bool,
     ) -> Result<ExecResult> {
         dispatch!(self, conn, b => {
             let args = b::arguments(params)?;
             let done = sqlx::query_with(sql, args)
+                .persistent(persistent)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| classify(e, b::BACKEND))?;
@@ -197,10 +205,12 @@ impl RawConnection {
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        persistent: bool,
     ) -> Result<Vec<Row>> {
         dispatch!(self, conn, b => {
             let args = b::arguments(params)?;
             let rows = sqlx::query_with(sql, args)
+                .persistent(persistent)
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(|e| classify(e, b::BACKEND))?;
@@ -212,10 +222,12 @@ impl RawConnection {
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        persistent: bool,
     ) -> Result<Option<Row>> {
         dispatch!(self, conn, b => {
             let args = b::arguments(params)?;
             let row = sqlx::query_with(sql, args)
+                .persistent(persistent)
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(|e| classify(e, b::BACKEND))?;
@@ -228,11 +240,13 @@ impl RawConnection {
         &'c mut self,
         sql: SqlStr,
         params: &[Value<'_>],
+        persistent: bool,
     ) -> Result<BoxStream<'c, Result<Row>>> {
         use futures_util::StreamExt;
         dispatch!(self, conn, b => {
             let args = b::arguments(params)?;
             let rows = sqlx::query_with(sql, args)
+                .persistent(persistent)
                 .fetch(&mut *conn)
                 .map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND)));
             Ok(rows.boxed())
@@ -250,7 +264,7 @@ impl RawConnection {
 
     /// Reads this session's server id with `query` (from the dialect).
     pub(crate) async fn session_id(&mut self, query: &'static str) -> Result<Option<i64>> {
-        let row = self.fetch_optional(SqlStr::from_static(query), &[]).await?;
+        let row = self.fetch_optional(SqlStr::from_static(query), &[], false).await?;
         row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
     }
 

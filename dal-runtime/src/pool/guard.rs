@@ -18,28 +18,38 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::inner::{Live, PoolInner};
 use crate::backend::{ExecResult, RawConnection};
 use crate::error::{Error, ErrorKind, Result};
+use crate::observe::{Lookup, RowCount};
 use crate::pool::human;
 use crate::resilience::Admission;
 use crate::row::Row;
 use crate::types::Value;
 
-/// Runs `$call` on the raw connection under the limit for `$timeout`: counted, timed
-/// against the soft limit, stopped on the server past the hard one, and settled.
+/// Runs `$call` on the raw connection under the limit for `$timeout`: counted, traced, timed
+/// against the soft limit, stopped on the server past the hard one, and settled; the
+/// statement cache's hit or miss is counted.
 macro_rules! within {
     ($self:ident, $timeout:expr, $sql:ident, $call:ident($($arg:expr),*)) => {{
         let limit = $self.limit($timeout)?;
         $self.pool.count_statement();
+        let span = $self.query_span(&$sql);
+        let persistent = $self.pool.options.statement_cache_capacity > 0;
+        let lookup = $self.cache_lookup(&$sql, persistent);
         let started = Instant::now();
         let text = $sql.clone();
-        let op = $self.raw()?.$call($sql, $($arg),*);
+        let op = $self.raw()?.$call($sql, $($arg,)* persistent);
+        let op = tracing::Instrument::instrument(op, span.clone());
         let result = match limit {
             None => op.await,
             Some(limit) => match crate::rt::timeout(limit, op).await {
                 Some(result) => result,
-                None => return Err($self.timed_out(limit).await),
+                None => return Err($self.timed_out(limit, started.elapsed()).await),
             },
         };
-        $self.note_duration(started.elapsed(), &text);
+        $self.observe_duration(started.elapsed(), &text);
+        if let Ok(done) = &result {
+            span.record("db.response.returned_rows", RowCount::rows(done));
+            $self.cache_prepared(lookup);
+        }
         $self.settle(result)
     }};
 }
@@ -61,6 +71,8 @@ pub struct PooledConnection {
     unknown_state: bool,
     /// This lending's entry in the pool's registry of connections lent out.
     ticket: u64,
+    /// The open transaction's tracing span, parent of its statements' spans.
+    transaction_span: Option<tracing::Span>,
     /// An operation failed with a serialization failure or deadlock since the transaction
     /// began: the whole transaction may succeed if run again.
     saw_serialization_failure: bool,
@@ -84,6 +96,7 @@ impl PooledConnection {
         let ticket = pool.lent.lend(pool.options.capture_acquire_backtraces);
         PooledConnection {
             ticket,
+            transaction_span: None,
             saw_serialization_failure: false,
             live: Some(live),
             permit: Some(permit),
@@ -125,7 +138,9 @@ impl PooledConnection {
         after: Option<&'static str>,
         budget: Option<Duration>,
     ) -> Result<()> {
+        let span = tracing::debug_span!("db.transaction", db.system = self.backend().scheme());
         self.execute_unprepared(begin).await?;
+        self.transaction_span = Some(span);
         self.transaction = Some(OpenTransaction { after });
         self.deadline = budget.map(|b| (Instant::now() + b, b));
         self.saw_serialization_failure = false;
@@ -153,9 +168,10 @@ impl PooledConnection {
 
     /// After a statement passed its limit: stops it on the server, counts it (also against
     /// the breaker) and returns the caller's error.
-    async fn timed_out(&mut self, limit: Duration) -> Error {
+    async fn timed_out(&mut self, limit: Duration, took: Duration) -> Error {
         self.stop_on_server().await;
         self.pool.query_timeouts.fetch_add(1, Ordering::Relaxed);
+        self.pool.observer.statement_timed_out(took);
         let e = Error::new(
             ErrorKind::Timeout,
             format!(
@@ -167,17 +183,59 @@ impl PooledConnection {
         e
     }
 
-    /// The soft limit: a statement slower than the pool's threshold is logged and counted.
-    fn note_duration(&self, elapsed: Duration, sql: &SqlStr) {
+    /// Records a statement's duration; past the soft limit it is also logged, counted and
+    /// kept in the pool's list of slowest queries (by fingerprint, with its tags).
+    fn observe_duration(&self, elapsed: Duration, sql: &SqlStr) {
+        let observer = &self.pool.observer;
+        observer.statement(elapsed);
         if self.pool.options.slow_query_threshold.is_some_and(|t| elapsed >= t) {
             self.pool.slow_queries.fetch_add(1, Ordering::Relaxed);
+            let slow = observer.slowest.record(sql.as_str(), elapsed);
             tracing::warn!(
                 pool = %self.pool.config,
                 elapsed_ms = elapsed.as_millis() as u64,
-                sql = sql.as_str(),
+                fingerprint = slow.fingerprint.as_str(),
+                tags = slow.tags.as_str(),
                 "slow query"
             );
         }
+    }
+
+    /// The span of one statement: its operation, table, SQL text (placeholders only, never
+    /// values) and, once done, rows; a child of the open transaction's span if any.
+    fn query_span(&self, sql: &SqlStr) -> tracing::Span {
+        let parent = self.transaction_span.clone().unwrap_or_else(tracing::Span::current);
+        let span = tracing::debug_span!(
+            parent: &parent,
+            "db.query",
+            db.system = self.backend().scheme(),
+            db.operation.name = tracing::field::Empty,
+            db.collection.name = tracing::field::Empty,
+            db.query.text = tracing::field::Empty,
+            db.response.returned_rows = tracing::field::Empty,
+        );
+        if !span.is_disabled() {
+            let (operation, table) = crate::observe::operation_and_table(sql.as_str());
+            span.record("db.operation.name", operation.as_str());
+            if let Some(table) = table {
+                span.record("db.collection.name", table.as_str());
+            }
+            span.record("db.query.text", sql.as_str());
+        }
+        span
+    }
+
+    /// Looks the statement up in this connection's mirror of the driver's statement cache.
+    fn cache_lookup(&mut self, sql: &SqlStr, persistent: bool) -> Option<Lookup> {
+        let live = self.live.as_mut().filter(|_| persistent)?;
+        Some(live.statements.lookup(sql.as_str(), &self.pool.observer.cache))
+    }
+
+    /// After a statement ran: a missed one is now held by the driver's cache.
+    fn cache_prepared(&mut self, lookup: Option<Lookup>) {
+        let (Some(lookup), Some(live)) = (lookup, self.live.as_mut()) else { return };
+        let capacity = self.pool.options.statement_cache_capacity;
+        live.statements.prepared(lookup, capacity, &self.pool.observer.cache);
     }
 
     /// Runs `end` (COMMIT or ROLLBACK), then restores the session. When `end` fails the
@@ -185,6 +243,7 @@ impl PooledConnection {
     /// the server already did.
     pub(crate) async fn end_transaction(&mut self, end: SqlStr) -> Result<()> {
         self.deadline = None;
+        self.transaction_span = None;
         self.execute_unprepared(end).await?;
         if let Some(after) = self.transaction.take().and_then(|t| t.after) {
             self.execute_unprepared(SqlStr::from_static(after)).await?;
@@ -222,6 +281,7 @@ impl PooledConnection {
     fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         self.pool.observe(&mut self.probe, result.as_ref().err());
         if let Err(e) = &result {
+            self.pool.observer.failed(e.kind());
             match e.kind() {
                 ErrorKind::Connection => return result, // stays unknown: it will be closed
                 kind => {
@@ -296,7 +356,10 @@ impl PooledConnection {
         params: &[Value<'_>],
     ) -> Result<BoxStream<'_, Result<Row>>> {
         self.pool.count_statement();
-        self.raw()?.fetch_stream(sql, params)
+        let persistent = self.pool.options.statement_cache_capacity > 0;
+        let lookup = self.cache_lookup(&sql, persistent);
+        self.cache_prepared(lookup);
+        self.raw()?.fetch_stream(sql, params, persistent)
     }
 
     /// Marks a stream from [`Self::fetch_stream`] as read to its end.

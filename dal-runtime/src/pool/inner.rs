@@ -18,6 +18,7 @@ use super::shedding::TokenBucket;
 use crate::backend::{Connector, RawConnection};
 use crate::config::DbConfig;
 use crate::error::Error;
+use crate::observe::{PoolObserver, StatementCacheMirror};
 use crate::resilience::{Admission, CircuitBreaker};
 
 /// An open connection, when it was opened, and what the pool knows about it.
@@ -32,6 +33,8 @@ pub(crate) struct Live {
     pub(crate) suspect: bool,
     /// SQLite: set to make the running statement stop (checked by a progress handler).
     pub(crate) interrupt: Option<Arc<AtomicBool>>,
+    /// What the driver's prepared-statement cache holds, for its hit counts.
+    pub(crate) statements: StatementCacheMirror,
 }
 
 #[derive(Debug)]
@@ -76,12 +79,17 @@ pub(crate) struct PoolInner {
     pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
     sessions: Mutex<BTreeSet<i64>>,
+    /// Metrics, histograms, rates, the slowest queries and the statement-cache counts.
+    pub(crate) observer: PoolObserver,
 }
 
 impl PoolInner {
     pub(super) fn new(config: DbConfig, options: PoolOptions, connector: Connector) -> Self {
         let name = config.to_string();
+        let observer =
+            PoolObserver::new(config.alias_name().unwrap_or(&name), config.backend(), &options);
         PoolInner {
+            observer,
             semaphore: Arc::new(Semaphore::new(options.max_connections as usize)),
             bulk_gate: Arc::new(Semaphore::new(options.effective_bulk_limit() as usize)),
             breaker: options.breaker.map(|b| CircuitBreaker::new(name, b)),
@@ -206,8 +214,9 @@ impl PoolInner {
         if let Some(count) = dialect.count_sessions_sql(ids) {
             let wait = async {
                 loop {
-                    let left =
-                        side.fetch_optional(crate::transaction::sql(count.clone()), &[]).await;
+                    let left = side
+                        .fetch_optional(crate::transaction::sql(count.clone()), &[], false)
+                        .await;
                     if left
                         .ok()
                         .flatten()

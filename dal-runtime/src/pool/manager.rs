@@ -103,6 +103,14 @@ impl PoolManager {
         found
     }
 
+    /// The health report of every registered pool (see [`Pool::health_report`]), by
+    /// configuration hash.
+    pub fn health_reports(&self) -> Vec<crate::observe::HealthReport> {
+        let mut pools: Vec<Pool> = self.pools().values().cloned().collect();
+        pools.sort_by_key(|p| p.hash());
+        pools.iter().map(Pool::health_report).collect()
+    }
+
     /// Closes and unregisters one pool (see [`Pool::close`]); `None` when there is none.
     pub async fn close_pool(&self, hash: ConfigHash, timeout: Duration) -> Option<bool> {
         let pool = self.pools().remove(&hash)?;

@@ -29,6 +29,7 @@ pub use self::status::{PoolHealth, PoolMetrics, PoolStatus};
 use crate::backend::{Backend, Connector, classify};
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::observe::{HealthReport, ScalingSignal, SlowQuery};
 use crate::resilience::{Admission, BreakerReport};
 
 type Permit = tokio::sync::OwnedSemaphorePermit;
@@ -80,11 +81,28 @@ impl Pool {
     /// when `max_waiters` are already waiting); then a connection within the acquisition
     /// timeout. Failures to connect or to get a connection in time count against the breaker.
     pub async fn acquire_with(&self, priority: Priority) -> Result<PooledConnection> {
+        use tracing::Instrument;
+        let inner = &self.inner;
+        let started = Instant::now();
+        let span = tracing::debug_span!(
+            "db.acquire",
+            db.system = inner.config.backend().scheme(),
+            db.client.connection.pool.name = %inner.config,
+        );
+        let result = self.acquire_checked(priority).instrument(span).await;
+        match &result {
+            Ok(_) => inner.observer.acquired(started.elapsed()),
+            Err(e) => inner.observer.failed(e.kind()),
+        }
+        result
+    }
+
+    async fn acquire_checked(&self, priority: Priority) -> Result<PooledConnection> {
         let inner = &self.inner;
         if inner.is_closed() {
             return Err(closed_error(&inner.config));
         }
-        self.keep_minimum();
+        self.start_maintainer();
         if let Some(bucket) = inner.bucket.as_ref().filter(|b| !b.try_take(Instant::now())) {
             inner.shed.fetch_add(1, Ordering::Relaxed);
             return Err(bucket.spent(&inner.config));
@@ -187,6 +205,7 @@ impl Pool {
             Some(Err(_)) => Err(closed_error(&inner.config)),
             None => {
                 inner.acquire_timeouts.fetch_add(1, Ordering::Relaxed);
+                inner.observer.acquire_timed_out();
                 Err(Error::new(
                     ErrorKind::PoolTimeout,
                     format!(
@@ -200,15 +219,14 @@ impl Pool {
         }
     }
 
-    /// Starts, once, the task that reopens connections when the pool falls below
-    /// `min_connections` (after the server ended sessions, say). It holds the pool weakly and
-    /// ends with it.
-    fn keep_minimum(&self) {
+    /// Starts, once, the task that looks after the pool every [`MAINTAIN_EVERY`]: it reports
+    /// the connection gauges, reopens connections when the pool falls below
+    /// `min_connections` (after the server ended sessions, say), and opens them ahead of
+    /// rising demand (`warm_ahead`). It holds the pool weakly and ends with it.
+    fn start_maintainer(&self) {
         let inner = &self.inner;
-        if inner.options.min_connections == 0 || inner.maintainer.load(Ordering::Relaxed) {
-            return;
-        }
-        if inner.maintainer.swap(true, Ordering::AcqRel) {
+        if inner.maintainer.load(Ordering::Relaxed) || inner.maintainer.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         let weak = Arc::downgrade(inner);
@@ -217,10 +235,27 @@ impl Pool {
         }
     }
 
+    /// One maintenance tick.
+    async fn look_after(&self) {
+        let inner = &self.inner;
+        let status = self.status();
+        inner.observer.meters.connections(status.idle, status.in_use, status.waiters);
+        let mut target = inner.options.min_connections;
+        if inner.options.warm_ahead {
+            let demand = status.in_use.saturating_add(status.waiters as u32);
+            let mut trend = inner.observer.trend.lock().unwrap_or_else(|p| p.into_inner());
+            trend.sample(demand);
+            if let Some(expected) = trend.forecast() {
+                target = target.max(expected.min(inner.options.max_connections));
+            }
+        }
+        self.top_up(target).await;
+    }
+
     /// Opens connections (each under a permit, so never past `max_connections`) until the
-    /// pool holds `min_connections`. Stops at the first failure, or when no permit is free
-    /// (then the pool is busy and at least that large anyway).
-    async fn top_up(&self) {
+    /// pool holds `target`. Stops at the first failure, or when no permit is free (then the
+    /// pool is busy and at least that large anyway), or while the breaker is not closed.
+    async fn top_up(&self, target: u32) {
         let inner = &self.inner;
         let breaker_closed = || {
             inner
@@ -228,9 +263,7 @@ impl Pool {
                 .as_ref()
                 .is_none_or(|b| b.state() == crate::resilience::BreakerState::Closed)
         };
-        while inner.size.load(Ordering::Acquire) < inner.options.min_connections
-            && !inner.is_closed()
-            && breaker_closed()
+        while inner.size.load(Ordering::Acquire) < target && !inner.is_closed() && breaker_closed()
         {
             let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() else { return };
             match self.open().await {
@@ -267,7 +300,13 @@ impl Pool {
         let config = &inner.config;
         let limit = inner.options.connect_timeout;
         let backend = config.backend();
-        match crate::rt::timeout(limit, inner.connector.connect()).await {
+        let span = tracing::debug_span!(
+            "db.connect",
+            db.system = backend.scheme(),
+            server.address = %config.endpoint(),
+        );
+        let connect = tracing::Instrument::instrument(inner.connector.connect(), span);
+        match crate::rt::timeout(limit, connect).await {
             Some(Ok(mut raw)) => {
                 let session = match backend.dialect().session_id_sql() {
                     Some(q) => raw.session_id(q).await?,
@@ -275,7 +314,14 @@ impl Pool {
                 };
                 let interrupt = raw.interrupter().await?;
                 inner.adopt(session);
-                Ok(Live { raw, opened: Instant::now(), session, suspect: false, interrupt })
+                Ok(Live {
+                    raw,
+                    opened: Instant::now(),
+                    session,
+                    suspect: false,
+                    interrupt,
+                    statements: Default::default(),
+                })
             }
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
@@ -345,7 +391,55 @@ impl Pool {
             shed: inner.shed.load(Ordering::Relaxed),
             query_timeouts: inner.query_timeouts.load(Ordering::Relaxed),
             slow_queries: inner.slow_queries.load(Ordering::Relaxed),
+            idle: u32::try_from(inner.idle().len()).unwrap_or(u32::MAX),
+            waiters: inner.waiters.load(Ordering::Acquire),
+            errors: inner.observer.errors(),
+            acquire_wait: inner.observer.acquire_wait.percentiles(),
+            query_duration: inner.observer.durations.percentiles(),
+            statement_cache: inner.observer.cache.stats(),
         }
+    }
+
+    /// The scaling signal of the timeout rate over the last `signal_window`.
+    pub fn scaling_signal(&self) -> ScalingSignal {
+        let tally = self.inner.observer.window.total(Instant::now());
+        ScalingSignal::from_timeout_rate(tally.timeout_rate())
+    }
+
+    /// The slowest queries run on this pool (over `slow_query_threshold`), slowest first.
+    pub fn slowest_queries(&self) -> Vec<SlowQuery> {
+        self.inner.observer.slowest.list()
+    }
+
+    /// A 0-100 health score with the scaling signal, the figures behind it and plain advice
+    /// (see [`HealthReport`]).
+    ///
+    /// ```
+    /// # async fn demo() -> dal_runtime::Result<()> {
+    /// let db = dal_runtime::Database::connect("sqlite::memory:").await?;
+    /// db.query("SELECT 1").fetch_all().await?;
+    /// let report = db.pool().health_report();
+    /// assert_eq!(report.score, 100);
+    /// assert_eq!(report.signal, dal_runtime::ScalingSignal::Normal);
+    /// # Ok(()) }
+    /// ```
+    pub fn health_report(&self) -> HealthReport {
+        let inner = &self.inner;
+        let tally = inner.observer.window.total(Instant::now());
+        let status = self.status();
+        crate::observe::assess(crate::observe::HealthInputs {
+            alias: status.alias,
+            backend: self.backend().scheme(),
+            operations: tally.operations,
+            timeout_rate: tally.timeout_rate(),
+            error_rate: tally.error_rate().min(1.0),
+            in_use: status.in_use,
+            max: status.max,
+            acquire_wait: inner.observer.acquire_wait.percentiles(),
+            acquire_timeout_ms: inner.options.acquire_timeout.as_secs_f64() * 1000.0,
+            breaker: inner.breaker.as_ref().map(|b| b.state()),
+            slowest: inner.observer.slowest.list(),
+        })
     }
 
     /// The pool's circuit breaker state and failure counts (`None` when it has none).
@@ -444,7 +538,7 @@ async fn maintain(pool: std::sync::Weak<PoolInner>) {
         if inner.is_closed() {
             return;
         }
-        Pool { inner }.top_up().await;
+        Pool { inner }.look_after().await;
     }
 }
 

@@ -22,7 +22,10 @@ use crate::resilience::BreakerOptions;
 /// | `rate_limit` | none | acquires per second (token bucket); past it acquire fails at once |
 /// | `bulk_limit` | ¾ of `max_connections` | connections [`Priority::Bulk`](super::Priority) work may hold at once |
 /// | `query_timeout` | none | hard limit of every statement (a query's own timeout overrides it) |
-/// | `slow_query_threshold` | none | soft limit: slower statements are logged with their tags and counted |
+/// | `slow_query_threshold` | 1 s | soft limit: slower statements are logged with their tags, counted and kept in the slowest list |
+/// | `statement_cache_capacity` | 100 | prepared statements kept per connection (0: none kept, for transaction-pooling proxies) |
+/// | `signal_window` | 60 s | the window of the timeout rate behind the scaling signal and the health report |
+/// | `warm_ahead` | on | open connections ahead of rising demand (up to `max_connections`) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -73,6 +76,16 @@ pub struct PoolOptions {
     /// sqlcommenter tags included, never its values) and counted in
     /// [`PoolMetrics::slow_queries`](super::PoolMetrics::slow_queries).
     pub slow_query_threshold: Option<Duration>,
+    /// Prepared statements each connection keeps (an LRU keyed by SQL text). `0` prepares
+    /// nothing to keep: statements go as unnamed (PostgreSQL) or are closed after each run
+    /// (MariaDB, SQLite), which is what transaction-pooling proxies such as PgBouncer need.
+    pub statement_cache_capacity: usize,
+    /// The sliding window over which the timeout and error rates are taken (see
+    /// [`crate::ScalingSignal`]).
+    pub signal_window: Duration,
+    /// Open connections ahead of demand when the number in use has been rising (a
+    /// least-squares trend over the last two seconds), up to `max_connections`.
+    pub warm_ahead: bool,
 }
 
 impl Default for PoolOptions {
@@ -91,7 +104,10 @@ impl Default for PoolOptions {
             rate_limit: None,
             bulk_limit: None,
             query_timeout: None,
-            slow_query_threshold: None,
+            slow_query_threshold: Some(Duration::from_secs(1)),
+            statement_cache_capacity: 100,
+            signal_window: Duration::from_secs(60),
+            warm_ahead: true,
         }
     }
 }
@@ -181,6 +197,24 @@ impl PoolOptions {
         self
     }
 
+    /// Sets [`PoolOptions::statement_cache_capacity`] (`0` turns caching off).
+    pub fn statement_cache_capacity(mut self, capacity: usize) -> Self {
+        self.statement_cache_capacity = capacity;
+        self
+    }
+
+    /// Sets [`PoolOptions::signal_window`] (at least 1 s).
+    pub fn signal_window(mut self, window: Duration) -> Self {
+        self.signal_window = window.max(Duration::from_secs(1));
+        self
+    }
+
+    /// Sets [`PoolOptions::warm_ahead`].
+    pub fn warm_ahead(mut self, on: bool) -> Self {
+        self.warm_ahead = on;
+        self
+    }
+
     /// The connections bulk work may hold at once.
     pub(crate) fn effective_bulk_limit(&self) -> u32 {
         self.bulk_limit
@@ -221,5 +255,8 @@ impl PoolOptions {
         field(&self.bulk_limit.unwrap_or(u32::MAX).to_le_bytes());
         field(&ms(self.query_timeout));
         field(&ms(self.slow_query_threshold));
+        field(&(self.statement_cache_capacity as u64).to_le_bytes());
+        field(&ms(Some(self.signal_window)));
+        field(&[u8::from(self.warm_ahead)]);
     }
 }

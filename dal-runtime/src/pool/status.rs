@@ -56,8 +56,9 @@ impl PoolHealth {
     }
 }
 
-/// Use figures of a pool since it was created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Use figures of a pool since it was created (the same figures its `metrics` facade
+/// instruments report, as one snapshot).
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PoolMetrics {
     /// The configuration hash that keys the pool.
@@ -82,4 +83,16 @@ pub struct PoolMetrics {
     pub query_timeouts: u64,
     /// Statements slower than the pool's `slow_query_threshold`.
     pub slow_queries: u64,
+    /// Open connections waiting in the pool now.
+    pub idle: u32,
+    /// Tasks waiting for a connection now.
+    pub waiters: usize,
+    /// Failed operations by [`crate::ErrorKind`] name (`"timeout"`, `"constraint"`, …).
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// How long acquires waited for a connection.
+    pub acquire_wait: crate::observe::Percentiles,
+    /// How long statements took.
+    pub query_duration: crate::observe::Percentiles,
+    /// The prepared-statement caches' hits, misses and evictions.
+    pub statement_cache: crate::observe::StatementCacheStats,
 }
