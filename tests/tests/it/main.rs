@@ -11,6 +11,13 @@ mod sql_snapshots;
 mod suite;
 
 tests::behaviour_suite!(
+    // observability
+    the_scaling_signal_follows_the_timeout_rate,
+    slow_queries_are_kept_by_fingerprint_with_their_tags,
+    statement_cache_counts_match_known_repeats,
+    the_cache_off_mode_keeps_nothing_prepared_on_the_server,
+    errors_are_counted_by_category,
+    the_pool_opens_connections_ahead_of_rising_demand,
     // resilience
     sqlite_query_timeout_interrupts_the_statement,
     pool_query_timeout_applies_to_every_statement,
