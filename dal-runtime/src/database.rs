@@ -123,10 +123,16 @@ pub struct Database {
     pinned: Option<Arc<Pinned>>,
     /// The priority this handle acquires connections at.
     priority: Priority,
+    /// Tags added to every statement run through this handle.
+    tags: Option<Arc<[(String, String)]>>,
 }
 
 /// Where one operation runs: a connection taken from the pool for this call only, or the
 /// pinned connection, locked for the call.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a lease lives on the stack for one call; boxing would allocate on every query"
+)]
 pub(crate) enum Lease<'a> {
     Pooled(PooledConnection),
     Pinned(MutexGuard<'a, PinnedState>),
@@ -168,12 +174,12 @@ impl Database {
     pub fn connect_lazy(config: impl IntoConfig) -> Result<Self> {
         let config = config.into_config()?;
         let pool = PoolManager::global().pool(&config)?;
-        Ok(Database { pool, pinned: None, priority: Priority::Normal })
+        Ok(Database { pool, pinned: None, priority: Priority::Normal, tags: None })
     }
 
     /// A handle over a pool of your own (not shared through the [`PoolManager`]).
     pub fn from_pool(pool: Pool) -> Self {
-        Database { pool, pinned: None, priority: Priority::Normal }
+        Database { pool, pinned: None, priority: Priority::Normal, tags: None }
     }
 
     /// The backend.
@@ -247,6 +253,7 @@ impl Database {
         Database {
             pool: self.pool.clone(),
             priority: self.priority,
+            tags: self.tags.clone(),
             pinned: Some(Arc::new(Pinned {
                 state: Mutex::new(PinnedState { conn: Some(conn), depth }),
                 pending_rollback: AtomicU32::new(0),
@@ -259,6 +266,37 @@ impl Database {
     /// on keep finding connections.
     pub fn with_priority(&self, priority: Priority) -> Database {
         Database { priority, ..self.clone() }
+    }
+
+    /// A handle that adds the tag `key = value` to every statement it runs (entity
+    /// operations included), after the tags it has already, and before a query's own
+    /// [`Query::tag`]s. Sent as a sqlcommenter comment, like [`Query::tag`].
+    ///
+    /// ```
+    /// # async fn demo(db: &dal_runtime::Database) -> dal_runtime::Result<()> {
+    /// let jobs = db.with_tag("job", "nightly-report");
+    /// jobs.query("DELETE FROM sessions WHERE expires_at < ?").bind("2026-01-01").execute().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_tag(&self, key: impl Into<String>, value: impl Into<String>) -> Database {
+        let mut tags: Vec<(String, String)> = self.tags().to_vec();
+        tags.push((key.into(), value.into()));
+        Database { tags: Some(tags.into()), ..self.clone() }
+    }
+
+    /// A handle with `tags` added (see [`Database::with_tag`]).
+    pub(crate) fn with_tags(&self, tags: &[(&str, &str)]) -> Database {
+        if tags.is_empty() {
+            return self.clone();
+        }
+        let mut all: Vec<(String, String)> = self.tags().to_vec();
+        all.extend(tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Database { tags: Some(all.into()), ..self.clone() }
+    }
+
+    /// The tags this handle adds to its statements.
+    pub fn tags(&self) -> &[(String, String)] {
+        self.tags.as_deref().unwrap_or(&[])
     }
 
     /// Takes a connection from the pool at this handle's priority.

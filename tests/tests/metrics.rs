@@ -54,7 +54,7 @@ async fn counts_match_a_known_workload(backend: Backend) {
     // 2 statements stopped at their deadline.
     for _ in 0..2 {
         let e = pool
-            .query(&endless(backend))
+            .query(endless(backend))
             .timeout(Duration::from_millis(50))
             .fetch_all()
             .await

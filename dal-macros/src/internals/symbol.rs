@@ -33,9 +33,10 @@ pub(crate) const SAVEPOINT: &str = "savepoint";
 pub(crate) const RETRY: &str = "retry";
 pub(crate) const TIMEOUT: &str = "timeout";
 pub(crate) const HANDLE: &str = "handle";
+pub(crate) const TAGS: &str = "tags";
 /// Every `#[auto_transaction]` key, for suggestions.
 pub(crate) const TRANSACTION_KEYS: &[&str] =
-    &[ISOLATION, READ_ONLY, SAVEPOINT, RETRY, TIMEOUT, HANDLE, CRATE];
+    &[ISOLATION, READ_ONLY, SAVEPOINT, RETRY, TIMEOUT, HANDLE, TAGS, CRATE];
 
 /// `#[track_slow(...)]` keys.
 pub(crate) const THRESHOLD: &str = "threshold";

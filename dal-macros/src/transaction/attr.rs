@@ -19,6 +19,9 @@ const ISOLATION_LEVELS: &[(&str, &str)] = &[
     ("serializable", "Serializable"),
 ];
 
+const TAG_SHAPE: &str =
+    "each tag is a key with a string value, e.g. #[auto_transaction(tags(route = \"/orders\"))]";
+
 #[derive(Default)]
 pub(crate) struct Options {
     /// The runtime variant name of `IsolationLevel`.
@@ -27,6 +30,8 @@ pub(crate) struct Options {
     pub(crate) savepoint: bool,
     pub(crate) retries: u32,
     pub(crate) timeout_ms: Option<u64>,
+    /// `tags(key = "value", ...)`: added to every statement of the body.
+    pub(crate) tags: Vec<(String, String)>,
     /// The name of the handle parameter, and where it was given.
     pub(crate) handle: Option<(String, Span)>,
     pub(crate) krate: Option<syn::Path>,
@@ -66,6 +71,21 @@ impl Options {
                         Ok(ms) => o.timeout_ms = Some(ms),
                         Err(e) => cx.error_spanned_by(&lit, e),
                     }
+                }
+                symbol::TAGS => {
+                    meta.parse_nested_meta(|tag| {
+                        let Some(key) = tag.path.get_ident().map(|i| i.to_string()) else {
+                            cx.error_spanned_by(&tag.path, TAG_SHAPE);
+                            return Ok(());
+                        };
+                        if !tag.input.peek(syn::Token![=]) {
+                            cx.error_spanned_by(&tag.path, TAG_SHAPE);
+                            return Ok(());
+                        }
+                        let value: LitStr = tag.value()?.parse()?;
+                        o.tags.push((key, value.value()));
+                        Ok(())
+                    })?;
                 }
                 symbol::HANDLE => {
                     let lit: LitStr = meta.value()?.parse()?;

@@ -34,6 +34,10 @@ pub(crate) fn transaction_fn(f: &TransactionFn<'_>, o: &Options) -> TokenStream 
     if let Some(ms) = o.timeout_ms {
         options = quote!(#options.timeout(#p::Duration::from_millis(#ms)));
     }
+    if !o.tags.is_empty() {
+        let (keys, values): (Vec<_>, Vec<_>) = o.tags.iter().cloned().unzip();
+        options = quote!(#options.tags(&[#((#keys, #values)),*]));
+    }
     let runner = if o.retries > 0 {
         quote!(#p::run_in_transaction)
     } else {

@@ -45,12 +45,12 @@ impl SlowestQueries {
             }
         } else if kept.len() < KEPT {
             kept.push(run.clone());
-        } else if let Some(fastest) =
-            kept.iter_mut().min_by(|a, b| a.duration_ms.total_cmp(&b.duration_ms))
+        } else if let Some(fastest) = kept
+            .iter_mut()
+            .min_by(|a, b| a.duration_ms.total_cmp(&b.duration_ms))
+            .filter(|fastest| run.duration_ms > fastest.duration_ms)
         {
-            if run.duration_ms > fastest.duration_ms {
-                *fastest = run.clone();
-            }
+            *fastest = run.clone();
         }
         run
     }

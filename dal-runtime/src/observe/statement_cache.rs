@@ -5,7 +5,7 @@
 //! counts are the driver cache's.
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Hits, misses and evictions of the statement caches of a pool's connections.
@@ -62,11 +62,8 @@ pub(crate) enum Lookup {
 
 fn key(sql: &str) -> u64 {
     // A fixed hasher: equal text, equal key, within the process.
-    let mut h =
-        std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-            .build_hasher();
-    sql.hash(&mut h);
-    h.finish()
+    std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+        .hash_one(sql)
 }
 
 impl StatementCacheMirror {

@@ -50,12 +50,12 @@ pub struct Query<'a> {
 
 impl<'a> Query<'a> {
     pub(crate) fn new(db: &'a Database, sql: &'a str) -> Self {
-        Query { db, sql, native: None, params: Vec::new(), timeout: None, tags: Vec::new() }
+        Query { db, sql, native: None, params: Vec::new(), timeout: None, tags: db.tags().to_vec() }
     }
 
     /// A query whose text is already native to `db`'s dialect and whose values are bound.
     pub(crate) fn native(db: &'a Database, sql: &'static str, params: Vec<Value<'static>>) -> Self {
-        Query { db, sql, native: Some(sql), params, timeout: None, tags: Vec::new() }
+        Query { db, sql, native: Some(sql), params, timeout: None, tags: db.tags().to_vec() }
     }
 
     /// Binds already-converted values, in order.

@@ -23,6 +23,8 @@ pub struct ScopeOptions {
     pub retries: u32,
     /// Limit for the whole transaction, body and commit.
     pub timeout: Option<Duration>,
+    /// Tags added to every statement of the body (see [`Database::with_tag`]).
+    pub tags: &'static [(&'static str, &'static str)],
 }
 
 impl ScopeOptions {
@@ -33,6 +35,7 @@ impl ScopeOptions {
             savepoint: false,
             retries: 0,
             timeout: None,
+            tags: &[],
         }
     }
 
@@ -54,6 +57,12 @@ impl ScopeOptions {
         self
     }
 
+    /// Tags every statement of the body.
+    pub const fn tags(mut self, tags: &'static [(&'static str, &'static str)]) -> Self {
+        self.tags = tags;
+        self
+    }
+
     /// Limits the whole transaction.
     pub const fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
@@ -71,7 +80,7 @@ struct Scope {
 impl Scope {
     async fn enter(db: &Database, options: &ScopeOptions) -> Result<Scope> {
         if !options.savepoint && db.in_transaction().await {
-            return Ok(Scope { handle: db.clone(), own: None });
+            return Ok(Scope { handle: db.with_tags(options.tags), own: None });
         }
         // The scope's timeout is also its transaction's budget, so statements still running
         // when it passes are stopped on the server, not only abandoned by the client.
@@ -80,7 +89,7 @@ impl Scope {
             None => options.transaction,
         };
         let tx = db.begin_with(transaction).await?;
-        Ok(Scope { handle: (*tx).clone(), own: Some(tx) })
+        Ok(Scope { handle: tx.with_tags(options.tags), own: Some(tx) })
     }
 
     async fn commit(self) -> Result<()> {

@@ -12,6 +12,7 @@ mod suite;
 
 tests::behaviour_suite!(
     // observability
+    auto_transaction_tags_reach_the_server,
     the_scaling_signal_follows_the_timeout_rate,
     slow_queries_are_kept_by_fingerprint_with_their_tags,
     statement_cache_counts_match_known_repeats,

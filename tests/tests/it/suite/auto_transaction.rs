@@ -220,3 +220,39 @@ pub async fn sql_macro_runs_compile_time_rewritten_sql(db: &TestDb) {
         }
     }
 }
+
+/// What the server sees of this session's running statement, or the marker text on SQLite
+/// (no activity view): the tags are read back where the server can show them.
+#[auto_transaction(tags(route = "/orders", job = "checkout"))]
+async fn own_statement_text(db: &Database) -> Result<String, Error> {
+    let sql = match db.backend() {
+        Backend::Postgres => "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        Backend::MySql => {
+            "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
+        }
+        Backend::Sqlite => "SELECT 'no activity view'",
+    };
+    db.query(sql).fetch_one().await?.get(0)
+}
+
+pub async fn auto_transaction_tags_reach_the_server(db: &TestDb) {
+    let text = own_statement_text(db).await.expect("runs");
+    if db.backend() == Backend::Sqlite {
+        return;
+    }
+    assert!(text.contains("job='checkout'"), "the server saw: {text}");
+    assert!(text.contains("route='%2Forders'"), "the server saw: {text}");
+    // A handle's own tags go with entity statements and raw ones alike.
+    let tagged = db.with_tag("tenant", "t-7");
+    let text: String = tagged
+        .query(match db.backend() {
+            Backend::Postgres => "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+            _ => "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+        })
+        .fetch_one()
+        .await
+        .expect("runs")
+        .get(0)
+        .expect("text");
+    assert!(text.contains("tenant='t-7'"), "the server saw: {text}");
+}

@@ -30,7 +30,7 @@ impl Service {
         Ok(sql_as!((i64, i64), "SELECT id, balance FROM accounts").fetch_all(conn).await?)
     }
 
-    #[auto_transaction(savepoint)]
+    #[auto_transaction(savepoint, tags(route = "/audit", job = "nightly"))]
     async fn audit(&self, db: &Database, note: String) -> Result<(), AppError> {
         sql!("INSERT INTO audit (note) VALUES (?)", note).execute(db).await?;
         Ok(())

@@ -1,0 +1,311 @@
+//! A small HTTP service over a dal repository: notes you can create, read, list and
+//! soft-delete, with the pool's health report and Prometheus metrics.
+//!
+//! | method and path | answer |
+//! |---|---|
+//! | `POST /notes` with `{"text": "..."}` | 201 and the saved note |
+//! | `GET /notes/{id}` | 200 and the note, or 404 |
+//! | `GET /notes` | 200 and up to 100 notes, newest first |
+//! | `DELETE /notes/{id}` | 204 (soft delete), or 404 |
+//! | `GET /health` | the pool's [`dal::HealthReport`]: 200 when its score is at least 50, else 503 |
+//! | `GET /metrics` | Prometheus text: dal's pool and query metrics |
+//!
+//! Errors are JSON, `{"error": kind, "message": ...}`, with the status [`status_for`] gives a
+//! [`dal::ErrorKind`]. The messages are dal's, which never hold a password.
+//!
+//! The pieces are public so that a test can run the service: [`install_metrics`] (before any
+//! pool exists: dal's pools register their metrics when they are created), [`open_database`],
+//! then [`serve`] on a bound listener until a shutdown future completes.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use dal::prelude::*;
+use metrics_exporter_prometheus::{BuildError, PrometheusBuilder, PrometheusHandle};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+/// The database used when `DAL_URL` is not set: an SQLite file in the current directory.
+pub const DEFAULT_URL: &str = "sqlite://web_service.db";
+
+/// How long [`serve`] lets work in flight finish when it closes its pool.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most notes `GET /notes` returns.
+pub const LIST_LIMIT: u64 = 100;
+
+/// A note, stored in table `notes`. Deleting one sets `deleted_at` (a soft delete).
+#[derive(Entity, Debug, Clone, PartialEq, Serialize)]
+#[dal(table = "notes", soft_delete)]
+pub struct Note {
+    /// Generated (UUID v7) on the first save.
+    #[dal(id)]
+    pub id: Uuid,
+    /// What the note says.
+    pub text: String,
+    /// When the note was first saved.
+    #[dal(created_at)]
+    pub created_at: DateTime<Utc>,
+    /// When the note was deleted; deleted notes are not served.
+    #[dal(deleted_at)]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// The body of `POST /notes`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct NewNote {
+    /// What the note says.
+    pub text: String,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ErrorBody {
+    /// The error's category: a [`dal::ErrorKind`] name (`not_found`, `pool_timeout`, ...), or
+    /// `invalid_body` / `invalid_id` for a request the service could not read.
+    pub error: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// An error answer: a status and an [`ErrorBody`].
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The JSON body.
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error answer with `status`, category `error` and `message`.
+    pub fn new(status: StatusCode, error: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError { status, body: ErrorBody { error: error.into(), message: message.into() } }
+    }
+
+    fn note_not_found(id: Uuid) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, ErrorKind::NotFound.as_str(), format!("no note {id}"))
+    }
+}
+
+/// The HTTP status for an error of `kind`: not found 404, constraint and conflict 409, the
+/// kinds that mean "overloaded or unavailable, try later" 503, bad values 400, the rest 500.
+pub fn status_for(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Constraint | ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Timeout
+        | ErrorKind::PoolTimeout
+        | ErrorKind::PoolExhausted
+        | ErrorKind::CircuitOpen => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Data | ErrorKind::Parameters => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<dal::Error> for ApiError {
+    fn from(error: dal::Error) -> Self {
+        let status = status_for(error.kind());
+        if status.is_server_error() {
+            eprintln!("web_service: {} error: {error}", error.kind());
+        }
+        ApiError::new(status, error.kind().as_str(), error.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+struct AppState {
+    db: Database,
+    metrics: Option<PrometheusHandle>,
+}
+
+/// Installs the process-wide Prometheus recorder and returns the handle that renders it.
+///
+/// Call it once, before connecting: dal's pools register their metrics when they are created,
+/// so a pool made before the recorder reports nothing.
+///
+/// # Errors
+///
+/// When a recorder is already installed.
+pub fn install_metrics() -> Result<PrometheusHandle, BuildError> {
+    PrometheusBuilder::new().install_recorder()
+}
+
+/// Connects to `DAL_URL` (default [`DEFAULT_URL`]) and creates the `notes` table when missing.
+///
+/// # Errors
+///
+/// When the URL is invalid, the database cannot be reached or `notes` exists with another shape.
+pub async fn open_database() -> dal::Result<Database> {
+    let url = std::env::var("DAL_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    let db = Database::connect(url).await?;
+    db.ensure_schema::<Note>().await?;
+    Ok(db)
+}
+
+/// The service's routes over `db`; `/metrics` renders `metrics` (404 without one).
+pub fn router(db: Database, metrics: Option<PrometheusHandle>) -> Router {
+    Router::new()
+        .route("/notes", get(list_notes).post(create_note))
+        .route("/notes/{id}", get(get_note).delete(delete_note))
+        .route("/health", get(health))
+        .route("/metrics", get(render_metrics))
+        .fallback(not_found)
+        .with_state(AppState { db, metrics })
+}
+
+/// Serves the service on `listener` until `shutdown` completes, lets requests in flight finish,
+/// then closes and unregisters `db`'s pool (waiting up to [`CLOSE_TIMEOUT`] for work in flight).
+///
+/// While it runs it also does the Prometheus recorder's upkeep (draining histograms) every
+/// 5 seconds.
+///
+/// # Errors
+///
+/// When the server fails to accept connections.
+pub async fn serve(
+    listener: TcpListener,
+    db: Database,
+    metrics: Option<PrometheusHandle>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let upkeep = metrics.clone().map(|handle| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                handle.run_upkeep();
+            }
+        })
+    });
+    let app = router(db.clone(), metrics);
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    if let Some(task) = upkeep {
+        task.abort();
+    }
+    // Closes and unregisters the pool, so that a later connect with the same configuration
+    // gets a new one; a pool the manager does not list (`Database::from_pool`) is closed as is.
+    let pool = db.pool();
+    if dal::PoolManager::global().close_pool(pool.hash(), CLOSE_TIMEOUT).await.is_none() {
+        pool.close(CLOSE_TIMEOUT).await;
+    }
+    served
+}
+
+/// Completes on ctrl-c or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("web_service: cannot listen for ctrl-c: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                eprintln!("web_service: cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn create_note(
+    State(state): State<AppState>,
+    body: Result<Json<NewNote>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(new) = body?;
+    let note = Note { id: Uuid::nil(), text: new.text, created_at: Utc::now(), deleted_at: None };
+    let saved = state.db.repo::<Note>().save(&note).await?;
+    let location = format!("/notes/{}", saved.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(saved)).into_response())
+}
+
+async fn get_note(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<Note>, ApiError> {
+    let Path(id) = id?;
+    match state.db.repo::<Note>().get(id).await? {
+        Some(note) => Ok(Json(note)),
+        None => Err(ApiError::note_not_found(id)),
+    }
+}
+
+async fn list_notes(State(state): State<AppState>) -> Result<Json<Vec<Note>>, ApiError> {
+    let notes = state
+        .db
+        .repo::<Note>()
+        .find()
+        .order_by(Note::CREATED_AT.desc())
+        .order_by(Note::ID.desc())
+        .limit(LIST_LIMIT)
+        .all()
+        .await?;
+    Ok(Json(notes))
+}
+
+async fn delete_note(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Path(id) = id?;
+    if state.db.repo::<Note>().delete(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::note_not_found(id))
+    }
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let report = state.db.pool().health_report();
+    let status = if report.score >= 50 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(report)).into_response()
+}
+
+async fn render_metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let handle = state.metrics.as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "metrics are not enabled")
+    })?;
+    let text = handle.render();
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
