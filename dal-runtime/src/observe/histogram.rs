@@ -1,8 +1,8 @@
 //! [`Histogram`]: a lock-free latency histogram with about 19 % resolution, for the pool's
 //! acquire-wait and query-duration percentiles.
 //!
-//! Values are microseconds. Bucket `4e + s` holds values whose highest set bit is `e` and whose
-//! next two bits are `s`, so each power of two splits into four buckets; recording is two
+//! Values are microseconds. Values under 4 have a bucket each; above, bucket `4(e - 1) + s`
+//! holds values whose highest set bit is `e` and whose next two bits are `s`, so each power of two splits into four buckets; recording is two
 //! atomic adds and no allocation.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,17 +42,20 @@ fn bucket_of(us: u64) -> usize {
     if us < 4 {
         return us as usize;
     }
-    let e = 63 - us.leading_zeros() as usize;
+    let e = 63 - us.leading_zeros() as usize; // at least 2
     let s = ((us >> (e - 2)) & 3) as usize;
-    (e * 4 + s).min(BUCKETS - 1)
+    ((e - 1) * 4 + s).min(BUCKETS - 1)
 }
 
-/// The largest value that falls in bucket `i`.
+/// The largest value that falls in bucket `i` (the last one takes everything beyond).
 fn upper_bound_us(i: usize) -> u64 {
+    if i >= BUCKETS - 1 {
+        return u64::MAX;
+    }
     if i < 4 {
         return i as u64;
     }
-    let (e, s) = (i / 4, (i % 4) as u64);
+    let (e, s) = (i / 4 + 1, (i % 4) as u64);
     ((4 + s + 1) << (e - 2)) - 1
 }
 
