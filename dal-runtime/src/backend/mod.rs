@@ -264,7 +264,10 @@ impl RawConnection {
 
     /// Reads this session's server id with `query` (from the dialect).
     pub(crate) async fn session_id(&mut self, query: &'static str) -> Result<Option<i64>> {
-        let row = self.fetch_optional(SqlStr::from_static(query), &[], false).await?;
+        // Persistent (kept prepared): a MySQL statement run once is closed with a packet the
+        // server does not answer, and sqlx leaves Nagle's algorithm on, so the connection's
+        // next command would wait for a delayed ACK (40 ms on Linux).
+        let row = self.fetch_optional(SqlStr::from_static(query), &[], true).await?;
         row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
     }
 
