@@ -46,7 +46,8 @@ fn r0(c: &mut Criterion) {
         eprintln!("R0 skipped: PostgreSQL at {url} is not reachable");
         return;
     };
-    let select = User::statements(dal::Dialect::Postgres).select_by_id;
+    // The statement dal's `get` runs (live rows only: `User` has soft delete).
+    let select = User::statements(dal::Dialect::Postgres).select_live_by_id;
 
     let mut group = c.benchmark_group("R0_pool_get_by_id_postgres");
     group.sample_size(20).measurement_time(Duration::from_secs(4));

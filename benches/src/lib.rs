@@ -1,14 +1,20 @@
-//! Shared set-up of dal's benchmarks: the `User` entity of ../shared/BENCHMARKS.md, the
-//! server URLs, and seeding.
+//! Shared set-up of dal's benchmarks: the `User` entity of ../shared/BENCHMARKS.md (without and
+//! with history), the servers, seeding, and the same work written by hand on sqlx ([`hand`]).
 
-use dal::Entity;
+pub mod hand;
+
+use std::path::PathBuf;
+
 use dal::types::{DateTime, Utc, Uuid};
+use dal::{Database, Dialect, Entity};
+use sqlx::Row as _;
 
-/// The 8-column `User` of the benchmark workloads.
-#[derive(Entity, Debug, Clone, PartialEq, sqlx::FromRow)]
-#[dal(table = "bench_users")]
+/// The 8-column `User` of the benchmark workloads: soft delete and optimistic locking, no
+/// history.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "bench_users", soft_delete)]
 pub struct User {
-    /// Id.
+    /// Id (UUID v7, made on the first save).
     #[dal(id)]
     pub id: Uuid,
     /// Name.
@@ -17,32 +23,117 @@ pub struct User {
     pub email: String,
     /// Age, optional.
     pub age: Option<i32>,
-    /// Version.
+    /// Version (optimistic locking).
+    #[dal(version)]
     pub version: i64,
     /// Created at.
+    #[dal(created_at)]
     pub created_at: DateTime<Utc>,
     /// Updated at.
+    #[dal(updated_at)]
     pub updated_at: DateTime<Utc>,
-    /// Deleted at, optional.
+    /// Deleted at (soft delete).
+    #[dal(deleted_at)]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-impl User {
-    /// The `i`-th seeded user.
-    pub fn seeded(i: u32) -> Self {
-        let now = Utc::now();
-        User {
-            id: Uuid::nil(),
-            name: format!("user {i}"),
-            email: format!("user{i}@example.com"),
-            age: Some((i % 90) as i32),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-        }
-    }
+/// The same 8 columns as [`User`], keeping every version in `bench_users_h_history`.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "bench_users_h", soft_delete, history)]
+pub struct HistoryUser {
+    /// Id (UUID v7, made on the first save).
+    #[dal(id)]
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Age, optional.
+    pub age: Option<i32>,
+    /// Version (optimistic locking and history).
+    #[dal(version)]
+    pub version: i64,
+    /// Created at.
+    #[dal(created_at)]
+    pub created_at: DateTime<Utc>,
+    /// Updated at.
+    #[dal(updated_at)]
+    pub updated_at: DateTime<Utc>,
+    /// Deleted at (soft delete).
+    #[dal(deleted_at)]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
+
+/// `seeded` and sqlx's `FromRow` for each backend's row, as a sqlx user writes it: columns by
+/// name; the id natively on PostgreSQL and as hyphenated text (`CHAR(36)`, `TEXT`) elsewhere.
+macro_rules! user_impls {
+    ($t:ident) => {
+        impl $t {
+            /// The `i`-th seeded user: new (nil id, version 0), so a save inserts it.
+            pub fn seeded(i: u32) -> Self {
+                let now = Utc::now();
+                $t {
+                    id: Uuid::nil(),
+                    name: format!("user {i}"),
+                    email: format!("user{i}@example.com"),
+                    age: Some((i % 90) as i32),
+                    version: 0,
+                    created_at: now,
+                    updated_at: now,
+                    deleted_at: None,
+                }
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $t {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+                Ok($t {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    age: row.try_get("age")?,
+                    version: row.try_get("version")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                    deleted_at: row.try_get("deleted_at")?,
+                })
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> for $t {
+            fn from_row(row: &'r sqlx::mysql::MySqlRow) -> sqlx::Result<Self> {
+                Ok($t {
+                    id: row.try_get::<uuid::fmt::Hyphenated, _>("id")?.into_uuid(),
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    age: row.try_get("age")?,
+                    version: row.try_get("version")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                    deleted_at: row.try_get("deleted_at")?,
+                })
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $t {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+                Ok($t {
+                    id: row.try_get::<uuid::fmt::Hyphenated, _>("id")?.into_uuid(),
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    age: row.try_get("age")?,
+                    version: row.try_get("version")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                    deleted_at: row.try_get("deleted_at")?,
+                })
+            }
+        }
+    };
+}
+
+user_impls!(User);
+user_impls!(HistoryUser);
 
 /// PostgreSQL URL for benchmarks (`DAL_TEST_PG_URL`, else the test machines' server).
 pub fn pg_url() -> String {
@@ -50,14 +141,49 @@ pub fn pg_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
-/// Creates `bench_users` afresh with `n` rows on `db`; returns their ids.
-pub async fn seed(db: &dal::Database, n: u32) -> dal::Result<Vec<Uuid>> {
-    db.query("DROP TABLE IF EXISTS bench_users").execute().await?;
+/// MariaDB URL for benchmarks (`DAL_TEST_MYSQL_URL`, else the test machines' server).
+pub fn mysql_url() -> String {
+    std::env::var("DAL_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+}
+
+/// The SQLite database file of the benchmarks (in a temporary directory, so that dal's pool and
+/// sqlx's see the same database), removed first with its WAL files.
+pub fn fresh_sqlite_file() -> PathBuf {
+    let dir = std::env::temp_dir().join("dal-benches");
+    std::fs::create_dir_all(&dir).expect("create the SQLite benchmark directory");
+    let file = dir.join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = file.clone().into_os_string();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    file
+}
+
+/// Creates `bench_users` and `bench_users_h` (with its history table) afresh, and puts `n`
+/// users in `bench_users`; returns their ids, oldest first.
+pub async fn seed(db: &Database, n: u32) -> dal::Result<Vec<Uuid>> {
+    for table in ["bench_users", "bench_users_h", "bench_users_h_history"] {
+        db.query(&format!("DROP TABLE IF EXISTS {table}")).execute().await?;
+    }
     db.ensure_schema::<User>().await?;
+    db.ensure_schema::<HistoryUser>().await?;
     let users = db.repo::<User>();
     let mut ids = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        ids.push(users.save(&User::seeded(i)).await?.id);
+    let all: Vec<u32> = (0..n).collect();
+    for chunk in all.chunks(1000) {
+        let batch: Vec<User> = chunk.iter().map(|&i| User::seeded(i)).collect();
+        ids.extend(users.save_all(&batch).await?.into_iter().map(|u| u.id));
     }
     Ok(ids)
+}
+
+/// The name a backend goes by in benchmark names: `sqlite`, `postgres` or `mariadb`.
+pub fn backend_name(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "postgres",
+        Dialect::MySql => "mariadb",
+        Dialect::Sqlite => "sqlite",
+    }
 }

@@ -1,0 +1,340 @@
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
+//! R1, R2, W1-W4 of ../shared/BENCHMARKS.md on SQLite, PostgreSQL and MariaDB in one run:
+//! dal's public API against the same work written by hand on sqlx (`benches::hand`). Each
+//! group is `<workload>/<backend>` with the functions `dal` and `sqlx`; the figure is the ratio
+//! of their medians. A backend whose server is unreachable is skipped with the reason printed.
+
+use std::time::{Duration, Instant};
+
+use benches::hand::{self, HandPool};
+use benches::{
+    HistoryUser, HistoryUserPatch, User, UserPatch, backend_name, fresh_sqlite_file, mysql_url,
+    pg_url, seed,
+};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use dal::types::Uuid;
+use dal::{Database, Dialect};
+use tokio::runtime::Runtime;
+
+/// Rows seeded in `bench_users`: enough for R2 with N = 10,000 after its filter (ages are
+/// `i % 90`, the filter keeps ages >= 10: 8 in 9).
+const SEEDED: u32 = 12_000;
+
+/// R2's filter: `age >= MIN_AGE`.
+const MIN_AGE: i32 = 10;
+
+/// One backend, reached by dal and by sqlx by hand.
+struct Target {
+    dialect: Dialect,
+    db: Database,
+    hand: HandPool,
+    /// Ids of the seeded users, oldest first.
+    ids: Vec<Uuid>,
+    /// Two users with history, one for each system (W2, W4 with history).
+    history_ids: [Uuid; 2],
+}
+
+impl Target {
+    fn name(&self) -> &'static str {
+        backend_name(self.dialect)
+    }
+}
+
+/// `url` with `key=value` added to its query.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={value}")
+}
+
+/// Connects dal and sqlx to one backend and seeds it.
+async fn connect(dialect: Dialect, dal_url: String, hand_url: String) -> Result<Target, String> {
+    let name = backend_name(dialect);
+    let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
+    let ids = seed(&db, SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let hand = HandPool::connect(dialect, &hand_url)
+        .await
+        .map_err(|e| format!("sqlx cannot connect: {e}"))?;
+    let history = db.repo::<HistoryUser>();
+    let mut history_ids = [Uuid::nil(); 2];
+    for (i, slot) in history_ids.iter_mut().enumerate() {
+        *slot = history
+            .save(&HistoryUser::seeded(i as u32))
+            .await
+            .map_err(|e| format!("seeding failed: {e}"))?
+            .id;
+    }
+    match hand.server_version().await {
+        Ok(v) => println!("VERSION|{name}|{v}"),
+        Err(e) => println!("VERSION|{name}|unknown ({e})"),
+    }
+    Ok(Target { dialect, db, hand, ids, history_ids })
+}
+
+/// Every reachable backend; the others are named with the reason they were skipped.
+fn targets(rt: &Runtime) -> Vec<Target> {
+    let sqlite = fresh_sqlite_file();
+    let sqlite_path = sqlite.display().to_string();
+    let candidates = [
+        (
+            Dialect::Sqlite,
+            format!("sqlite://{sqlite_path}?alias=bench_sqlite"),
+            sqlite_path.clone(),
+            sqlite_path,
+        ),
+        (Dialect::Postgres, with_param(&pg_url(), "alias", "bench_postgres"), pg_url(), pg_url()),
+        (
+            Dialect::MySql,
+            with_param(&mysql_url(), "alias", "bench_mariadb"),
+            mysql_url(),
+            mysql_url(),
+        ),
+    ];
+    let mut found = Vec::new();
+    for (dialect, dal_url, hand_url, shown) in candidates {
+        match rt.block_on(connect(dialect, dal_url, hand_url)) {
+            Ok(t) => found.push(t),
+            Err(e) => println!("SKIPPED|{}|{shown}: {e}", backend_name(dialect)),
+        }
+    }
+    found
+}
+
+/// A group `<workload>/<backend>` with the short timings that keep the suite in minutes.
+fn group<'c>(c: &'c mut Criterion, workload: &str, t: &Target) -> BenchmarkGroup<'c, WallTime> {
+    c.benchmark_group(format!("{workload}/{}", t.name()))
+}
+
+/// For groups whose one iteration takes milliseconds: every sample runs the same count.
+fn slow(g: &mut BenchmarkGroup<'_, WallTime>) {
+    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+}
+
+fn r1_get_by_id(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let mut g = group(c, "R1_get_by_id", t);
+    let ids = &t.ids;
+    let users = &t.db.repo::<User>();
+    let mut i = 0;
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| {
+            i += 1;
+            let id = ids[i % ids.len()];
+            async move { users.get(id).await.expect("get").expect("row") }
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| {
+            i += 1;
+            let id = ids[i % ids.len()];
+            let hand = &t.hand;
+            async move { hand.get(id).await.expect("get").expect("row") }
+        });
+    });
+    g.finish();
+}
+
+/// R1 with one connection held by each side for the whole measurement: no pool on either,
+/// so the ratio is the cost of dal's query path and mapping alone.
+fn r1_get_by_id_held(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let mut g = group(c, "R1_get_by_id_held", t);
+    let ids = &t.ids;
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let conn = t.db.connection().await.expect("connection");
+            let users = conn.repo::<User>();
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                users.get(ids[i % ids.len()]).await.expect("get").expect("row");
+            }
+            start.elapsed()
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let mut conn = t.hand.acquire().await.expect("connection");
+            let start = Instant::now();
+            for i in 0..iters as usize {
+                conn.get(ids[i % ids.len()]).await.expect("get").expect("row");
+            }
+            start.elapsed()
+        });
+    });
+    g.finish();
+}
+
+fn r2_find(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let users = &t.db.repo::<User>();
+    for n in [1_u64, 100, 10_000] {
+        let sql = hand::find_sql(t.dialect, n);
+        let dal_find = move || {
+            users.find().filter(User::AGE.ge(MIN_AGE)).order_by(User::ID.asc()).limit(n).all()
+        };
+        // The by-hand text must be the text dal sends: ask PostgreSQL after one run of dal's.
+        let found = rt.block_on(dal_find()).expect("find");
+        assert_eq!(found.len() as u64, n, "R2 needs {n} matching rows");
+        match rt.block_on(t.hand.pg_other_session_ran(sql)) {
+            Ok(Some(true)) => println!("SQLCHECK|R2_find_{n}|{}|same", t.name()),
+            Ok(Some(false)) => println!("SQLCHECK|R2_find_{n}|{}|DIFFERENT: {sql}", t.name()),
+            Ok(None) => {}
+            Err(e) => println!("SQLCHECK|R2_find_{n}|{}|failed: {e}", t.name()),
+        }
+        let mut g = group(c, &format!("R2_find_{n}"), t);
+        if n >= 10_000 {
+            slow(&mut g);
+        }
+        g.bench_function("dal", |b| {
+            b.to_async(rt).iter(|| async move { dal_find().await.expect("find") });
+        });
+        g.bench_function("sqlx", |b| {
+            b.to_async(rt).iter(|| async move { t.hand.find(sql, MIN_AGE).await.expect("find") });
+        });
+        g.finish();
+    }
+}
+
+fn w1_insert(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let new_user = &User::seeded(1);
+    let users = &t.db.repo::<User>();
+    let mut g = group(c, "W1_insert", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| async move { users.save(new_user).await.expect("save") });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| async move { t.hand.insert(new_user).await.expect("insert") });
+    });
+    g.finish();
+
+    let new_user = &HistoryUser::seeded(1);
+    let users = &t.db.repo::<HistoryUser>();
+    let mut g = group(c, "W1_insert_history", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| async move { users.save(new_user).await.expect("save") });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt)
+            .iter(|| async move { t.hand.insert_with_history(new_user).await.expect("insert") });
+    });
+    g.finish();
+}
+
+/// The other of two ages, so that every save changes something.
+fn toggled(age: Option<i32>) -> Option<i32> {
+    Some(if age == Some(1) { 2 } else { 1 })
+}
+
+fn w2_update(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let users = &t.db.repo::<HistoryUser>();
+    let read = move |id| async move { users.get(id).await.expect("get").expect("row") };
+    let mut g = group(c, "W2_update_history", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let mut e = read(t.history_ids[0]).await;
+            let start = Instant::now();
+            for _ in 0..iters {
+                e.age = toggled(e.age);
+                e = users.save(&e).await.expect("save");
+            }
+            start.elapsed()
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let mut e = read(t.history_ids[1]).await;
+            let start = Instant::now();
+            for _ in 0..iters {
+                e.age = toggled(e.age);
+                e = t.hand.update_with_history(&e).await.expect("update");
+            }
+            start.elapsed()
+        });
+    });
+    g.finish();
+}
+
+fn w3_save_all(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let users = &t.db.repo::<HistoryUser>();
+    for n in [100_u32, 1000] {
+        let batch = &(0..n).map(HistoryUser::seeded).collect::<Vec<_>>();
+        let mut g = group(c, &format!("W3_save_all_{n}_history"), t);
+        slow(&mut g);
+        g.bench_function("dal", |b| {
+            b.to_async(rt).iter(|| async move { users.save_all(batch).await.expect("save_all") });
+        });
+        g.bench_function("sqlx", |b| {
+            b.to_async(rt).iter(|| async move {
+                t.hand.save_all_with_history(batch).await.expect("save_all")
+            });
+        });
+        g.finish();
+    }
+}
+
+fn w4_patch(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let users = &t.db.repo::<User>();
+    let (dal_id, hand_id) = (t.ids[0], t.ids[1]);
+    let mut g = group(c, "W4_patch", t);
+    let mut age = Some(0);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| {
+            age = toggled(age);
+            let patch = UserPatch { age: Some(age), ..Default::default() };
+            async move { users.patch(dal_id, patch).await.expect("patch").expect("row") }
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| {
+            age = toggled(age);
+            let (hand, value) = (&t.hand, age.unwrap_or_default());
+            async move { hand.patch_age(hand_id, value).await.expect("patch").expect("row") }
+        });
+    });
+    g.finish();
+
+    let users = &t.db.repo::<HistoryUser>();
+    let [dal_id, hand_id] = t.history_ids;
+    let mut g = group(c, "W4_patch_history", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| {
+            age = toggled(age);
+            let patch = HistoryUserPatch { age: Some(age), ..Default::default() };
+            async move { users.patch(dal_id, patch).await.expect("patch").expect("row") }
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| {
+            age = toggled(age);
+            let (hand, value) = (&t.hand, age.unwrap_or_default());
+            async move {
+                hand.patch_age_with_history(hand_id, value).await.expect("patch").expect("row")
+            }
+        });
+    });
+    g.finish();
+}
+
+fn workloads(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let targets = targets(&rt);
+    for t in &targets {
+        r1_get_by_id(c, &rt, t);
+        r1_get_by_id_held(c, &rt, t);
+        r2_find(c, &rt, t);
+        w1_insert(c, &rt, t);
+        w2_update(c, &rt, t);
+        w3_save_all(c, &rt, t);
+        w4_patch(c, &rt, t);
+    }
+    for t in &targets {
+        rt.block_on(t.hand.close());
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
+    targets = workloads
+}
+criterion_main!(benches);
