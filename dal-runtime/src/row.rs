@@ -120,20 +120,21 @@ impl Row {
 
     /// A `NULL` read into a non-optional type is an error on every backend (SQLite's driver
     /// would otherwise hand back 0 or an empty string).
-    fn not_null<T>(&self, index: usize) -> Result<()> {
-        if self.is_null(index)? {
-            return Err(Error::decode(format!(
-                "column {index} (`{}`) is NULL, which {} cannot hold: read it as an Option",
-                self.column_name(index).unwrap_or("?"),
-                std::any::type_name::<T>()
-            )));
-        }
-        Ok(())
+    fn null_error<T>(&self, index: usize) -> Error {
+        Error::decode(format!(
+            "column {index} (`{}`) is NULL, which {} cannot hold: read it as an Option",
+            self.column_name(index).unwrap_or("?"),
+            std::any::type_name::<T>()
+        ))
     }
 
+    /// Decodes through the driver's `Option<T>`, which looks the value up once and checks it
+    /// for `NULL` once.
     pub(crate) fn decode_native<T: NativeDecode>(&self, index: usize) -> Result<T> {
-        self.not_null::<T>(index)?;
-        each!(self, r => r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e)))
+        let value = each!(self, r => r
+            .try_get::<Option<T>, _>(index)
+            .map_err(|e| self.decode_error::<T>(index, e)))?;
+        value.ok_or_else(|| self.null_error::<T>(index))
     }
 
     /// An integer from any integer column whose value fits; MySQL's and SQLite's drivers already
@@ -142,11 +143,13 @@ impl Row {
     where
         T: NativeDecode + TryFrom<i64>,
     {
-        self.not_null::<T>(index)?;
         match &self.0 {
             #[cfg(feature = "postgres")]
             RowInner::Postgres(r) => {
                 use sqlx::TypeInfo;
+                if self.is_null(index)? {
+                    return Err(self.null_error::<T>(index));
+                }
                 let wide: i64 = match r.columns().get(index).map(|c| c.type_info().name()) {
                     Some("INT2") => self.decode_native::<i16>(index)?.into(),
                     Some("INT4") => self.decode_native::<i32>(index)?.into(),
@@ -166,20 +169,26 @@ impl Row {
         }
     }
 
-    /// For types PostgreSQL has natively and the others store as text (UUID, JSON).
+    /// For types PostgreSQL has natively and the others store as text (UUID, JSON): `parse`
+    /// reads the text where it lies in the row, without copying it.
     pub(crate) fn decode_native_or_text<T: PgDecode>(
         &self,
         index: usize,
-        parse: impl FnOnce(String) -> Result<T>,
+        parse: impl FnOnce(&str) -> Result<T>,
     ) -> Result<T> {
-        self.not_null::<T>(index)?;
         match &self.0 {
             #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => {
-                r.try_get::<T, _>(index).map_err(|e| self.decode_error::<T>(index, e))
-            }
+            RowInner::Postgres(r) => r
+                .try_get::<Option<T>, _>(index)
+                .map_err(|e| self.decode_error::<T>(index, e))?
+                .ok_or_else(|| self.null_error::<T>(index)),
             #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
-            _ => parse(self.decode_native::<String>(index)?),
+            _ => {
+                let text = each!(self, r => r
+                    .try_get::<Option<&str>, _>(index)
+                    .map_err(|e| self.decode_error::<T>(index, e)))?;
+                parse(text.ok_or_else(|| self.null_error::<T>(index))?)
+            }
         }
     }
 

@@ -218,6 +218,27 @@ impl RawConnection {
         })
     }
 
+    /// Runs a query and maps each row with `map` as it arrives, so the driver's rows are
+    /// not all held at once (what `fetch_all` followed by a map would do).
+    pub(crate) async fn fetch_all_map<T>(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+        map: fn(&Row) -> Result<T>,
+        persistent: bool,
+    ) -> Result<Vec<T>> {
+        use futures_util::TryStreamExt;
+        dispatch!(self, conn, b => {
+            let args = b::arguments(params)?;
+            let mut rows = sqlx::query_with(sql, args).persistent(persistent).fetch(&mut *conn);
+            let mut out = Vec::new();
+            while let Some(row) = rows.try_next().await.map_err(|e| classify(e, b::BACKEND))? {
+                out.push(map(&Row::from(row))?);
+            }
+            Ok(out)
+        })
+    }
+
     pub(crate) async fn fetch_optional(
         &mut self,
         sql: SqlStr,
@@ -262,12 +283,16 @@ impl RawConnection {
         })
     }
 
-    /// Reads this session's server id with `query` (from the dialect).
-    pub(crate) async fn session_id(&mut self, query: &'static str) -> Result<Option<i64>> {
-        // Persistent (kept prepared): a MySQL statement run once is closed with a packet the
-        // server does not answer, and sqlx leaves Nagle's algorithm on, so the connection's
-        // next command would wait for a delayed ACK (40 ms on Linux).
-        let row = self.fetch_optional(SqlStr::from_static(query), &[], true).await?;
+    /// Reads this session's server id with `query` (from the dialect), kept prepared when
+    /// the pool caches statements: a MySQL statement run once is closed with a packet the
+    /// server does not answer, and sqlx leaves Nagle's algorithm on, so the connection's next
+    /// command would wait for a delayed ACK (40 ms on Linux).
+    pub(crate) async fn session_id(
+        &mut self,
+        query: &'static str,
+        persistent: bool,
+    ) -> Result<Option<i64>> {
+        let row = self.fetch_optional(SqlStr::from_static(query), &[], persistent).await?;
         row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
     }
 

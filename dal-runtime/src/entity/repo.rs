@@ -119,17 +119,37 @@ impl<'a, E: Entity> Repo<'a, E> {
     where
         E: Clone,
     {
-        let mut e = entity.clone();
+        let e = entity.clone();
         let now = now();
         let is_new = e.id().is_unset() || e.version() == Some(0);
         if is_new {
             return self.insert(db, e, now, change).await;
         }
-        let old_version = e.version();
-        if E::HISTORY {
+        let stored = if E::HISTORY {
             let Some(current) = self.current(db, e.id()).await? else {
                 return self.insert(db, e, now, change).await;
             };
+            Some(current)
+        } else {
+            None
+        };
+        self.update_from(db, stored, e, now, change).await
+    }
+
+    /// Writes `e` as the next version of its row. `stored` is the row as read in this
+    /// transaction, when the caller read it: a version other than `e`'s is a conflict, and
+    /// equal values write nothing. Without it the update's own version condition detects a
+    /// conflict.
+    async fn update_from(
+        &self,
+        db: &Database,
+        stored: Option<E>,
+        mut e: E,
+        now: DateTime<Utc>,
+        change: &Change,
+    ) -> Result<E> {
+        let old_version = e.version();
+        if let Some(current) = stored {
             if current.version() != old_version {
                 return Err(self.conflict(e.id(), old_version, current.version()));
             }
@@ -264,7 +284,13 @@ impl<'a, E: Entity> Repo<'a, E> {
         let Some(current) = repo.get(id).await? else { return Ok(None) };
         let mut next = current.clone();
         patch.apply(&mut next);
-        let saved = if unchanged(&current, &next) { current } else { repo.save(&next).await? };
+        let saved = if unchanged(&current, &next) {
+            current
+        } else {
+            // `current` was read in this transaction: no second read, the update's version
+            // condition still catches a concurrent writer.
+            repo.update_from(db, None, next, now(), &Change::default()).await?
+        };
         finish(tx).await?;
         Ok(Some(saved))
     }

@@ -33,7 +33,7 @@ impl RowCount for crate::backend::ExecResult {
     }
 }
 
-impl RowCount for Vec<crate::row::Row> {
+impl<T> RowCount for Vec<T> {
     fn rows(&self) -> u64 {
         self.len() as u64
     }

@@ -316,6 +316,17 @@ impl PooledConnection {
         within!(self, timeout, sql, fetch_all(params))
     }
 
+    /// Runs a query under its limit and returns every row mapped with `map`, row by row.
+    pub(crate) async fn fetch_all_map<T>(
+        &mut self,
+        sql: SqlStr,
+        params: &[Value<'_>],
+        timeout: Option<Duration>,
+        map: fn(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        within!(self, timeout, sql, fetch_all_map(params, map))
+    }
+
     /// Runs a query under its limit and returns its first row.
     pub(crate) async fn fetch_optional(
         &mut self,

@@ -309,7 +309,9 @@ impl Pool {
         match crate::rt::timeout(limit, connect).await {
             Some(Ok(mut raw)) => {
                 let session = match backend.dialect().session_id_sql() {
-                    Some(q) => raw.session_id(q).await?,
+                    Some(q) => {
+                        raw.session_id(q, inner.options.statement_cache_capacity > 0).await?
+                    }
                     None => None,
                 };
                 let interrupt = raw.interrupter().await?;

@@ -150,7 +150,10 @@ impl<'a> Query<'a> {
 
     /// Every row, as `T` (an entity or a tuple of columns).
     pub async fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
-        self.fetch_all().await?.iter().map(T::from_row).collect()
+        let sql = self.native_sql(self.params.len())?;
+        let mut lease = self.lease().await?;
+        let conn = lease.conn()?;
+        conn.fetch_all_map(sql, &self.params, self.timeout, T::from_row).await
     }
 
     /// The first row as `T`, or `None`.

@@ -88,7 +88,7 @@ impl Column for Uuid {
 
     fn decode(row: &Row, index: usize) -> Result<Self> {
         row.decode_native_or_text(index, |text| {
-            Uuid::parse_str(&text).map_err(|e| {
+            Uuid::parse_str(text).map_err(|e| {
                 Error::decode(format!("column {index} holds `{text}`, which is not a UUID: {e}"))
             })
         })
@@ -107,7 +107,7 @@ impl Column for serde_json::Value {
 
     fn decode(row: &Row, index: usize) -> Result<Self> {
         row.decode_native_or_text(index, |text| {
-            serde_json::from_str(&text)
+            serde_json::from_str(text)
                 .map_err(|e| Error::decode(format!("column {index} does not hold valid JSON: {e}")))
         })
     }
