@@ -110,6 +110,24 @@ impl<'a> Query<'a> {
         Ok(sql(dal_sql::with_tags(&rewritten.sql, &tags)))
     }
 
+    /// Runs `sql`, already in the backend's placeholder form (built by dal, never from user
+    /// text), with the handle's tags appended; returns the rows changed.
+    pub(crate) async fn execute_native(
+        db: &Database,
+        sql: String,
+        params: &[Value<'_>],
+    ) -> Result<u64> {
+        let text = if db.tags().is_empty() {
+            sql
+        } else {
+            let tags: Vec<(&str, &str)> =
+                db.tags().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            dal_sql::with_tags(&sql, &tags)
+        };
+        let mut lease = db.lease().await?;
+        Ok(lease.conn()?.execute(crate::transaction::sql(text), params, None).await?.rows_affected)
+    }
+
     /// The connection to run on, after warning about implicit commits.
     async fn lease(&self) -> Result<Lease<'a>> {
         let mut lease = self.db.lease().await?;
