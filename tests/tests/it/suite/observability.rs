@@ -27,6 +27,16 @@ async fn time_out(pool: &Database, n: usize) {
     }
 }
 
+/// Statements the (single) connection of `pool` keeps prepared on PostgreSQL.
+async fn prepared_on_server(pool: &Database) -> i64 {
+    pool.query("SELECT COUNT(*) FROM pg_prepared_statements")
+        .fetch_one()
+        .await
+        .expect("count")
+        .get(0)
+        .expect("n")
+}
+
 pub async fn the_scaling_signal_follows_the_timeout_rate(db: &TestDb) {
     // No breaker: dozens of timeouts would open it, and the signal is what is under test.
     let pool = connect(db, PoolOptions::default().breaker(None)).await;
@@ -83,13 +93,7 @@ pub async fn statement_cache_counts_match_known_repeats(db: &TestDb) {
     assert_eq!((stats.hits, stats.misses, stats.evictions), (2, 5, 2), "{stats:?}");
     if db.backend() == Backend::Postgres {
         // The server holds exactly what the mirror says the driver holds.
-        let held: i64 = pool
-            .query("SELECT COUNT(*) FROM pg_prepared_statements")
-            .fetch_one()
-            .await
-            .expect("count")
-            .get(0)
-            .expect("n");
+        let held = prepared_on_server(&pool).await;
         assert_eq!(held, 3, "the driver keeps at most its capacity");
     }
 }
@@ -105,14 +109,7 @@ pub async fn the_cache_off_mode_keeps_nothing_prepared_on_the_server(db: &TestDb
     assert_eq!((stats.hits, stats.misses, stats.evictions), (0, 0, 0), "nothing is cached");
     match db.backend() {
         Backend::Postgres => {
-            let held: i64 = pool
-                .query("SELECT COUNT(*) FROM pg_prepared_statements")
-                .fetch_one()
-                .await
-                .expect("count")
-                .get(0)
-                .expect("n");
-            assert_eq!(held, 0, "named statements were prepared");
+            assert_eq!(prepared_on_server(&pool).await, 0, "named statements were prepared");
         }
         Backend::MySql => {
             // Every statement prepared on this session was closed again.
