@@ -19,6 +19,7 @@ mod query;
 mod resilience;
 mod row;
 mod rt;
+mod shard;
 mod transaction;
 mod types;
 
@@ -44,6 +45,7 @@ pub use self::resilience::{
 };
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
+pub use self::shard::{ShardKey, ShardedDatabase};
 pub use self::transaction::{
     ScopeOptions, Transaction, TransactionOptions, run as run_in_transaction,
     run_once as run_once_in_transaction,

@@ -49,8 +49,8 @@ pub use dal_runtime::{
     LeakedConnection, Operation, Order, Password, Patch, Percentiles, Pool, PoolHealth,
     PoolManager, PoolMetrics, PoolOptions, PoolStatus, PooledConnection, Priority, Query,
     RateLimit, Repo, Result, RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo,
-    SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction, TransactionOptions,
-    TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
+    ShardKey, ShardedDatabase, SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction,
+    TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 
 /// Re-exports of the types entities use.

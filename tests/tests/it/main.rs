@@ -6,6 +6,7 @@ mod entities;
 mod error_codes;
 mod faults;
 mod server_specific;
+mod sharding;
 mod slow_calls;
 mod sql_snapshots;
 mod suite;
