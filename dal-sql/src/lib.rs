@@ -9,11 +9,28 @@ mod dialect;
 mod fingerprint;
 mod ident;
 mod isolation;
+mod numbered;
 mod placeholders;
+mod routing;
 
 pub use comment::with_tags;
 pub use dialect::Dialect;
 pub use fingerprint::fingerprint;
 pub use ident::{Ident, IdentError, validate_ident};
 pub use isolation::IsolationLevel;
+pub use numbered::NumberedParam;
 pub use placeholders::{PlaceholderError, Rewritten};
+
+/// Every `$n` parameter of native PostgreSQL text, in order of appearance, skipping `$n`
+/// inside literals, quoted identifiers, comments and dollar-quoted bodies: where values go
+/// when they are written into the text instead of bound (see `dal-runtime`'s transaction
+/// pooler mode).
+///
+/// ```
+/// let found = dal_sql::numbered_params("SELECT '$1', $2 WHERE a = $1")?;
+/// assert_eq!(found.iter().map(|p| p.number).collect::<Vec<_>>(), [2, 1]);
+/// # Ok::<(), dal_sql::PlaceholderError>(())
+/// ```
+pub fn numbered_params(sql: &str) -> Result<Vec<NumberedParam>, PlaceholderError> {
+    numbered::numbered_params(sql)
+}

@@ -109,6 +109,9 @@ impl Connector {
         // The driver's cache never holds statements run with `persistent` off, which is how a
         // capacity of 0 is honoured; its own capacity must stay at least 1.
         let capacity = config.pool().statement_cache_capacity.max(1);
+        if config.pool().transaction_pooler && config.backend() != Backend::Postgres {
+            return Err(transaction_pooler_unsupported(config.backend()));
+        }
         match config.backend() {
             #[cfg(feature = "postgres")]
             Backend::Postgres => postgres::connect_options(config)
@@ -183,20 +186,74 @@ pub struct ExecResult {
     pub last_insert_id: Option<i64>,
 }
 
+/// How a statement and its values reach the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// Prepared once per connection and kept in the driver's statement cache.
+    Cached,
+    /// Prepared for this run only: unnamed on PostgreSQL, closed after the run elsewhere.
+    OneOff,
+    /// PostgreSQL behind a transaction pooler: one simple-protocol message with the values
+    /// written in as typed literals and, when the statement has a limit, the server-side
+    /// `statement_timeout` set for it alone (see `postgres/inline.rs`).
+    Inline {
+        /// The server stops the statement past this.
+        statement_timeout: Option<std::time::Duration>,
+        /// Whether a transaction is open (then the timeout is reset after the statement).
+        in_transaction: bool,
+    },
+}
+
+impl Protocol {
+    fn persistent(self) -> bool {
+        self == Protocol::Cached
+    }
+}
+
+/// The text to send as a simple query when `protocol` is [`Protocol::Inline`]; `None` for the
+/// prepared protocols.
+fn inline_text(
+    backend: Backend,
+    sql: &SqlStr,
+    params: &[Value<'_>],
+    protocol: Protocol,
+) -> Result<Option<SqlStr>> {
+    let Protocol::Inline { statement_timeout, in_transaction } = protocol else {
+        return Ok(None);
+    };
+    match backend {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => {
+            postgres::inline(sql.as_str(), params, statement_timeout, in_transaction)
+                .map(|text| Some(crate::transaction::sql(text)))
+        }
+        other => Err(transaction_pooler_unsupported(other)),
+    }
+}
+
+/// The error for `transaction_pooler` on a backend that has no such mode.
+pub(crate) fn transaction_pooler_unsupported(backend: Backend) -> Error {
+    Error::config(format!(
+        "transaction_pooler is for PostgreSQL behind PgBouncer in transaction mode; {backend} has no such mode (MySQL proxies such as ProxySQL keep prepared statements themselves)"
+    ))
+}
+
 impl RawConnection {
     pub(crate) async fn execute(
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
-        persistent: bool,
+        protocol: Protocol,
     ) -> Result<ExecResult> {
         dispatch!(self, conn, b => {
-            let args = b::arguments(params)?;
-            let done = sqlx::query_with(sql, args)
-                .persistent(persistent)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| classify(e, b::BACKEND))?;
+            let done = match inline_text(b::BACKEND, &sql, params, protocol)? {
+                Some(text) => sqlx::raw_sql(text).execute(&mut *conn).await,
+                None => sqlx::query_with(sql, b::arguments(params)?)
+                    .persistent(protocol.persistent())
+                    .execute(&mut *conn)
+                    .await,
+            }
+            .map_err(|e| classify(e, b::BACKEND))?;
             Ok(b::exec_result(&done))
         })
     }
@@ -205,15 +262,17 @@ impl RawConnection {
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
-        persistent: bool,
+        protocol: Protocol,
     ) -> Result<Vec<Row>> {
         dispatch!(self, conn, b => {
-            let args = b::arguments(params)?;
-            let rows = sqlx::query_with(sql, args)
-                .persistent(persistent)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(|e| classify(e, b::BACKEND))?;
+            let rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
+                Some(text) => sqlx::raw_sql(text).fetch_all(&mut *conn).await,
+                None => sqlx::query_with(sql, b::arguments(params)?)
+                    .persistent(protocol.persistent())
+                    .fetch_all(&mut *conn)
+                    .await,
+            }
+            .map_err(|e| classify(e, b::BACKEND))?;
             Ok(rows.into_iter().map(Row::from).collect())
         })
     }
@@ -225,12 +284,16 @@ impl RawConnection {
         sql: SqlStr,
         params: &[Value<'_>],
         map: fn(&Row) -> Result<T>,
-        persistent: bool,
+        protocol: Protocol,
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         dispatch!(self, conn, b => {
-            let args = b::arguments(params)?;
-            let mut rows = sqlx::query_with(sql, args).persistent(persistent).fetch(&mut *conn);
+            let mut rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
+                Some(text) => sqlx::raw_sql(text).fetch(&mut *conn),
+                None => sqlx::query_with(sql, b::arguments(params)?)
+                    .persistent(protocol.persistent())
+                    .fetch(&mut *conn),
+            };
             let mut out = Vec::new();
             while let Some(row) = rows.try_next().await.map_err(|e| classify(e, b::BACKEND))? {
                 out.push(map(&Row::from(row))?);
@@ -243,15 +306,17 @@ impl RawConnection {
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
-        persistent: bool,
+        protocol: Protocol,
     ) -> Result<Option<Row>> {
         dispatch!(self, conn, b => {
-            let args = b::arguments(params)?;
-            let row = sqlx::query_with(sql, args)
-                .persistent(persistent)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(|e| classify(e, b::BACKEND))?;
+            let row = match inline_text(b::BACKEND, &sql, params, protocol)? {
+                Some(text) => sqlx::raw_sql(text).fetch_optional(&mut *conn).await,
+                None => sqlx::query_with(sql, b::arguments(params)?)
+                    .persistent(protocol.persistent())
+                    .fetch_optional(&mut *conn)
+                    .await,
+            }
+            .map_err(|e| classify(e, b::BACKEND))?;
             Ok(row.map(Row::from))
         })
     }
@@ -261,16 +326,17 @@ impl RawConnection {
         &'c mut self,
         sql: SqlStr,
         params: &[Value<'_>],
-        persistent: bool,
+        protocol: Protocol,
     ) -> Result<BoxStream<'c, Result<Row>>> {
         use futures_util::StreamExt;
         dispatch!(self, conn, b => {
-            let args = b::arguments(params)?;
-            let rows = sqlx::query_with(sql, args)
-                .persistent(persistent)
-                .fetch(&mut *conn)
-                .map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND)));
-            Ok(rows.boxed())
+            let rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
+                Some(text) => sqlx::raw_sql(text).fetch(&mut *conn),
+                None => sqlx::query_with(sql, b::arguments(params)?)
+                    .persistent(protocol.persistent())
+                    .fetch(&mut *conn),
+            };
+            Ok(rows.map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND))).boxed())
         })
     }
 
@@ -292,7 +358,8 @@ impl RawConnection {
         query: &'static str,
         persistent: bool,
     ) -> Result<Option<i64>> {
-        let row = self.fetch_optional(SqlStr::from_static(query), &[], persistent).await?;
+        let protocol = if persistent { Protocol::Cached } else { Protocol::OneOff };
+        let row = self.fetch_optional(SqlStr::from_static(query), &[], protocol).await?;
         row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
     }
 

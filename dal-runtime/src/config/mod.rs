@@ -86,8 +86,9 @@ impl DbConfig {
     ///
     /// Query parameters set pool options (`max_connections`, `min_connections`,
     /// `acquire_timeout`, `connect_timeout`, `idle_timeout`, `max_lifetime`; durations as `10s`,
-    /// `500ms`, `2m` or plain seconds), `alias` and `env`; any other parameter is a driver
-    /// option (see [`DbConfig::option`]).
+    /// `500ms`, `2m` or plain seconds; `statement_cache_capacity`; `transaction_pooler=true`
+    /// for PostgreSQL behind PgBouncer in transaction mode), `alias` and `env`; any other
+    /// parameter is a driver option (see [`DbConfig::option`]).
     pub fn from_url(url: &str) -> Result<Self> {
         url::parse(url)
     }

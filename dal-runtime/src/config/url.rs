@@ -79,8 +79,20 @@ pub(super) fn apply_param(cfg: DbConfig, key: &str, value: &str) -> Result<DbCon
         "connect_timeout" => cfg.pool_options(pool.connect_timeout(parse_duration(key, value)?)),
         "idle_timeout" => cfg.pool_options(pool.idle_timeout(Some(parse_duration(key, value)?))),
         "max_lifetime" => cfg.pool_options(pool.max_lifetime(Some(parse_duration(key, value)?))),
+        "statement_cache_capacity" => {
+            cfg.pool_options(pool.statement_cache_capacity(parse_u32(key, value)? as usize))
+        }
+        "transaction_pooler" => cfg.pool_options(pool.transaction_pooler(parse_bool(key, value)?)),
         _ => cfg.option(key, value),
     })
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" => Ok(true),
+        "false" | "0" | "off" | "no" => Ok(false),
+        _ => Err(Error::config(format!("`{key}` must be true or false, got `{value}`"))),
+    }
 }
 
 fn parse_u32(key: &str, value: &str) -> Result<u32> {

@@ -16,7 +16,7 @@ use sqlx::SqlStr;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::inner::{Live, PoolInner};
-use crate::backend::{ExecResult, RawConnection};
+use crate::backend::{ExecResult, Protocol, RawConnection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::observe::{Lookup, RowCount};
 use crate::pool::human;
@@ -32,15 +32,15 @@ macro_rules! within {
         let limit = $self.limit($timeout)?;
         $self.pool.count_statement();
         let span = $self.query_span(&$sql);
-        let persistent = $self.pool.options.statement_cache_capacity > 0;
-        let lookup = $self.cache_lookup(&$sql, persistent);
+        let protocol = $self.protocol(limit);
+        let lookup = $self.cache_lookup(&$sql, protocol);
         let started = Instant::now();
         let text = $sql.clone();
-        let op = $self.raw()?.$call($sql, $($arg,)* persistent);
+        let op = $self.raw()?.$call($sql, $($arg,)* protocol);
         let op = tracing::Instrument::instrument(op, span.clone());
         let result = match limit {
             None => op.await,
-            Some(limit) => match crate::rt::timeout(limit, op).await {
+            Some(limit) => match crate::rt::timeout(client_wait(limit, protocol), op).await {
                 Some(result) => result,
                 None => return Err($self.timed_out(limit, started.elapsed()).await),
             },
@@ -50,8 +50,35 @@ macro_rules! within {
             span.record("db.response.returned_rows", RowCount::rows(done));
             $self.cache_prepared(lookup);
         }
+        if let (Some(limit), Err(e)) = (limit, &result)
+            && stopped_by_server_timeout(protocol, e)
+        {
+            // The server kept the limit itself; the connection is as good as after any error.
+            let e = $self.count_timeout(limit, started.elapsed());
+            $self.unknown_state = false;
+            return Err(e);
+        }
         $self.settle(result)
     }};
+}
+
+/// Behind a transaction pooler the server enforces a statement's limit (there is no session
+/// to end from outside); the client waits this much longer before it gives the connection up.
+const SERVER_TIMEOUT_GRACE: Duration = Duration::from_millis(500);
+
+/// How long the client waits for a statement with `limit` before it stops it itself.
+fn client_wait(limit: Duration, protocol: Protocol) -> Duration {
+    match protocol {
+        Protocol::Inline { .. } => limit + SERVER_TIMEOUT_GRACE,
+        Protocol::Cached | Protocol::OneOff => limit,
+    }
+}
+
+/// Whether `e` is the server cancelling a statement at the limit dal set in its message
+/// (SQLSTATE 57014, query_canceled).
+fn stopped_by_server_timeout(protocol: Protocol, e: &Error) -> bool {
+    matches!(protocol, Protocol::Inline { statement_timeout: Some(_), .. })
+        && e.code() == Some("57014")
 }
 
 /// A connection borrowed from a pool.
@@ -170,6 +197,12 @@ impl PooledConnection {
     /// the breaker) and returns the caller's error.
     async fn timed_out(&mut self, limit: Duration, took: Duration) -> Error {
         self.stop_on_server().await;
+        self.count_timeout(limit, took)
+    }
+
+    /// Counts a statement stopped at its limit (also against the breaker) and returns the
+    /// caller's error.
+    fn count_timeout(&mut self, limit: Duration, took: Duration) -> Error {
         self.pool.query_timeouts.fetch_add(1, Ordering::Relaxed);
         self.pool.observer.statement_timed_out(took);
         let e = Error::new(
@@ -225,9 +258,24 @@ impl PooledConnection {
         span
     }
 
+    /// How the next statement goes to the server, given its limit.
+    fn protocol(&self, limit: Option<Duration>) -> Protocol {
+        let options = &self.pool.options;
+        if options.transaction_pooler {
+            Protocol::Inline {
+                statement_timeout: limit,
+                in_transaction: self.transaction.is_some(),
+            }
+        } else if options.statement_cache_capacity > 0 {
+            Protocol::Cached
+        } else {
+            Protocol::OneOff
+        }
+    }
+
     /// Looks the statement up in this connection's mirror of the driver's statement cache.
-    fn cache_lookup(&mut self, sql: &SqlStr, persistent: bool) -> Option<Lookup> {
-        let live = self.live.as_mut().filter(|_| persistent)?;
+    fn cache_lookup(&mut self, sql: &SqlStr, protocol: Protocol) -> Option<Lookup> {
+        let live = self.live.as_mut().filter(|_| protocol == Protocol::Cached)?;
         Some(live.statements.lookup(sql.as_str(), &self.pool.observer.cache))
     }
 
@@ -367,10 +415,10 @@ impl PooledConnection {
         params: &[Value<'_>],
     ) -> Result<BoxStream<'_, Result<Row>>> {
         self.pool.count_statement();
-        let persistent = self.pool.options.statement_cache_capacity > 0;
-        let lookup = self.cache_lookup(&sql, persistent);
+        let protocol = self.protocol(None);
+        let lookup = self.cache_lookup(&sql, protocol);
         self.cache_prepared(lookup);
-        self.raw()?.fetch_stream(sql, params, persistent)
+        self.raw()?.fetch_stream(sql, params, protocol)
     }
 
     /// Marks a stream from [`Self::fetch_stream`] as read to its end.

@@ -215,7 +215,11 @@ impl PoolInner {
             let wait = async {
                 loop {
                     let left = side
-                        .fetch_optional(crate::transaction::sql(count.clone()), &[], false)
+                        .fetch_optional(
+                            crate::transaction::sql(count.clone()),
+                            &[],
+                            crate::backend::Protocol::OneOff,
+                        )
                         .await;
                     if left
                         .ok()

@@ -308,7 +308,9 @@ impl Pool {
         let connect = tracing::Instrument::instrument(inner.connector.connect(), span);
         match crate::rt::timeout(limit, connect).await {
             Some(Ok(mut raw)) => {
-                let session = match backend.dialect().session_id_sql() {
+                // Behind a transaction pooler the session is the pooler's, not a server's.
+                let session_sql = backend.dialect().session_id_sql();
+                let session = match session_sql.filter(|_| !inner.options.transaction_pooler) {
                     Some(q) => {
                         raw.session_id(q, inner.options.statement_cache_capacity > 0).await?
                     }
@@ -572,7 +574,11 @@ impl Drop for Checking<'_> {
 
 /// The configured options, adjusted where a backend cannot honour them.
 fn effective_options(config: &DbConfig) -> PoolOptions {
-    let options = config.pool().clone();
+    let mut options = config.pool().clone();
+    if options.transaction_pooler {
+        // Nothing prepared survives from one transaction to the next behind the pooler.
+        options.statement_cache_capacity = 0;
+    }
     #[cfg(feature = "sqlite")]
     if config.backend() == Backend::Sqlite && crate::backend::sqlite_is_memory(config) {
         // One in-memory database per pool, on one connection: SQLite's shared cache would

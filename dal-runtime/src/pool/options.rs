@@ -26,6 +26,8 @@ use crate::resilience::BreakerOptions;
 /// | `statement_cache_capacity` | 100 | prepared statements kept per connection (0: none kept, for transaction-pooling proxies) |
 /// | `signal_window` | 60 s | the window of the timeout rate behind the scaling signal and the health report |
 /// | `warm_ahead` | on | open connections ahead of rising demand (up to `max_connections`) |
+/// | `transaction_pooler` | off | PostgreSQL behind a transaction-pooling proxy (PgBouncer): nothing prepared, no session state |
+/// | `read_write_only` | off | open connections only to a server that accepts writes (a primary, not a replica) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -86,6 +88,22 @@ pub struct PoolOptions {
     /// Open connections ahead of demand when the number in use has been rising (a
     /// least-squares trend over the last two seconds), up to `max_connections`.
     pub warm_ahead: bool,
+    /// PostgreSQL behind a proxy that pools connections per transaction (PgBouncer with
+    /// `pool_mode = transaction`), where consecutive statements outside a transaction may run
+    /// on different server sessions. Every statement then goes as one simple-protocol message
+    /// with its values written in as typed, escaped literals, so nothing prepared or set on a
+    /// session is relied on: no statement cache, no session id (a forced close or a timeout
+    /// cannot end a session it cannot name; a timeout is enforced by the server instead, with
+    /// `SET LOCAL statement_timeout` in the same message), and no server settings sent at
+    /// connect (`search_path` and the like are refused; set them on the role or database).
+    /// An error on MySQL and SQLite. See the README's "growing past one machine".
+    pub transaction_pooler: bool,
+    /// Open connections only to a server that accepts writes, like libpq's
+    /// `target_session_attrs=read-write`: a new connection to a server in recovery
+    /// (PostgreSQL) or with `read_only` on (MySQL/MariaDB) is closed and the acquire fails
+    /// with a connection error, which a retry may cure once a writable primary is found. Set
+    /// on the primary candidates of a cluster.
+    pub read_write_only: bool,
 }
 
 impl Default for PoolOptions {
@@ -108,6 +126,8 @@ impl Default for PoolOptions {
             statement_cache_capacity: 100,
             signal_window: Duration::from_secs(60),
             warm_ahead: true,
+            transaction_pooler: false,
+            read_write_only: false,
         }
     }
 }
@@ -215,6 +235,18 @@ impl PoolOptions {
         self
     }
 
+    /// Sets [`PoolOptions::transaction_pooler`].
+    pub fn transaction_pooler(mut self, on: bool) -> Self {
+        self.transaction_pooler = on;
+        self
+    }
+
+    /// Sets [`PoolOptions::read_write_only`].
+    pub fn read_write_only(mut self, on: bool) -> Self {
+        self.read_write_only = on;
+        self
+    }
+
     /// The connections bulk work may hold at once.
     pub(crate) fn effective_bulk_limit(&self) -> u32 {
         self.bulk_limit
@@ -258,5 +290,7 @@ impl PoolOptions {
         field(&(self.statement_cache_capacity as u64).to_le_bytes());
         field(&ms(Some(self.signal_window)));
         field(&[u8::from(self.warm_ahead)]);
+        field(&[u8::from(self.transaction_pooler)]);
+        field(&[u8::from(self.read_write_only)]);
     }
 }

@@ -5,6 +5,7 @@
 
 mod mysql;
 mod postgres;
+mod replication;
 mod sqlite;
 
 use crate::IsolationLevel;

@@ -1,8 +1,12 @@
-//! PostgreSQL: connect options, parameter binding, SQLSTATE categories.
+//! PostgreSQL: connect options, parameter binding, SQLSTATE categories, and statements with
+//! their values written in for transaction-pooling proxies.
+
+mod inline;
 
 use sqlx::Postgres;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgQueryResult};
 
+pub(super) use self::inline::inline;
 use super::{Backend, ExecResult, add_arg};
 use crate::config::DbConfig;
 use crate::error::{ErrorKind, Result};
@@ -30,6 +34,16 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<PgConnectOptions> {
             "application_name" => o = o.application_name(value),
             _ => settings.push((key.as_str(), value.as_str())),
         }
+    }
+    if config.pool().transaction_pooler {
+        if let Some((key, _)) = settings.first() {
+            return Err(crate::error::Error::config(format!(
+                "the server setting `{key}` cannot be sent at connect in transaction_pooler mode: PgBouncer refuses startup settings, and a session setting would not follow the transactions from one server connection to the next; set it on the role or database instead (ALTER ROLE … SET {key} = …)"
+            )));
+        }
+        // PgBouncer 1.x refuses startup parameters it does not track; PostgreSQL 12 and later
+        // print floats exactly without it.
+        o = o.extra_float_digits(None);
     }
     if !settings.is_empty() {
         o = o.options(settings);
