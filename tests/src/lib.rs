@@ -17,7 +17,11 @@ use std::time::Duration;
 
 use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
 
+pub mod cluster;
+pub mod pgbouncer;
 pub mod proxy;
+pub use cluster::{ClusterOptions, PgCluster};
+pub use pgbouncer::PgBouncer;
 pub use proxy::FaultProxy;
 
 /// Default PostgreSQL server of the test machines.
