@@ -3,10 +3,11 @@
 //!
 //! Users depend on the `dal` facade; this crate holds the logic. One module per concern:
 //! `config`, `backend` (everything driver-specific, one file per backend), `pool`, `database`
-//! (the handle that routes operations), `query`, `transaction`, `entity`, `types`, `row`,
+//! (the handle that routes operations), `cluster` (replicas and failover), `query`, `transaction`, `entity`, `types`, `row`,
 //! `error`, and `rt`, the only module that touches the async runtime.
 
 mod backend;
+mod cluster;
 mod config;
 #[doc(hidden)]
 pub mod const_concat;
@@ -26,6 +27,7 @@ mod types;
 pub use dal_sql::{Dialect, IsolationLevel};
 
 pub use self::backend::{Backend, ExecResult};
+pub use self::cluster::{ClusterConfig, ClusterStatus, ReplicaSelection, ReplicaStatus};
 pub use self::config::{ConfigHash, DbConfig, Password};
 pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
 pub use self::entity::{

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlStr;
 
 use super::{Change, Entity, EntityId, HistoryEntry, Operation};
-use crate::database::Database;
+use crate::database::{Database, routed_read};
 use crate::error::{Error, ErrorKind, Result};
 use crate::row::Row;
 use crate::transaction::Transaction;
@@ -59,13 +59,18 @@ impl<'a, E: Entity> Repo<'a, E> {
         E::statements(self.db.dialect())
     }
 
+    /// Runs `sql` for its first row: on a replica of a cluster when `sql` only reads and the
+    /// handle is in no transaction, otherwise where the handle's writes go.
     async fn fetch_optional(
         db: &Database,
         sql: &'static str,
         params: &[Value<'_>],
     ) -> Result<Option<Row>> {
-        let mut lease = db.lease().await?;
-        lease.conn()?.fetch_optional(SqlStr::from_static(sql), params, None).await
+        routed_read!(db, sql, false, |conn| conn.fetch_optional(
+            SqlStr::from_static(sql),
+            params,
+            None
+        ))
     }
 
     async fn execute(db: &Database, sql: &'static str, params: &[Value<'_>]) -> Result<u64> {
@@ -366,11 +371,12 @@ impl<'a, E: Entity> Repo<'a, E> {
         if st.select_history.is_empty() {
             return Err(no_history::<E>());
         }
-        let mut lease = self.db.lease().await?;
-        let rows = lease
-            .conn()?
-            .fetch_all(SqlStr::from_static(st.select_history), &[id.encode()], None)
-            .await?;
+        let params = [id.encode()];
+        let rows = routed_read!(self.db, st.select_history, false, |conn| conn.fetch_all(
+            SqlStr::from_static(st.select_history),
+            &params,
+            None
+        ))?;
         rows.iter().map(history_entry::<E>).collect()
     }
 

@@ -30,8 +30,12 @@ impl Database {
 
     async fn check_drift<E: Entity>(&self, types: &[&str]) -> Result<()> {
         let d = self.dialect();
-        let found: Vec<(String, String)> =
-            Query::new(self, d.table_columns_sql()).bind(E::TABLE).fetch_all_as().await?;
+        // On the primary: a replica may not have the table just created yet.
+        let found: Vec<(String, String)> = Query::new(self, d.table_columns_sql())
+            .bind(E::TABLE)
+            .on_primary()
+            .fetch_all_as()
+            .await?;
         let mut missing = Vec::new();
         let mut mismatched = Vec::new();
         for (column, declared) in E::COLUMNS.iter().zip(types) {

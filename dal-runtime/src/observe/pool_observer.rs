@@ -72,6 +72,11 @@ impl PoolObserver {
         self.failed(ErrorKind::Timeout);
     }
 
+    /// How many operations failed with `kind` so far.
+    pub(crate) fn failures(&self, kind: ErrorKind) -> u64 {
+        self.errors.lock().unwrap_or_else(|p| p.into_inner()).get(&kind).copied().unwrap_or(0)
+    }
+
     /// An operation failed with `kind` (counted by category; timeouts are not errors in the
     /// error rate, they have a rate of their own).
     pub(crate) fn failed(&self, kind: ErrorKind) {

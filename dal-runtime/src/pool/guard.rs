@@ -136,6 +136,11 @@ impl PooledConnection {
         }
     }
 
+    /// The pool this connection came from.
+    pub fn pool(&self) -> super::Pool {
+        super::Pool { inner: Arc::clone(&self.pool) }
+    }
+
     /// The backend of this connection.
     pub fn backend(&self) -> crate::Backend {
         self.pool.config.backend()

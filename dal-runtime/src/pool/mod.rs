@@ -12,6 +12,7 @@ mod inner;
 mod lent;
 mod manager;
 mod options;
+mod probe;
 mod shedding;
 mod status;
 
@@ -308,6 +309,12 @@ impl Pool {
         let connect = tracing::Instrument::instrument(inner.connector.connect(), span);
         match crate::rt::timeout(limit, connect).await {
             Some(Ok(mut raw)) => {
+                if inner.options.read_write_only
+                    && let Err(e) = probe::check_accepts_writes(&mut raw, config).await
+                {
+                    raw.close().await;
+                    return Err(e);
+                }
                 // Behind a transaction pooler the session is the pooler's, not a server's.
                 let session_sql = backend.dialect().session_id_sql();
                 let session = match session_sql.filter(|_| !inner.options.transaction_pooler) {

@@ -11,7 +11,7 @@ use sqlx::SqlStr;
 
 pub use self::from_row::FromRow;
 pub use self::static_sql::{DialectSql, SqlQuery, TypedSqlQuery};
-use crate::database::{Database, Lease};
+use crate::database::{Database, Lease, routed_read};
 use crate::error::{Error, ErrorKind, Result};
 use crate::row::Row;
 use crate::transaction::sql;
@@ -46,16 +46,34 @@ pub struct Query<'a> {
     params: Vec<Value<'static>>,
     timeout: Option<Duration>,
     tags: Vec<(String, String)>,
+    /// Run a read on the primary even where a replica could serve it.
+    on_primary: bool,
 }
 
 impl<'a> Query<'a> {
     pub(crate) fn new(db: &'a Database, sql: &'a str) -> Self {
-        Query { db, sql, native: None, params: Vec::new(), timeout: None, tags: db.tags().to_vec() }
+        Query {
+            db,
+            sql,
+            native: None,
+            params: Vec::new(),
+            timeout: None,
+            tags: db.tags().to_vec(),
+            on_primary: false,
+        }
     }
 
     /// A query whose text is already native to `db`'s dialect and whose values are bound.
     pub(crate) fn native(db: &'a Database, sql: &'static str, params: Vec<Value<'static>>) -> Self {
-        Query { db, sql, native: Some(sql), params, timeout: None, tags: db.tags().to_vec() }
+        Query {
+            db,
+            sql,
+            native: Some(sql),
+            params,
+            timeout: None,
+            tags: db.tags().to_vec(),
+            on_primary: false,
+        }
     }
 
     /// Binds already-converted values, in order.
@@ -86,6 +104,13 @@ impl<'a> Query<'a> {
     /// server's activity views and logs. Keys and values are percent-encoded.
     pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs this query on the primary of a cluster even if it only reads, to see what was just
+    /// written there (replicas may lag). No effect outside a cluster.
+    pub fn on_primary(mut self) -> Self {
+        self.on_primary = true;
         self
     }
 
@@ -146,17 +171,23 @@ impl<'a> Query<'a> {
     /// Runs the query and returns every row.
     pub async fn fetch_all(self) -> Result<Vec<Row>> {
         let sql = self.native_sql(self.params.len())?;
-        let mut lease = self.lease().await?;
-        let conn = lease.conn()?;
-        conn.fetch_all(sql, &self.params, self.timeout).await
+        let (params, timeout) = (&self.params, self.timeout);
+        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_all(
+            sql.clone(),
+            params,
+            timeout
+        ))
     }
 
     /// Runs the query and returns its first row, or `None`.
     pub async fn fetch_optional(self) -> Result<Option<Row>> {
         let sql = self.native_sql(self.params.len())?;
-        let mut lease = self.lease().await?;
-        let conn = lease.conn()?;
-        conn.fetch_optional(sql, &self.params, self.timeout).await
+        let (params, timeout) = (&self.params, self.timeout);
+        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_optional(
+            sql.clone(),
+            params,
+            timeout
+        ))
     }
 
     /// Runs the query and returns its first row; a not-found error when there is none.
@@ -169,9 +200,13 @@ impl<'a> Query<'a> {
     /// Every row, as `T` (an entity or a tuple of columns).
     pub async fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
         let sql = self.native_sql(self.params.len())?;
-        let mut lease = self.lease().await?;
-        let conn = lease.conn()?;
-        conn.fetch_all_map(sql, &self.params, self.timeout, T::from_row).await
+        let (params, timeout) = (&self.params, self.timeout);
+        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_all_map(
+            sql.clone(),
+            params,
+            timeout,
+            T::from_row
+        ))
     }
 
     /// The first row as `T`, or `None`.
@@ -190,7 +225,7 @@ impl<'a> Query<'a> {
     pub fn fetch(self) -> impl Stream<Item = Result<Row>> + Send + 'a {
         async_stream::try_stream! {
             let sql = self.native_sql(self.params.len())?;
-            let mut lease = self.lease().await?;
+            let mut lease = self.db.lease_for_read(self.sql, self.on_primary).await?;
             let conn = lease.conn()?;
             {
                 let mut rows = conn.fetch_stream(sql, &self.params)?;

@@ -42,7 +42,7 @@ pub(crate) fn inline(
     if let Some(limit) = statement_timeout {
         // Whole milliseconds, at least 1: 0 would mean no limit at all.
         let ms = limit.as_millis().max(1);
-        let _ = write!(out, "SET LOCAL statement_timeout = {ms};\n");
+        let _ = writeln!(out, "SET LOCAL statement_timeout = {ms};");
     }
     let mut copied = 0;
     for p in &found {

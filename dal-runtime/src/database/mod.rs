@@ -1,6 +1,11 @@
 //! [`Database`]: the handle users hold. It routes each operation either to its pool (a fresh
 //! connection per call) or to one pinned connection (a [`Connection`] guard or a
 //! [`Transaction`]), so queries, repositories and schema calls are written once for all three.
+//! A handle of a cluster also routes reads to replicas (`reads.rs`).
+
+mod reads;
+
+pub(crate) use self::reads::routed_read;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -11,6 +16,7 @@ use dal_sql::Dialect;
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::backend::Backend;
+use crate::cluster::{Cluster, ClusterConfig, ClusterStatus};
 use crate::config::DbConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolManager, PooledConnection, Priority};
@@ -119,7 +125,14 @@ pub(crate) struct PinnedState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Database {
+    /// The pool of a single database; for a cluster, the primary's pool when the handle was
+    /// made (writes follow [`Cluster`]'s current primary instead), and for a pinned handle,
+    /// its connection's pool.
     pool: Pool,
+    /// The primary, failover candidates and replicas, for a handle of a cluster.
+    cluster: Option<Arc<Cluster>>,
+    /// Reads go to the primary even where a replica could serve them ([`Database::on_primary`]).
+    reads_on_primary: bool,
     pinned: Option<Arc<Pinned>>,
     /// The priority this handle acquires connections at.
     priority: Priority,
@@ -174,12 +187,57 @@ impl Database {
     pub fn connect_lazy(config: impl IntoConfig) -> Result<Self> {
         let config = config.into_config()?;
         let pool = PoolManager::global().pool(&config)?;
-        Ok(Database { pool, pinned: None, priority: Priority::Normal, tags: None })
+        Ok(Database::from_pool(pool))
     }
 
     /// A handle over a pool of your own (not shared through the [`PoolManager`]).
     pub fn from_pool(pool: Pool) -> Self {
-        Database { pool, pinned: None, priority: Priority::Normal, tags: None }
+        Database {
+            pool,
+            cluster: None,
+            reads_on_primary: false,
+            pinned: None,
+            priority: Priority::Normal,
+            tags: None,
+        }
+    }
+
+    /// Connects to a cluster: a primary, the candidates that may take over from it, and read
+    /// replicas (see [`ClusterConfig`]). Finds the candidate that accepts writes (an error when
+    /// none does), checks every replica once (one that is down only starts out of rotation),
+    /// and starts a task that keeps checking them.
+    ///
+    /// Reads outside a transaction (statements [`Dialect::is_read_only`] accepts, entity
+    /// `get`, `find`, `count`, history) go to a healthy replica; writes and everything in a
+    /// transaction go to the primary; [`Database::on_primary`] and [`Query::on_primary`] send
+    /// a read to the primary (to read your own writes). A read whose replica fails to connect
+    /// or loses its connection moves on to the next replica, then the primary, so it does not
+    /// fail for that; a statement error (a syntax error, a timeout) is returned as it is.
+    pub async fn connect_cluster(config: ClusterConfig) -> Result<Self> {
+        let cluster = Cluster::connect(config).await?;
+        let mut db = Database::from_pool(cluster.primaries.current().clone());
+        db.cluster = Some(cluster);
+        Ok(db)
+    }
+
+    /// A handle whose reads all go to the primary, for reading what was just written
+    /// (replicas may lag behind). The same as any handle outside a cluster.
+    pub fn on_primary(&self) -> Database {
+        Database { reads_on_primary: true, ..self.clone() }
+    }
+
+    /// Where this cluster sends work and how its replicas are; `None` outside a cluster.
+    pub fn cluster_status(&self) -> Option<ClusterStatus> {
+        self.cluster.as_ref().map(|c| c.status())
+    }
+
+    /// The pool writes go to: the current primary for a handle of a cluster (it changes on
+    /// failover), the pinned connection's pool for a transaction or connection guard.
+    fn primary_pool(&self) -> &Pool {
+        match (&self.cluster, &self.pinned) {
+            (Some(cluster), None) => cluster.primaries.current(),
+            _ => &self.pool,
+        }
     }
 
     /// The backend.
@@ -192,14 +250,15 @@ impl Database {
         self.backend().dialect()
     }
 
-    /// The configuration (password redacted in every printed form).
+    /// The configuration (password redacted in every printed form); for a cluster, the
+    /// current primary's.
     pub fn config(&self) -> &DbConfig {
-        self.pool.config()
+        self.primary_pool().config()
     }
 
-    /// The pool behind this handle.
+    /// The pool behind this handle; for a cluster, the current primary's.
     pub fn pool(&self) -> &Pool {
-        &self.pool
+        self.primary_pool()
     }
 
     /// Whether operations on this handle run inside a transaction.
@@ -244,14 +303,17 @@ impl Database {
         })
     }
 
-    /// Starts a raw query with `?` placeholders.
+    /// Starts a raw query with `?` placeholders. On a handle of a cluster, a fetched query
+    /// that only reads goes to a replica (see [`Database::connect_cluster`]).
     pub fn query<'a>(&'a self, sql: &'a str) -> Query<'a> {
         Query::new(self, sql)
     }
 
     pub(crate) fn pinned_to(&self, conn: PooledConnection, depth: u32) -> Database {
         Database {
-            pool: self.pool.clone(),
+            pool: conn.pool(),
+            cluster: self.cluster.clone(),
+            reads_on_primary: self.reads_on_primary,
             priority: self.priority,
             tags: self.tags.clone(),
             pinned: Some(Arc::new(Pinned {
@@ -301,7 +363,7 @@ impl Database {
 
     /// Takes a connection from the pool at this handle's priority.
     pub(crate) async fn acquire(&self) -> Result<PooledConnection> {
-        self.pool.acquire_with(self.priority).await
+        self.primary_pool().acquire_with(self.priority).await
     }
 
     pub(crate) fn pinned(&self) -> Option<&Arc<Pinned>> {

@@ -1,0 +1,104 @@
+//! Clusters: a primary, the candidates that may take over from it, and read replicas,
+//! behind one [`Database`](crate::Database) handle.
+//!
+//! Reads outside a transaction go to a healthy replica (see [`ReplicaSelection`]); writes and
+//! every statement of a transaction go to the primary. A replica that fails a check, lags
+//! more than allowed, or loses a read's connection is taken out of rotation (that read moves
+//! on to the next replica, then to the primary) and is put back once a check finds it
+//! healthy; reads that find no healthy replica go to the primary and are counted. With
+//! failover candidates, a lost primary is replaced by the first candidate that accepts
+//! writes; work in flight meanwhile fails with a retryable connection error.
+
+mod config;
+mod failover;
+mod monitor;
+mod replicas;
+mod status;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use self::config::{ClusterConfig, ReplicaSelection};
+pub(crate) use self::failover::Primaries;
+pub(crate) use self::replicas::{Replica, ReplicaSet};
+pub use self::status::{ClusterStatus, ReplicaStatus};
+use crate::error::Result;
+use crate::pool::PoolManager;
+
+/// The shared state of a cluster (one per `connect_cluster`, shared by its handles).
+#[derive(Debug)]
+pub(crate) struct Cluster {
+    pub(crate) primaries: Primaries,
+    pub(crate) replicas: ReplicaSet,
+    max_replica_lag: Duration,
+    check_every: Duration,
+    fallback_reads: AtomicU64,
+}
+
+impl Cluster {
+    /// Makes (or finds) the pools, finds the candidate that accepts writes, checks every
+    /// replica once, and starts the task that watches them.
+    pub(crate) async fn connect(config: ClusterConfig) -> Result<Arc<Cluster>> {
+        let config = config.validated()?;
+        let manager = PoolManager::global();
+        let primaries = config
+            .primaries
+            .iter()
+            .map(|c| {
+                // A connection to a candidate that does not accept writes is refused, so no
+                // write ever lands on a read-only server by way of a stale pool.
+                let options = c.pool().clone().read_write_only(true);
+                manager.pool(&c.clone().pool_options(options))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let replicas = config
+            .replicas
+            .iter()
+            .map(|c| manager.pool(c).map(Replica::new))
+            .collect::<Result<Vec<_>>>()?;
+        let cluster = Arc::new(Cluster {
+            primaries: Primaries::new(primaries),
+            replicas: ReplicaSet::new(replicas, config.selection),
+            max_replica_lag: config.max_replica_lag,
+            check_every: config.check_every,
+            fallback_reads: AtomicU64::new(0),
+        });
+        let primary = cluster.primaries.find_writable().await?;
+        primary.warm_up().await?;
+        let limit = cluster.check_every.max(Duration::from_secs(2));
+        let checks =
+            cluster.replicas.replicas.iter().map(|r| r.check(cluster.max_replica_lag, limit));
+        futures_util::future::join_all(checks).await;
+        // Without a runtime to watch on, replicas keep the health of their first check.
+        let _ = crate::rt::spawn(monitor::watch(Arc::downgrade(&cluster)));
+        Ok(cluster)
+    }
+
+    /// Counts a read that found no healthy replica and went to the primary.
+    pub(crate) fn count_fallback(&self) {
+        self.fallback_reads.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("dal.cluster.fallback_reads").increment(1);
+    }
+
+    /// A snapshot of where work goes and how the replicas are.
+    pub(crate) fn status(&self) -> ClusterStatus {
+        ClusterStatus {
+            primary: self.primaries.current().config().to_string(),
+            failovers: self.primaries.failovers(),
+            fallback_reads: self.fallback_reads.load(Ordering::Relaxed),
+            replicas: self
+                .replicas
+                .replicas
+                .iter()
+                .map(|r| ReplicaStatus {
+                    endpoint: r.pool.config().to_string(),
+                    healthy: r.is_healthy(),
+                    lag: r.lag(),
+                    reads: r.reads(),
+                    last_error: r.last_error(),
+                })
+                .collect(),
+        }
+    }
+}
