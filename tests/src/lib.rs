@@ -3,7 +3,9 @@
 //!
 //! Isolation: PostgreSQL tests get a schema of their own (through `search_path`), MariaDB tests
 //! a database of their own, SQLite tests a file of their own; all are dropped when the test
-//! ends, so tests run in parallel and entity table names stay constants.
+//! ends, so tests run in parallel and entity table names stay constants. Tests through
+//! PgBouncer (transaction pooling, where no session setting survives) get a PostgreSQL
+//! database of their own, reached through one PgBouncer shared by the test process.
 //!
 //! Servers: `DAL_TEST_PG_URL` and `DAL_TEST_MYSQL_URL` override the defaults
 //! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`). When a
@@ -90,6 +92,56 @@ pub async fn idle_in_transaction(db: &Database, application_name: &str) -> i64 {
     .expect("count")
 }
 
+/// Where a test runs: a backend directly, or PostgreSQL through PgBouncer in transaction
+/// pooling mode with dal's `transaction_pooler` mode on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// PostgreSQL, directly.
+    Postgres,
+    /// MariaDB, directly.
+    MySql,
+    /// SQLite, a file.
+    Sqlite,
+    /// PostgreSQL through PgBouncer (`pool_mode = transaction`).
+    PgBouncer,
+}
+
+impl From<Backend> for Target {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Postgres => Target::Postgres,
+            Backend::MySql => Target::MySql,
+            Backend::Sqlite => Target::Sqlite,
+        }
+    }
+}
+
+impl Target {
+    /// The backend the test talks to in the end.
+    pub fn backend(self) -> Backend {
+        match self {
+            Target::Postgres | Target::PgBouncer => Backend::Postgres,
+            Target::MySql => Backend::MySql,
+            Target::Sqlite => Backend::Sqlite,
+        }
+    }
+}
+
+/// The PgBouncer (transaction pooling) in front of the PostgreSQL test server, started the
+/// first time a test asks and shared by the tests of this process; `None` (after printing
+/// why) when PgBouncer is not installed and servers are not required.
+pub fn shared_pgbouncer() -> Option<&'static PgBouncer> {
+    static BOUNCER: std::sync::OnceLock<Option<PgBouncer>> = std::sync::OnceLock::new();
+    BOUNCER
+        .get_or_init(|| {
+            let url = server_url(Backend::Postgres).expect("network backend");
+            let upstream = DbConfig::from_url(&url).expect("the PostgreSQL test URL parses");
+            let host = upstream.host_name().unwrap_or("127.0.0.1").to_owned();
+            PgBouncer::start_or_skip(&host, upstream.port_number().unwrap_or(5432), "transaction")
+        })
+        .as_ref()
+}
+
 /// A database for one test, isolated from every other test, dropped at the end.
 pub struct TestDb {
     db: Database,
@@ -98,6 +150,7 @@ pub struct TestDb {
 
 enum Cleanup {
     Schema { admin: DbConfig, name: String },
+    PgDatabase { admin: DbConfig, name: String },
     Database { admin: DbConfig, name: String },
     File(PathBuf),
 }
@@ -110,13 +163,17 @@ impl std::ops::Deref for TestDb {
 }
 
 impl TestDb {
-    /// Opens a fresh isolated database on `backend` for the test `test`; `None` (after
-    /// printing why) when the server is unreachable and servers are not required.
-    pub async fn open(backend: Backend, test: &str) -> Option<TestDb> {
+    /// Opens a fresh isolated database on `target` (a [`Backend`] or [`Target::PgBouncer`])
+    /// for the test `test`; `None` (after printing why) when the server is unreachable and
+    /// servers are not required.
+    pub async fn open(target: impl Into<Target>, test: &str) -> Option<TestDb> {
+        let target = target.into();
+        let backend = target.backend();
         let name = unique_name(&format!("dal_{test}"));
-        let made = match backend {
-            Backend::Sqlite => Ok(Self::sqlite(&name)),
-            Backend::Postgres | Backend::MySql => Self::server(backend, &name).await,
+        let made = match target {
+            Target::Sqlite => Ok(Self::sqlite(&name)),
+            Target::Postgres | Target::MySql => Self::server(backend, &name).await,
+            Target::PgBouncer => Self::through_pgbouncer(shared_pgbouncer()?, &name).await,
         };
         match made {
             Ok(t) => Some(t),
@@ -173,6 +230,28 @@ impl TestDb {
         Ok(TestDb { db, cleanup: Some(cleanup) })
     }
 
+    /// A PostgreSQL database of its own, created on the server directly and reached through
+    /// `bouncer`, with dal's transaction-pooler mode on.
+    async fn through_pgbouncer(bouncer: &PgBouncer, name: &str) -> dal::Result<TestDb> {
+        let url = server_url(Backend::Postgres).expect("network backend");
+        let admin = DbConfig::from_url(&url)?
+            .alias(format!("{name}_admin"))
+            .max_connections(1)
+            .connect_timeout(Duration::from_secs(5));
+        let admin_db = Database::from_pool(Pool::new(admin.clone())?);
+        admin_db.query(&format!("CREATE DATABASE \"{name}\"")).execute().await?;
+        admin_db.pool().close(Duration::from_secs(1)).await;
+        let config = DbConfig::from_url(&bouncer.url(name))?;
+        let options = config.pool().clone().transaction_pooler(true);
+        let config =
+            config.pool_options(options).alias(name).acquire_timeout(Duration::from_secs(30));
+        let cleanup = Cleanup::PgDatabase { admin, name: name.to_owned() };
+        // Made before the first connection, so a failure still drops the database.
+        let made = TestDb { db: Database::connect_lazy(config)?, cleanup: Some(cleanup) };
+        made.db.pool().health_check().await?;
+        Ok(made)
+    }
+
     /// This test's database configuration under a fresh alias: connecting with it makes a
     /// new pool on the same isolated database.
     pub fn fresh_config(&self) -> DbConfig {
@@ -226,6 +305,11 @@ impl Drop for TestDb {
                     Cleanup::Schema { admin, name } => {
                         drop_with(admin, format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await
                     }
+                    Cleanup::PgDatabase { admin, name } => {
+                        // FORCE ends PgBouncer's server connections to it.
+                        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        drop_with(admin, sql).await
+                    }
                     Cleanup::Database { admin, name } => {
                         drop_with(admin, format!("DROP DATABASE IF EXISTS `{name}`")).await
                     }
@@ -245,24 +329,29 @@ async fn drop_with(admin: DbConfig, sql: String) {
 }
 
 /// Instantiates the behaviour suite once per backend: `behaviour_suite!(a, b, c)` makes
-/// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`.
+/// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`;
+/// `behaviour_suite!(pgbouncer: a, b)` makes `pgbouncer::a`, … run through PgBouncer in
+/// transaction pooling mode.
 #[macro_export]
 #[allow(
     clippy::crate_in_macro_def,
     reason = "the suite functions live in the test binary that invokes the macro"
 )]
 macro_rules! behaviour_suite {
-    ($($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@backend postgres, Postgres, $($test),*);
-        $crate::behaviour_suite!(@backend mysql, MySql, $($test),*);
-        $crate::behaviour_suite!(@backend sqlite, Sqlite, $($test),*);
+    (pgbouncer: $($test:ident),* $(,)?) => {
+        $crate::behaviour_suite!(@target pgbouncer, PgBouncer, $($test),*);
     };
-    (@backend $module:ident, $variant:ident, $($test:ident),*) => {
+    ($($test:ident),* $(,)?) => {
+        $crate::behaviour_suite!(@target postgres, Postgres, $($test),*);
+        $crate::behaviour_suite!(@target mysql, MySql, $($test),*);
+        $crate::behaviour_suite!(@target sqlite, Sqlite, $($test),*);
+    };
+    (@target $module:ident, $variant:ident, $($test:ident),*) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    let Some(db) = $crate::TestDb::open(dal::Backend::$variant, stringify!($test)).await
+                    let Some(db) = $crate::TestDb::open($crate::Target::$variant, stringify!($test)).await
                     else {
                         return;
                     };
