@@ -43,14 +43,15 @@ pub mod blocking;
 pub use dal_macros::{Entity, auto_transaction, sql, sql_as, track_slow};
 pub use dal_runtime::{
     Admission, Backend, Backoff, BreakerHealth, BreakerOptions, BreakerReport, BreakerState,
-    Change, CircuitBreaker, Column, ColumnRef, ConfigHash, Connection, Database, DbConfig, Dialect,
-    Entity, EntityId, Error, ErrorKind, ExecResult, FailureCategory, FieldChange, Filter, Find,
-    FromRow, HealthReport, HistoryEntry, IntoConfig, IntoValue, IsolationLevel, Kind,
-    LeakedConnection, Operation, Order, Password, Patch, Percentiles, Pool, PoolHealth,
-    PoolManager, PoolMetrics, PoolOptions, PoolStatus, PooledConnection, Priority, Query,
-    RateLimit, Repo, Result, RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo,
-    ShardKey, ShardedDatabase, SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction,
-    TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
+    Change, CircuitBreaker, ClusterConfig, ClusterStatus, Column, ColumnRef, ConfigHash,
+    Connection, Database, DbConfig, Dialect, Entity, EntityId, Error, ErrorKind, ExecResult,
+    FailureCategory, FieldChange, Filter, Find, FromRow, HealthReport, HistoryEntry, IntoConfig,
+    IntoValue, IsolationLevel, Kind, LeakedConnection, Operation, Order, Password, Patch,
+    Percentiles, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
+    PooledConnection, Priority, Query, RateLimit, ReplicaSelection, ReplicaStatus, Repo, Result,
+    RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo, ShardKey, ShardedDatabase,
+    SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction, TransactionOptions,
+    TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 
 /// Re-exports of the types entities use.

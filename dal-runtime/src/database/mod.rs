@@ -363,7 +363,25 @@ impl Database {
 
     /// Takes a connection from the pool at this handle's priority.
     pub(crate) async fn acquire(&self) -> Result<PooledConnection> {
-        self.primary_pool().acquire_with(self.priority).await
+        let pool = self.primary_pool();
+        match pool.acquire_with(self.priority).await {
+            // With candidates to fail over to, a primary whose breaker opened is a primary being
+            // replaced: the caller should retry, as after any lost connection.
+            Err(e)
+                if e.kind() == ErrorKind::CircuitOpen
+                    && self.cluster.as_ref().is_some_and(|c| c.primaries.can_fail_over()) =>
+            {
+                Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "the primary at {} is unavailable and dal is looking for the candidate that accepts writes; retry shortly",
+                        pool.config().endpoint()
+                    ),
+                )
+                .with_source(e))
+            }
+            result => result,
+        }
     }
 
     pub(crate) fn pinned(&self) -> Option<&Arc<Pinned>> {

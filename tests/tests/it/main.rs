@@ -1,10 +1,12 @@
 //! Integration tests of dal on real databases. The behaviour suite runs once per backend
 //! (`postgres::…`, `mysql::…`, `sqlite::…`); see the `tests` crate for isolation and skipping.
 
+mod cluster;
 mod connect_errors;
 mod entities;
 mod error_codes;
 mod faults;
+mod pooler;
 mod server_specific;
 mod sharding;
 mod slow_calls;

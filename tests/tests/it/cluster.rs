@@ -1,0 +1,299 @@
+//! Clusters on real servers: a PostgreSQL primary with a real streaming replica started by the
+//! test (reads land on the replica, seen in each server's `pg_stat_activity`; stopping the
+//! replica moves reads to the primary with no failed call; restarting it brings them back),
+//! failover to a promoted replica with no acknowledged write lost, a MariaDB cluster's replica
+//! checks, and the configurations a cluster refuses.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use dal::types::Uuid;
+use dal::{Backend, ClusterConfig, Database, Entity, ErrorKind};
+use tests::{ClusterOptions, PgCluster, TestDb};
+use tokio::sync::Mutex;
+
+/// What the cluster tests write.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "notes")]
+pub struct Note {
+    #[dal(id)]
+    pub id: Uuid,
+    pub body: String,
+}
+
+impl Note {
+    fn new(body: &str) -> Self {
+        Note { id: Uuid::nil(), body: body.into() }
+    }
+}
+
+/// How often the cluster's watcher checks the servers in these tests.
+const CHECK_EVERY: Duration = Duration::from_millis(200);
+
+async fn start(options: ClusterOptions) -> Option<Arc<PgCluster>> {
+    tokio::task::spawn_blocking(move || PgCluster::start_or_skip(options).map(Arc::new))
+        .await
+        .expect("start-up thread")
+}
+
+/// Runs a blocking harness step (stop, start, promote) off the runtime's threads.
+async fn step(pg: &Arc<PgCluster>, what: fn(&PgCluster) -> Result<(), String>) {
+    let pg = Arc::clone(pg);
+    tokio::task::spawn_blocking(move || what(&pg)).await.expect("step thread").expect("step");
+}
+
+/// Statements carrying `tag` that a server is running now (besides the one asking); 0 for a
+/// server that is down.
+async fn running_on(pg: &Arc<PgCluster>, port: u16, tag: &str) -> i64 {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%probe=''{tag}''%' AND pid <> pg_backend_pid()"
+    );
+    let pg = Arc::clone(pg);
+    match tokio::task::spawn_blocking(move || pg.psql(port, &sql)).await.expect("psql thread") {
+        Ok(out) => out.trim().parse().expect("a count"),
+        Err(e) if e.contains("Connection refused") => 0,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs `statement` (which sleeps 1 s and carries the tag `probe`) in the background and
+/// reports how many of its sessions the primary and the replica list meanwhile.
+async fn where_it_runs(
+    pg: &Arc<PgCluster>,
+    db: &Database,
+    statement: &'static str,
+    read: bool,
+) -> (i64, i64) {
+    let tag = tests::unique_name("probe");
+    let job = {
+        let (db, tag) = (db.clone(), tag.clone());
+        tokio::spawn(async move {
+            let q = db.query(statement).tag("probe", &tag);
+            if read { q.fetch_all().await.map(|_| ()) } else { q.execute().await.map(|_| ()) }
+        })
+    };
+    let started = Instant::now();
+    let mut seen = (0, 0);
+    while started.elapsed() < Duration::from_millis(900) && seen == (0, 0) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        seen = (
+            running_on(pg, pg.primary_port(), &tag).await,
+            running_on(pg, pg.replica_port(0), &tag).await,
+        );
+    }
+    job.await.expect("statement task").expect("statement");
+    seen
+}
+
+async fn until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !ok().await {
+        assert!(started.elapsed() < limit, "{what} did not happen within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_go_to_the_replica_and_to_the_primary_while_it_is_down() {
+    let Some(pg) = start(ClusterOptions { replicas: 1, synchronous: false }).await else { return };
+    let db = Database::connect_cluster(
+        ClusterConfig::new(pg.primary_url()).replica(pg.replica_url(0)).check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    db.ensure_schema::<Note>().await.expect("schema on the primary");
+    let notes = db.repo::<Note>();
+    let saved = notes.save(&Note::new("first")).await.expect("save");
+    pg.wait_until_replica_caught_up(0).expect("the replica caught up");
+
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    assert_eq!(read, (0, 1), "a read runs on the replica, not the primary (primary, replica)");
+    let write = where_it_runs(
+        &pg,
+        &db,
+        "UPDATE notes SET body = body WHERE pg_sleep(1) IS NOT NULL",
+        false,
+    )
+    .await;
+    assert_eq!(write, (1, 0), "a write runs on the primary (primary, replica)");
+    let forced = db.on_primary().query("SELECT body FROM notes").fetch_one().await.expect("read");
+    assert_eq!(forced.get::<String>(0).expect("body"), "first");
+
+    let before = db.cluster_status().expect("a cluster").replicas[0].reads;
+    assert_eq!(notes.get(saved.id).await.expect("get"), Some(saved.clone()));
+    assert_eq!(notes.find().all().await.expect("find").len(), 1);
+    let status = db.cluster_status().expect("a cluster");
+    assert_eq!(status.replicas[0].reads, before + 2, "entity reads go to the replica");
+    assert!(status.replicas[0].healthy);
+    assert_eq!(status.fallback_reads, 0);
+
+    // A reader that never stops while the replica goes down and comes back.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (reads, failures) = (Arc::new(AtomicU64::new(0)), Arc::new(Mutex::new(Vec::new())));
+    let reader = {
+        let (db, stop, reads, failures) =
+            (db.clone(), stop.clone(), reads.clone(), failures.clone());
+        let id = saved.id;
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match db.repo::<Note>().get(id).await {
+                    Ok(Some(_)) => {
+                        reads.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(None) => failures.lock().await.push("the row was not found".to_owned()),
+                    Err(e) => failures.lock().await.push(e.to_string()),
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    step(&pg, |pg| pg.stop_replica(0)).await;
+    let status = db.cluster_status().expect("a cluster");
+    assert!(!status.replicas[0].healthy, "the stopped replica is out of rotation: {status:?}");
+    let fell_back = status.fallback_reads;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..20 {
+        assert_eq!(
+            notes.get(saved.id).await.expect("read while the replica is down"),
+            Some(saved.clone())
+        );
+    }
+    assert!(
+        db.cluster_status().expect("a cluster").fallback_reads >= fell_back + 20,
+        "reads without a replica went to the primary and were counted"
+    );
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    assert_eq!(read.0, 1, "with the replica down, a read runs on the primary");
+
+    step(&pg, |pg| pg.start_replica(0)).await;
+    until("the restarted replica back in rotation", Duration::from_secs(30), async || {
+        db.cluster_status().expect("a cluster").replicas[0].healthy
+    })
+    .await;
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    assert_eq!(read, (0, 1), "with the replica back, reads run on it again");
+
+    stop.store(true, Ordering::Relaxed);
+    reader.await.expect("reader");
+    let failures = failures.lock().await;
+    assert!(failures.is_empty(), "no read failed while the replica went away: {failures:?}");
+    assert!(reads.load(Ordering::Relaxed) > 20, "the reader kept reading");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_move_to_the_promoted_replica_and_no_acknowledged_write_is_lost() {
+    let Some(pg) = start(ClusterOptions { replicas: 1, synchronous: true }).await else { return };
+    let db = Database::connect_cluster(
+        ClusterConfig::new(pg.primary_url())
+            .failover_to(pg.replica_url(0))
+            .check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    db.ensure_schema::<Note>().await.expect("schema");
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let writer = {
+        let (db, stop, acked, failures) =
+            (db.clone(), stop.clone(), acked.clone(), failures.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                match db.repo::<Note>().save(&Note::new(&format!("note {n}"))).await {
+                    Ok(saved) => acked.lock().await.push(saved.id),
+                    Err(e) => {
+                        failures.lock().await.push((e.kind(), e.is_retryable(), e.to_string()));
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+        })
+    };
+    let count = async || acked.lock().await.len();
+    until("50 writes on the first primary", Duration::from_secs(30), async || count().await >= 50)
+        .await;
+    step(&pg, |pg| pg.stop_primary()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    step(&pg, |pg| pg.promote_replica(0)).await;
+    let at_promotion = count().await;
+    until("50 more writes after the failover", Duration::from_secs(30), async || {
+        count().await >= at_promotion + 50
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    writer.await.expect("writer");
+
+    let status = db.cluster_status().expect("a cluster");
+    assert_eq!(status.failovers, 1, "{status:?}");
+    assert!(status.primary.contains(&format!(":{}/", pg.replica_port(0))), "{status:?}");
+    let failures = failures.lock().await;
+    assert!(!failures.is_empty(), "writes failed while there was no primary");
+    for (kind, retryable, message) in failures.iter() {
+        assert!(
+            *retryable,
+            "a write failed with a {kind:?} error that is not retryable: {message}"
+        );
+    }
+    // Read back on the new primary itself: every acknowledged write is there.
+    let stored: Vec<(Uuid,)> =
+        db.on_primary().query("SELECT id FROM notes").fetch_all_as().await.expect("ids");
+    let stored: std::collections::HashSet<Uuid> = stored.into_iter().map(|(id,)| id).collect();
+    let acked = acked.lock().await;
+    let lost: Vec<&Uuid> = acked.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged writes are missing", lost.len(), acked.len());
+    tests::announce(&format!(
+        "failover: {} writes acknowledged, {} failed with retryable errors meanwhile, none lost",
+        acked.len(),
+        failures.len()
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mariadb_cluster_checks_its_replica_and_reads_there() {
+    let Some(db) = TestDb::open(Backend::MySql, "cluster").await else { return };
+    // The same server under two names: the primary's pool, and a replica's that is not
+    // replicating from anyone (so it reports no lag).
+    let cluster = Database::connect_cluster(
+        ClusterConfig::new(db.fresh_config()).replica(db.fresh_config()).check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    let status = cluster.cluster_status().expect("a cluster");
+    assert!(status.replicas[0].healthy, "{status:?}");
+    assert_eq!(status.replicas[0].lag, Some(Duration::ZERO));
+    cluster.ensure_schema::<Note>().await.expect("schema");
+    cluster.repo::<Note>().save(&Note::new("x")).await.expect("write on the primary");
+    assert_eq!(cluster.repo::<Note>().count().await.expect("count"), 1);
+    cluster.on_primary().repo::<Note>().find().all().await.expect("read on the primary");
+    assert_eq!(cluster.cluster_status().expect("a cluster").replicas[0].reads, 1);
+}
+
+#[tokio::test]
+async fn clusters_refuse_what_they_cannot_route() {
+    let e = Database::connect_cluster(ClusterConfig::new("sqlite::memory:")).await;
+    let e = e.expect_err("sqlite has no replicas");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("sqlite has no replicas"), "{e}");
+    let e = Database::connect_cluster(
+        ClusterConfig::new("postgres://u@127.0.0.1:1/db").replica("mysql://u@127.0.0.1:1/db"),
+    )
+    .await
+    .expect_err("mixed backends");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("one backend"), "{e}");
+    let e = Database::connect_cluster(
+        ClusterConfig::new("postgres://u@127.0.0.1:1/db").replica("nonsense"),
+    )
+    .await
+    .expect_err("a bad URL");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    let e = Database::connect_cluster(ClusterConfig::new("postgres://u@127.0.0.1:1/db"))
+        .await
+        .expect_err("nothing listens on port 1");
+    assert_eq!(e.kind(), ErrorKind::Connection);
+    assert!(e.to_string().contains("no primary candidate accepts writes"), "{e}");
+}

@@ -1,0 +1,105 @@
+//! dal's transaction-pooler mode through a real PgBouncer in transaction pooling mode: values
+//! travel inside the statement text and nothing is prepared on the server; a statement's limit
+//! is kept by the server itself (no session to end from outside); and the settings the mode
+//! cannot honour are refused when the pool is made.
+
+use std::time::{Duration, Instant};
+
+use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
+use tests::{Target, TestDb};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_travel_in_the_text_and_nothing_is_prepared() {
+    let Some(db) = TestDb::open(Target::PgBouncer, "inline").await else { return };
+    assert!(db.config().pool().transaction_pooler);
+    // One statement, so one server session: what it sees of itself.
+    let row = db
+        .query(
+            "SELECT query, (SELECT count(*) FROM pg_prepared_statements) \
+             FROM pg_stat_activity WHERE pid = pg_backend_pid() AND length(?) < ?",
+        )
+        .bind("marker it's")
+        .bind(70_i64)
+        .fetch_one()
+        .await
+        .expect("runs through PgBouncer");
+    let text: String = row.get(0).expect("text");
+    assert!(text.contains("E'marker it''s'::text"), "the server saw: {text}");
+    assert!(text.contains("'70'::int8"), "the server saw: {text}");
+    assert_eq!(row.get::<i64>(1).expect("count"), 0, "no statement is prepared on the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_behind_the_pooler_is_kept_by_the_server() {
+    let Some(db) = TestDb::open(Target::PgBouncer, "pooler_timeout").await else { return };
+    let direct = Database::from_pool(
+        Pool::new(
+            DbConfig::from_url(&tests::server_url(Backend::Postgres).expect("server"))
+                .expect("url")
+                .alias(tests::unique_name("pooler_watch"))
+                .max_connections(1),
+        )
+        .expect("pool"),
+    );
+    let running = "SELECT count(*) FROM pg_stat_activity \
+                   WHERE query LIKE '%pg_sleep(29.5)%' AND state = 'active' AND pid <> pg_backend_pid()";
+    let started = Instant::now();
+    let e = db
+        .query("SELECT pg_sleep(29.5)")
+        .timeout(Duration::from_secs(1))
+        .fetch_all()
+        .await
+        .expect_err("slower than its limit");
+    let deadline = started + Duration::from_secs(1);
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.is_retryable());
+    assert!(e.to_string().contains("within its timeout of 1s"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the caller did not wait for the sleep");
+    loop {
+        let n: i64 = direct.query(running).fetch_one().await.expect("activity").get(0).expect("n");
+        if n == 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the statement is still running");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tests::announce(&format!(
+        "pgbouncer: timed-out statement gone from the server {:.0} ms after its deadline",
+        Instant::now().saturating_duration_since(deadline).as_secs_f64() * 1000.0
+    ));
+    let status = db.pool().status();
+    assert_eq!((status.size, status.in_use), (1, 0), "the connection was kept: {status:?}");
+    assert_eq!(db.pool().metrics().query_timeouts, 1);
+
+    // Inside a transaction the limit is reset after its statement, so later ones run unlimited.
+    let tx = db.begin().await.expect("begin");
+    tx.query("SELECT 1").timeout(Duration::from_secs(5)).fetch_all().await.expect("fast");
+    let after: String =
+        tx.query("SHOW statement_timeout").fetch_one().await.expect("show").get(0).expect("text");
+    assert_eq!(after, "0", "the statement's limit did not outlive it");
+    tx.commit().await.expect("commit");
+    direct.pool().close(Duration::from_secs(1)).await;
+}
+
+#[test]
+fn the_pooler_mode_refuses_what_it_cannot_honour() {
+    let pooled = |url: &str| {
+        let config = DbConfig::from_url(url).expect("url");
+        let options = config.pool().clone().transaction_pooler(true);
+        Pool::new(config.pool_options(options))
+    };
+    let e = pooled("postgres://app@127.0.0.1:6432/shop?search_path=tenant_1")
+        .expect_err("a startup setting");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("`search_path`"), "{e}");
+    assert!(e.to_string().contains("ALTER ROLE"), "{e}");
+    for url in ["mysql://app@127.0.0.1/shop", "sqlite::memory:"] {
+        let e = pooled(url).expect_err("PostgreSQL only");
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("transaction_pooler is for PostgreSQL"), "{e}");
+    }
+    let config = DbConfig::from_url("postgres://app@127.0.0.1:6432/shop?transaction_pooler=true")
+        .expect("url");
+    assert!(config.pool().transaction_pooler, "the URL turns the mode on");
+    Pool::new(config).expect("application_name and the rest are fine");
+}
