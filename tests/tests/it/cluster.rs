@@ -204,7 +204,7 @@ async fn writes_move_to_the_promoted_replica_and_no_acknowledged_write_is_lost()
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 match db.repo::<Note>().save(&Note::new(&format!("note {n}"))).await {
-                    Ok(saved) => acked.lock().await.push(saved.id),
+                    Ok(saved) => acked.lock().await.push((saved.id, Instant::now())),
                     Err(e) => {
                         failures.lock().await.push((e.kind(), e.is_retryable(), e.to_string()));
                         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -219,6 +219,7 @@ async fn writes_move_to_the_promoted_replica_and_no_acknowledged_write_is_lost()
     step(&pg, |pg| pg.stop_primary()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     step(&pg, |pg| pg.promote_replica(0)).await;
+    let promoted = Instant::now();
     let at_promotion = count().await;
     until("50 more writes after the failover", Duration::from_secs(30), async || {
         count().await >= at_promotion + 50
@@ -243,12 +244,15 @@ async fn writes_move_to_the_promoted_replica_and_no_acknowledged_write_is_lost()
         db.on_primary().query("SELECT id FROM notes").fetch_all_as().await.expect("ids");
     let stored: std::collections::HashSet<Uuid> = stored.into_iter().map(|(id,)| id).collect();
     let acked = acked.lock().await;
-    let lost: Vec<&Uuid> = acked.iter().filter(|id| !stored.contains(id)).collect();
+    let lost: Vec<&Uuid> =
+        acked.iter().map(|(id, _)| id).filter(|id| !stored.contains(id)).collect();
     assert!(lost.is_empty(), "{} of {} acknowledged writes are missing", lost.len(), acked.len());
+    let resumed = acked.iter().map(|(_, at)| *at).find(|at| *at > promoted).expect("a write after");
     tests::announce(&format!(
-        "failover: {} writes acknowledged, {} failed with retryable errors meanwhile, none lost",
+        "failover: {} writes acknowledged, {} failed with retryable errors meanwhile, none lost; writes resumed {} ms after the promotion",
         acked.len(),
-        failures.len()
+        failures.len(),
+        resumed.duration_since(promoted).as_millis()
     ));
 }
 
