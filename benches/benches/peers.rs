@@ -1,10 +1,11 @@
-#![allow(
-    missing_docs,
-    reason = "criterion_group! and SeaORM's derives generate undocumented items"
-)]
-//! The peer ORMs of ../shared/BENCHMARKS.md, behind the `peers` feature (off by default):
-//! W3, `save_all` of 1,000 new users on PostgreSQL, against SeaORM's `insert_many` of the same
-//! rows into the same table. dal is measured without history (what SeaORM writes) and with it.
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
+//! The peer ORMs of ../shared/BENCHMARKS.md, behind the `peers` feature (off by default): R1 get
+//! by id, R2 find N (N = 1, 100, 10,000), W1 insert one and W3 insert 1,000 on SQLite,
+//! PostgreSQL and MariaDB, each group measuring dal, sqlx by hand, SeaORM and Diesel
+//! (diesel-async) in the same run on the same `bench_users` table and data, every system on
+//! its own pool. Peers have no history tables, so W1 and W3 are without history; W3 also
+//! runs dal with history (`dal_with_history`), the figure of the W3 target ("at least 2x
+//! faster than SeaORM's insert_many"). Groups are `peers_<workload>/<backend>`.
 //!
 //! ```sh
 //! cargo bench -p benches --features peers --bench peers
@@ -12,107 +13,224 @@
 
 use std::time::Duration;
 
-use benches::{HistoryUser, User, pg_url, seed};
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use dal::Database;
-use dal::types::{Utc, Uuid};
-use sea_orm::{EntityTrait, IntoActiveModel};
+use benches::hand::{self, HandPool};
+use benches::peers::with_diesel::DieselPool;
+use benches::peers::with_seaorm::Sea;
+use benches::{HistoryUser, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use dal::types::Uuid;
+use dal::{Database, Dialect};
+use tokio::runtime::Runtime;
 
-/// `bench_users` as a SeaORM entity (the same 8 columns dal's `User` maps).
-mod sea_user {
-    use sea_orm::entity::prelude::*;
+/// Rows seeded: enough for R2 with N = 10,000 after its filter (ages >= 10: 8 in 9).
+const SEEDED: u32 = 12_000;
 
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "bench_users")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub name: String,
-        pub email: String,
-        pub age: Option<i32>,
-        pub version: i64,
-        pub created_at: ChronoDateTimeUtc,
-        pub updated_at: ChronoDateTimeUtc,
-        pub deleted_at: Option<ChronoDateTimeUtc>,
-    }
+/// R2's filter: `age >= MIN_AGE`.
+const MIN_AGE: i32 = 10;
 
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+/// W3's batch.
+const BATCH: u32 = 1000;
 
-    impl ActiveModelBehavior for ActiveModel {}
+/// One backend, reached by every system.
+struct Target {
+    dialect: Dialect,
+    db: Database,
+    hand: HandPool,
+    sea: Sea,
+    diesel: DieselPool,
+    ids: Vec<Uuid>,
 }
 
-const ROWS: u32 = 1000;
+/// `url` with `key=value` added to its query.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={value}")
+}
 
-/// What SeaORM users write: models with their ids and timestamps set by the application.
-fn sea_models() -> Vec<sea_user::ActiveModel> {
-    let now = Utc::now();
-    (0..ROWS)
-        .map(|i| {
-            sea_user::Model {
-                id: Uuid::now_v7(),
-                name: format!("user {i}"),
-                email: format!("user{i}@example.com"),
-                age: Some((i % 90) as i32),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-            }
-            .into_active_model()
-        })
-        .collect()
+async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Target, String> {
+    let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
+    let ids = seed(&db, SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let hand =
+        HandPool::connect(dialect, &url).await.map_err(|e| format!("sqlx cannot connect: {e}"))?;
+    let sea =
+        Sea::connect(dialect, &url).await.map_err(|e| format!("SeaORM cannot connect: {e}"))?;
+    let diesel = DieselPool::connect(dialect, &url)
+        .await
+        .map_err(|e| format!("Diesel cannot connect: {e}"))?;
+    Ok(Target { dialect, db, hand, sea, diesel, ids })
+}
+
+fn targets(rt: &Runtime) -> Vec<Target> {
+    let sqlite = fresh_sqlite_file().display().to_string();
+    let candidates = [
+        (Dialect::Sqlite, format!("sqlite://{sqlite}?alias=peers_sqlite"), sqlite),
+        (Dialect::Postgres, with_param(&pg_url(), "alias", "peers_postgres"), pg_url()),
+        (Dialect::MySql, with_param(&mysql_url(), "alias", "peers_mariadb"), mysql_url()),
+    ];
+    let mut found = Vec::new();
+    for (dialect, dal_url, url) in candidates {
+        match rt.block_on(connect(dialect, dal_url, url.clone())) {
+            Ok(t) => found.push(t),
+            Err(e) => println!("SKIPPED|{}|{url}: {e}", backend_name(dialect)),
+        }
+    }
+    found
+}
+
+fn group<'c>(c: &'c mut Criterion, workload: &str, t: &Target) -> BenchmarkGroup<'c, WallTime> {
+    c.benchmark_group(format!("peers_{workload}/{}", backend_name(t.dialect)))
+}
+
+fn r1(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let mut g = group(c, "R1_get_by_id", t);
+    let ids = &t.ids;
+    let users = &t.db.repo::<User>();
+    let mut i = 0;
+    let mut next = move || {
+        i += 1;
+        ids[i % ids.len()]
+    };
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| {
+            let id = next();
+            async move { users.get(id).await.expect("get").expect("row") }
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| {
+            let id = next();
+            async move { t.hand.get(id).await.expect("get").expect("row") }
+        });
+    });
+    g.bench_function("seaorm", |b| {
+        b.to_async(rt).iter(|| {
+            let id = next();
+            async move { t.sea.get(id).await.expect("get").expect("row") }
+        });
+    });
+    g.bench_function("diesel", |b| {
+        b.to_async(rt).iter(|| {
+            let id = next();
+            async move { assert!(t.diesel.get(id).await.expect("get"), "row") }
+        });
+    });
+    g.finish();
+}
+
+fn r2(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let users = &t.db.repo::<User>();
+    for n in [1_u64, 100, 10_000] {
+        let sql = hand::find_sql(t.dialect, n);
+        let mut g = group(c, &format!("R2_find_{n}"), t);
+        if n >= 10_000 {
+            g.sampling_mode(SamplingMode::Flat).sample_size(10);
+        }
+        g.bench_function("dal", |b| {
+            b.to_async(rt).iter(|| async move {
+                let found = users
+                    .find()
+                    .filter(User::AGE.ge(MIN_AGE))
+                    .order_by(User::ID.asc())
+                    .limit(n)
+                    .all()
+                    .await
+                    .expect("find");
+                assert_eq!(found.len() as u64, n);
+            });
+        });
+        g.bench_function("sqlx", |b| {
+            b.to_async(rt).iter(|| async move {
+                assert_eq!(t.hand.find(sql, MIN_AGE).await.expect("find").len() as u64, n);
+            });
+        });
+        g.bench_function("seaorm", |b| {
+            b.to_async(rt).iter(|| async move {
+                assert_eq!(t.sea.find(MIN_AGE, n).await.expect("find").len() as u64, n);
+            });
+        });
+        g.bench_function("diesel", |b| {
+            b.to_async(rt).iter(|| async move {
+                assert_eq!(t.diesel.find(MIN_AGE, n).await.expect("find") as u64, n);
+            });
+        });
+        g.finish();
+    }
+}
+
+fn w1(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let new_user = &User::seeded(1);
+    let users = &t.db.repo::<User>();
+    let mut g = group(c, "W1_insert", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| async move { users.save(new_user).await.expect("save") });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| async move { t.hand.insert(new_user).await.expect("insert") });
+    });
+    g.bench_function("seaorm", |b| {
+        b.to_async(rt).iter(|| async move { t.sea.insert(1).await.expect("insert") });
+    });
+    g.bench_function("diesel", |b| {
+        b.to_async(rt).iter(|| async move { t.diesel.insert(1).await.expect("insert") });
+    });
+    g.finish();
+}
+
+fn w3(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let batch = &(0..BATCH).map(User::seeded).collect::<Vec<_>>();
+    let history = &(0..BATCH).map(HistoryUser::seeded).collect::<Vec<_>>();
+    let db = &t.db;
+    let mut g = group(c, &format!("W3_save_all_{BATCH}"), t);
+    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    g.bench_function("dal", |b| {
+        b.to_async(rt)
+            .iter(|| async move { db.repo::<User>().save_all(batch).await.expect("save_all") });
+    });
+    g.bench_function("dal_with_history", |b| {
+        b.to_async(rt).iter(|| async move {
+            db.repo::<HistoryUser>().save_all(history).await.expect("save_all")
+        });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt).iter(|| async move { t.hand.save_all(batch).await.expect("save_all") });
+    });
+    g.bench_function("seaorm", |b| {
+        b.to_async(rt).iter(|| async move { t.sea.insert_many(BATCH).await.expect("insert_many") });
+    });
+    g.bench_function("diesel", |b| {
+        b.to_async(rt)
+            .iter(|| async move { t.diesel.insert_many(BATCH).await.expect("insert_many") });
+    });
+    g.finish();
 }
 
 fn peers(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let url = pg_url();
-    let (db, sea) = match rt.block_on(async {
-        let db = Database::connect(url.as_str()).await?;
-        seed(&db, 10).await?;
-        Ok::<_, dal::Error>(db)
-    }) {
-        Ok(db) => {
-            let sea =
-                rt.block_on(sea_orm::Database::connect(url.as_str())).expect("SeaORM connects");
-            (db, sea)
-        }
-        Err(e) => {
-            println!("SKIP|postgres|{e}");
-            return;
-        }
-    };
-    let mut g = c.benchmark_group("W3_save_all_1000_peers/postgres");
-    g.sampling_mode(SamplingMode::Flat).sample_size(10);
-    let users = (0..ROWS).map(User::seeded).collect::<Vec<_>>();
-    let history = (0..ROWS).map(HistoryUser::seeded).collect::<Vec<_>>();
-    let (db, sea, users, history) = (&db, &sea, &users, &history);
-    g.bench_function("dal", |b| {
-        b.to_async(&rt)
-            .iter(|| async move { db.repo::<User>().save_all(users).await.expect("save_all") });
-    });
-    g.bench_function("dal_with_history", |b| {
-        b.to_async(&rt).iter(|| async move {
-            db.repo::<HistoryUser>().save_all(history).await.expect("save_all")
+    let targets = targets(&rt);
+    for t in &targets {
+        r1(c, &rt, t);
+        r2(c, &rt, t);
+        w1(c, &rt, t);
+        w3(c, &rt, t);
+    }
+    for t in targets {
+        rt.block_on(async {
+            t.hand.close().await;
+            let _ = t.sea.close().await;
+            for table in ["bench_users", "bench_users_h", "bench_users_h_history"] {
+                let _ = t.db.query(&format!("DROP TABLE IF EXISTS {table}")).execute().await;
+            }
         });
-    });
-    g.bench_function("seaorm", |b| {
-        b.to_async(&rt).iter_batched(
-            sea_models,
-            |models| async move {
-                sea_user::Entity::insert_many(models).exec(sea).await.expect("insert_many")
-            },
-            criterion::BatchSize::PerIteration,
-        );
-    });
-    g.finish();
+    }
 }
 
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20);
     targets = peers
 }
 criterion_main!(benches);

@@ -398,6 +398,25 @@ impl HandPool {
         Ok(e)
     }
 
+    /// W3 without history: inserts new users in multi-row statements (as many rows per
+    /// statement as the parameter limit allows), in one transaction, as dal's `save_all`.
+    pub async fn save_all(&self, users: &[User]) -> HandResult<Vec<User>> {
+        let d = self.dialect();
+        let at = now();
+        let rows: Vec<User> = users.iter().map(|u| prepare_new!(u, at)).collect();
+        let head = insert_head(d, User::TABLE, &COLUMNS);
+        each!(self, pool, b => {
+            let mut tx = pool.begin_with(b::BEGIN).await?;
+            for chunk in rows.chunks(d.max_params() / COLUMNS.len()) {
+                let mut q = QueryBuilder::new(head.as_str());
+                q.push_values(chunk, |mut t, e| push_row!(t, b, e));
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(rows)
+    }
+
     /// W3: inserts new users and their history rows in multi-row statements (as many rows per
     /// statement as the parameter limit allows), in one transaction.
     pub async fn save_all_with_history(

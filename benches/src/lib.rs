@@ -1,7 +1,12 @@
 //! Shared set-up of dal's benchmarks: the `User` entity of ../shared/BENCHMARKS.md (without and
-//! with history), the servers, seeding, and the same work written by hand on sqlx ([`hand`]).
+//! with history), the servers, seeding, and the same work written by hand on sqlx ([`hand`]);
+//! the tables of Diesel's own benchmark suite ([`d1`]); the peer ORMs ([`peers`], behind the
+//! `peers` feature).
 
+pub mod d1;
 pub mod hand;
+#[cfg(feature = "peers")]
+pub mod peers;
 
 use std::path::PathBuf;
 
