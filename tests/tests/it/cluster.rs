@@ -1,15 +1,16 @@
 //! Clusters on real servers: a PostgreSQL primary with a real streaming replica started by the
 //! test (reads land on the replica, seen in each server's `pg_stat_activity`; stopping the
 //! replica moves reads to the primary with no failed call; restarting it brings them back),
-//! failover to a promoted replica with no acknowledged write lost, a MariaDB cluster's replica
-//! checks, and the configurations a cluster refuses.
+//! failover to a promoted replica with no acknowledged write lost, a replica whose replay is
+//! paused leaving rotation until it catches up, round robin and least-busy selection, a
+//! MariaDB cluster's replica checks, and the configurations a cluster refuses.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use dal::types::Uuid;
-use dal::{Backend, ClusterConfig, Database, Entity, ErrorKind};
+use dal::{Backend, ClusterConfig, Database, Entity, ErrorKind, ReplicaSelection};
 use tests::{ClusterOptions, PgCluster, TestDb};
 use tokio::sync::Mutex;
 
@@ -300,4 +301,88 @@ async fn clusters_refuse_what_they_cannot_route() {
         .expect_err("nothing listens on port 1");
     assert_eq!(e.kind(), ErrorKind::Connection);
     assert!(e.to_string().contains("no primary candidate accepts writes"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_lagging_past_the_bound_leaves_rotation_until_it_catches_up() {
+    let Some(pg) = start(ClusterOptions { replicas: 1, synchronous: false }).await else { return };
+    let db = Database::connect_cluster(
+        ClusterConfig::new(pg.primary_url())
+            .replica(pg.replica_url(0))
+            .max_replica_lag(Duration::from_millis(500))
+            .check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    db.ensure_schema::<Note>().await.expect("schema");
+    pg.wait_until_replica_caught_up(0).expect("caught up");
+    assert!(db.cluster_status().expect("a cluster").replicas[0].healthy);
+    // Replay stops on the replica while the primary keeps writing: it falls behind.
+    pg.psql(pg.replica_port(0), "SELECT pg_wal_replay_pause()").expect("pause replay");
+    let notes = db.repo::<Note>();
+    until("the lagging replica out of rotation", Duration::from_secs(20), async || {
+        notes.save(&Note::new("while paused")).await.expect("write");
+        !db.cluster_status().expect("a cluster").replicas[0].healthy
+    })
+    .await;
+    let status = db.cluster_status().expect("a cluster");
+    let why = status.replicas[0].last_error.clone().unwrap_or_default();
+    assert!(why.contains("behind its primary"), "{status:?}");
+    assert!(status.replicas[0].lag.is_some_and(|lag| lag > Duration::from_millis(500)));
+    // Reads meanwhile see every write: they run on the primary.
+    let written = notes.count().await.expect("count");
+    assert!(written > 0);
+    assert_eq!(written, db.on_primary().repo::<Note>().count().await.expect("count"));
+    pg.psql(pg.replica_port(0), "SELECT pg_wal_replay_resume()").expect("resume replay");
+    until("the caught-up replica back in rotation", Duration::from_secs(20), async || {
+        db.cluster_status().expect("a cluster").replicas[0].healthy
+    })
+    .await;
+    let before = db.cluster_status().expect("a cluster").replicas[0].reads;
+    assert_eq!(notes.count().await.expect("count"), written, "the replica has every row");
+    assert_eq!(db.cluster_status().expect("a cluster").replicas[0].reads, before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_spread_round_robin_or_go_to_the_least_busy_replica() {
+    let Some(pg) = start(ClusterOptions { replicas: 2, synchronous: false }).await else { return };
+    let reads = |db: &Database| -> Vec<u64> {
+        db.cluster_status().expect("a cluster").replicas.iter().map(|r| r.reads).collect()
+    };
+    let db = Database::connect_cluster(
+        ClusterConfig::new(pg.primary_url())
+            .replica(pg.replica_url(0))
+            .replica(pg.replica_url(1))
+            .replica_selection(ReplicaSelection::RoundRobin)
+            .check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    for _ in 0..10 {
+        db.query("SELECT 1").fetch_all().await.expect("read");
+    }
+    assert_eq!(reads(&db), vec![5, 5], "round robin takes each replica in turn");
+
+    // The same servers under another alias: pools of their own, so the counts start at 0.
+    let alias = tests::unique_name("least_busy");
+    let aliased = |url: String| format!("{url}?alias={alias}");
+    let least = Database::connect_cluster(
+        ClusterConfig::new(aliased(pg.primary_url()))
+            .replica(aliased(pg.replica_url(0)))
+            .replica(aliased(pg.replica_url(1)))
+            .replica_selection(ReplicaSelection::LeastBusy)
+            .check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    // Hold a connection of the first replica's pool: it is the busier one now.
+    let first = dal::PoolManager::global()
+        .pool(&dal::DbConfig::from_url(&aliased(pg.replica_url(0))).expect("url"))
+        .expect("the replica's pool");
+    let held = first.acquire().await.expect("a connection of the first replica");
+    for _ in 0..6 {
+        least.query("SELECT 1").fetch_all().await.expect("read");
+    }
+    assert_eq!(reads(&least), vec![0, 6], "least busy avoids the replica with work in hand");
+    drop(held);
 }
