@@ -13,9 +13,86 @@ mod slow_calls;
 mod sql_snapshots;
 mod suite;
 
-tests::behaviour_suite!(
+/// The entity behaviour suite with the queries and transactions under it: instantiated on
+/// every backend, and through PgBouncer in transaction pooling mode (dal's
+/// `transaction_pooler`). `entity_suite!(head)` passes `head` and then the list to
+/// `tests::behaviour_suite!`.
+macro_rules! entity_suite {
+    ($($head:tt)*) => {
+        tests::behaviour_suite!($($head)*
+            // entities
+            save_new_entity_generates_uuid_and_get_reads_it_back,
+            save_existing_entity_updates_the_row,
+            save_with_preset_uuid_inserts_when_missing,
+            database_assigns_integer_ids,
+            get_of_missing_id_is_none,
+            delete_permanently_removes_only_that_row,
+            every_supported_type_round_trips,
+            random_values_of_every_type_read_back_equal,
+            nan_is_stored_refused_or_null_as_each_backend_does,
+            sub_microsecond_times_are_truncated_or_kept,
+            ensure_schema_is_idempotent,
+            ensure_schema_reports_drift_by_column,
+            // versions, soft delete, history
+            save_sets_version_and_timestamps_and_writes_history,
+            stale_save_is_a_conflict_naming_both_versions,
+            unchanged_save_writes_no_version,
+            soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
+            history_and_at_version_travel_back,
+            concurrent_updates_lose_nothing,
+            patch_changes_only_the_given_fields,
+            as_of_diff_revert_and_purge_history,
+            save_all_uses_as_few_statements_as_the_parameter_limit_allows,
+            save_all_failing_in_the_middle_leaves_nothing,
+            save_all_mixes_inserts_and_updates,
+            // typed queries
+            find_filters_orders_and_pages,
+            find_combines_conditions,
+            find_streams_rows,
+            find_skips_soft_deleted_rows_unless_asked,
+            filter_values_are_bound_never_spliced,
+            // raw queries
+            raw_query_rewrites_placeholders_outside_literals,
+            wrong_parameter_count_names_both_counts,
+            empty_sql_is_a_usage_error,
+            syntax_error_is_categorized,
+            duplicate_key_is_a_constraint_error,
+            tags_reach_the_server_as_a_comment,
+            typed_fetch_maps_rows_to_tuples_and_entities,
+            streaming_fetch_yields_every_row,
+            execute_many_is_all_or_nothing,
+            out_of_range_value_gets_its_own_category,
+            server_info_names_version_and_driver,
+            // transactions
+            commit_keeps_the_work,
+            rollback_discards_the_work,
+            dropped_transaction_rolls_back_before_reuse,
+            savepoint_rollback_keeps_the_outer_work,
+            repo_runs_inside_a_transaction,
+            read_only_transaction_refuses_writes,
+            serializable_transaction_commits,
+            thousand_transactions_leave_exactly_the_committed_rows,
+            // #[auto_transaction] and sql!
+            auto_transaction_commits_on_ok_and_rolls_back_on_err,
+            auto_transaction_rolls_back_on_panic,
+            auto_transaction_rolls_back_on_cancellation,
+            nested_calls_join_or_use_a_savepoint,
+            auto_transaction_options_apply,
+            retry_reruns_a_transaction_that_lost_a_conflict,
+            sql_macro_runs_compile_time_rewritten_sql,
+            auto_transaction_tags_reach_the_server,
+            blocking_api_does_the_same_crud,
+        );
+    };
+}
+
+// Left out of the run through PgBouncer: what tests server sessions (ending them, counting
+// prepared statements, session-level timeouts), which that mode does without by design;
+// `pooler.rs` tests its timeouts instead.
+entity_suite!(pgbouncer:);
+
+entity_suite!(
     // observability
-    auto_transaction_tags_reach_the_server,
     the_scaling_signal_follows_the_timeout_rate,
     slow_queries_are_kept_by_fingerprint_with_their_tags,
     statement_cache_counts_match_known_repeats,
@@ -35,66 +112,14 @@ tests::behaviour_suite!(
     the_pool_reopens_connections_down_to_its_minimum,
     futures_dropped_at_every_await_point_leave_no_transaction_open,
     a_cancellation_storm_loses_and_leaks_nothing,
-    // entities
-    save_new_entity_generates_uuid_and_get_reads_it_back,
-    save_existing_entity_updates_the_row,
-    save_with_preset_uuid_inserts_when_missing,
-    database_assigns_integer_ids,
-    get_of_missing_id_is_none,
-    delete_permanently_removes_only_that_row,
-    every_supported_type_round_trips,
-    random_values_of_every_type_read_back_equal,
-    nan_is_stored_refused_or_null_as_each_backend_does,
-    sub_microsecond_times_are_truncated_or_kept,
-    ensure_schema_is_idempotent,
-    ensure_schema_reports_drift_by_column,
-    // versions, soft delete, history
-    save_sets_version_and_timestamps_and_writes_history,
-    stale_save_is_a_conflict_naming_both_versions,
-    unchanged_save_writes_no_version,
-    soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
-    history_and_at_version_travel_back,
-    concurrent_updates_lose_nothing,
-    patch_changes_only_the_given_fields,
-    as_of_diff_revert_and_purge_history,
-    save_all_uses_as_few_statements_as_the_parameter_limit_allows,
-    save_all_failing_in_the_middle_leaves_nothing,
-    save_all_mixes_inserts_and_updates,
-    // typed queries
-    find_filters_orders_and_pages,
-    find_combines_conditions,
-    find_streams_rows,
-    find_skips_soft_deleted_rows_unless_asked,
-    filter_values_are_bound_never_spliced,
-    // raw queries
-    raw_query_rewrites_placeholders_outside_literals,
-    wrong_parameter_count_names_both_counts,
-    empty_sql_is_a_usage_error,
-    syntax_error_is_categorized,
-    duplicate_key_is_a_constraint_error,
-    // transactions
-    commit_keeps_the_work,
-    rollback_discards_the_work,
-    dropped_transaction_rolls_back_before_reuse,
-    savepoint_rollback_keeps_the_outer_work,
-    repo_runs_inside_a_transaction,
     // pools
     connection_guard_returns_to_the_pool_on_drop,
     equal_configs_share_one_pool,
     closed_pool_refuses_new_work,
     // connection layer
     query_timeout_is_a_timeout_error_and_the_pool_recovers,
-    tags_reach_the_server_as_a_comment,
-    typed_fetch_maps_rows_to_tuples_and_entities,
-    streaming_fetch_yields_every_row,
-    execute_many_is_all_or_nothing,
-    out_of_range_value_gets_its_own_category,
-    server_info_names_version_and_driver,
-    read_only_transaction_refuses_writes,
-    serializable_transaction_commits,
     waiters_are_served_in_arrival_order,
     no_starvation_with_100_tasks_on_10_connections,
-    thousand_transactions_leave_exactly_the_committed_rows,
     close_waits_for_a_transaction_that_finishes_in_time,
     close_forces_a_transaction_that_does_not_finish,
     health_check_reports_each_pool,
@@ -105,83 +130,5 @@ tests::behaviour_suite!(
     idle_and_old_connections_are_replaced,
     metrics_count_a_known_workload,
     leak_report_names_where_the_connection_was_acquired,
-    blocking_api_does_the_same_crud,
-    // #[auto_transaction] and sql!
-    auto_transaction_commits_on_ok_and_rolls_back_on_err,
-    auto_transaction_rolls_back_on_panic,
-    auto_transaction_rolls_back_on_cancellation,
-    nested_calls_join_or_use_a_savepoint,
-    auto_transaction_options_apply,
-    retry_reruns_a_transaction_that_lost_a_conflict,
-    sql_macro_runs_compile_time_rewritten_sql,
     blocking_api_refuses_inside_an_async_runtime,
-);
-
-// The entity behaviour suite, and the queries and transactions under it, through PgBouncer in
-// transaction pooling mode (dal's `transaction_pooler` mode). Left out: tests of server
-// sessions (ending them, counting prepared statements, session-level timeouts), which that
-// mode does without by design; `pooler.rs` tests its timeouts instead.
-tests::behaviour_suite!(pgbouncer:
-    // entities
-    save_new_entity_generates_uuid_and_get_reads_it_back,
-    save_existing_entity_updates_the_row,
-    save_with_preset_uuid_inserts_when_missing,
-    database_assigns_integer_ids,
-    get_of_missing_id_is_none,
-    delete_permanently_removes_only_that_row,
-    every_supported_type_round_trips,
-    random_values_of_every_type_read_back_equal,
-    nan_is_stored_refused_or_null_as_each_backend_does,
-    sub_microsecond_times_are_truncated_or_kept,
-    ensure_schema_is_idempotent,
-    ensure_schema_reports_drift_by_column,
-    // versions, soft delete, history
-    save_sets_version_and_timestamps_and_writes_history,
-    stale_save_is_a_conflict_naming_both_versions,
-    unchanged_save_writes_no_version,
-    soft_delete_hides_restore_brings_back_and_history_outlives_the_row,
-    history_and_at_version_travel_back,
-    concurrent_updates_lose_nothing,
-    patch_changes_only_the_given_fields,
-    as_of_diff_revert_and_purge_history,
-    save_all_uses_as_few_statements_as_the_parameter_limit_allows,
-    save_all_failing_in_the_middle_leaves_nothing,
-    save_all_mixes_inserts_and_updates,
-    // typed queries
-    find_filters_orders_and_pages,
-    find_combines_conditions,
-    find_streams_rows,
-    find_skips_soft_deleted_rows_unless_asked,
-    filter_values_are_bound_never_spliced,
-    // raw queries
-    raw_query_rewrites_placeholders_outside_literals,
-    wrong_parameter_count_names_both_counts,
-    empty_sql_is_a_usage_error,
-    syntax_error_is_categorized,
-    duplicate_key_is_a_constraint_error,
-    tags_reach_the_server_as_a_comment,
-    typed_fetch_maps_rows_to_tuples_and_entities,
-    streaming_fetch_yields_every_row,
-    execute_many_is_all_or_nothing,
-    out_of_range_value_gets_its_own_category,
-    server_info_names_version_and_driver,
-    // transactions
-    commit_keeps_the_work,
-    rollback_discards_the_work,
-    dropped_transaction_rolls_back_before_reuse,
-    savepoint_rollback_keeps_the_outer_work,
-    repo_runs_inside_a_transaction,
-    read_only_transaction_refuses_writes,
-    serializable_transaction_commits,
-    thousand_transactions_leave_exactly_the_committed_rows,
-    // #[auto_transaction] and sql!
-    auto_transaction_commits_on_ok_and_rolls_back_on_err,
-    auto_transaction_rolls_back_on_panic,
-    auto_transaction_rolls_back_on_cancellation,
-    nested_calls_join_or_use_a_savepoint,
-    auto_transaction_options_apply,
-    retry_reruns_a_transaction_that_lost_a_conflict,
-    sql_macro_runs_compile_time_rewritten_sql,
-    auto_transaction_tags_reach_the_server,
-    blocking_api_does_the_same_crud,
 );
