@@ -4,19 +4,30 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
+
+/// The metric counting times writes moved to another primary candidate.
+pub(super) const FAILOVERS: &str = "dal.cluster.failovers";
 use crate::pool::Pool;
 
 /// Primary candidates, in the order they were configured, and the one in use.
 #[derive(Debug)]
 pub(crate) struct Primaries {
     pub(crate) pools: Vec<Pool>,
+    /// Counts failovers in the metrics, labelled with the cluster's name.
+    failover_counter: metrics::Counter,
     current: AtomicUsize,
     failovers: AtomicU64,
 }
 
 impl Primaries {
-    pub(super) fn new(pools: Vec<Pool>) -> Self {
-        Primaries { pools, current: AtomicUsize::new(0), failovers: AtomicU64::new(0) }
+    pub(super) fn new(pools: Vec<Pool>, name: &str) -> Self {
+        let failover_counter = metrics::counter!(FAILOVERS, "dal.cluster.name" => name.to_owned());
+        Primaries {
+            pools,
+            failover_counter,
+            current: AtomicUsize::new(0),
+            failovers: AtomicU64::new(0),
+        }
     }
 
     /// The pool writes go to now.
@@ -47,7 +58,7 @@ impl Primaries {
                 Ok(true) => {
                     if self.current.swap(i, Ordering::AcqRel) != i {
                         self.failovers.fetch_add(1, Ordering::Relaxed);
-                        metrics::counter!("dal.cluster.failovers").increment(1);
+                        self.failover_counter.increment(1);
                         tracing::warn!(primary = %pool.config(), "writes now go to a new primary");
                     }
                     return Ok(pool);

@@ -34,7 +34,12 @@ pub(crate) struct Cluster {
     max_replica_lag: Duration,
     check_every: Duration,
     fallback_reads: AtomicU64,
+    /// Counts fallback reads in the metrics, labelled with the cluster's name.
+    fallback_counter: metrics::Counter,
 }
+
+/// The metric counting reads that found no healthy replica.
+const FALLBACK_READS: &str = "dal.cluster.fallback_reads";
 
 impl Cluster {
     /// Makes (or finds) the pools, finds the candidate that accepts writes, checks every
@@ -57,8 +62,21 @@ impl Cluster {
             .iter()
             .map(|c| manager.pool(c).map(Replica::new))
             .collect::<Result<Vec<_>>>()?;
+        // The first primary's alias, or its URL without the password: what metrics call it.
+        let name = config.primaries[0]
+            .alias_name()
+            .map_or_else(|| config.primaries[0].to_string(), str::to_owned);
+        metrics::describe_counter!(
+            FALLBACK_READS,
+            "Reads that found no healthy replica and ran on the primary."
+        );
+        metrics::describe_counter!(
+            failover::FAILOVERS,
+            "Times writes moved to another primary candidate."
+        );
         let cluster = Arc::new(Cluster {
-            primaries: Primaries::new(primaries),
+            fallback_counter: metrics::counter!(FALLBACK_READS, "dal.cluster.name" => name.clone()),
+            primaries: Primaries::new(primaries, &name),
             replicas: ReplicaSet::new(replicas, config.selection),
             max_replica_lag: config.max_replica_lag,
             check_every: config.check_every,
@@ -78,7 +96,7 @@ impl Cluster {
     /// Counts a read that found no healthy replica and went to the primary.
     pub(crate) fn count_fallback(&self) {
         self.fallback_reads.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("dal.cluster.fallback_reads").increment(1);
+        self.fallback_counter.increment(1);
     }
 
     /// A snapshot of where work goes and how the replicas are.
