@@ -238,6 +238,31 @@ pub(crate) fn transaction_pooler_unsupported(backend: Backend) -> Error {
     ))
 }
 
+/// Calls `$method` on the statement as `$protocol` says to send it: a simple-protocol
+/// `raw_sql` with the values written in, or a prepared `query_with` with them bound. `await`
+/// before the method awaits each arm (their futures differ in type).
+macro_rules! run {
+    ($b:ident, $conn:ident, $sql:ident, $params:ident, $protocol:ident, await $method:ident) => {
+        match inline_text($b::BACKEND, &$sql, $params, $protocol)? {
+            Some(text) => sqlx::raw_sql(text).$method(&mut *$conn).await,
+            None => {
+                sqlx::query_with($sql, $b::arguments($params)?)
+                    .persistent($protocol.persistent())
+                    .$method(&mut *$conn)
+                    .await
+            }
+        }
+    };
+    ($b:ident, $conn:ident, $sql:ident, $params:ident, $protocol:ident, $method:ident) => {
+        match inline_text($b::BACKEND, &$sql, $params, $protocol)? {
+            Some(text) => sqlx::raw_sql(text).$method(&mut *$conn),
+            None => sqlx::query_with($sql, $b::arguments($params)?)
+                .persistent($protocol.persistent())
+                .$method(&mut *$conn),
+        }
+    };
+}
+
 impl RawConnection {
     pub(crate) async fn execute(
         &mut self,
@@ -246,14 +271,8 @@ impl RawConnection {
         protocol: Protocol,
     ) -> Result<ExecResult> {
         dispatch!(self, conn, b => {
-            let done = match inline_text(b::BACKEND, &sql, params, protocol)? {
-                Some(text) => sqlx::raw_sql(text).execute(&mut *conn).await,
-                None => sqlx::query_with(sql, b::arguments(params)?)
-                    .persistent(protocol.persistent())
-                    .execute(&mut *conn)
-                    .await,
-            }
-            .map_err(|e| classify(e, b::BACKEND))?;
+            let done = run!(b, conn, sql, params, protocol, await execute)
+                .map_err(|e| classify(e, b::BACKEND))?;
             Ok(b::exec_result(&done))
         })
     }
@@ -265,14 +284,8 @@ impl RawConnection {
         protocol: Protocol,
     ) -> Result<Vec<Row>> {
         dispatch!(self, conn, b => {
-            let rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
-                Some(text) => sqlx::raw_sql(text).fetch_all(&mut *conn).await,
-                None => sqlx::query_with(sql, b::arguments(params)?)
-                    .persistent(protocol.persistent())
-                    .fetch_all(&mut *conn)
-                    .await,
-            }
-            .map_err(|e| classify(e, b::BACKEND))?;
+            let rows = run!(b, conn, sql, params, protocol, await fetch_all)
+                .map_err(|e| classify(e, b::BACKEND))?;
             Ok(rows.into_iter().map(Row::from).collect())
         })
     }
@@ -288,12 +301,7 @@ impl RawConnection {
     ) -> Result<Vec<T>> {
         use futures_util::TryStreamExt;
         dispatch!(self, conn, b => {
-            let mut rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
-                Some(text) => sqlx::raw_sql(text).fetch(&mut *conn),
-                None => sqlx::query_with(sql, b::arguments(params)?)
-                    .persistent(protocol.persistent())
-                    .fetch(&mut *conn),
-            };
+            let mut rows = run!(b, conn, sql, params, protocol, fetch);
             let mut out = Vec::new();
             while let Some(row) = rows.try_next().await.map_err(|e| classify(e, b::BACKEND))? {
                 out.push(map(&Row::from(row))?);
@@ -309,14 +317,8 @@ impl RawConnection {
         protocol: Protocol,
     ) -> Result<Option<Row>> {
         dispatch!(self, conn, b => {
-            let row = match inline_text(b::BACKEND, &sql, params, protocol)? {
-                Some(text) => sqlx::raw_sql(text).fetch_optional(&mut *conn).await,
-                None => sqlx::query_with(sql, b::arguments(params)?)
-                    .persistent(protocol.persistent())
-                    .fetch_optional(&mut *conn)
-                    .await,
-            }
-            .map_err(|e| classify(e, b::BACKEND))?;
+            let row = run!(b, conn, sql, params, protocol, await fetch_optional)
+                .map_err(|e| classify(e, b::BACKEND))?;
             Ok(row.map(Row::from))
         })
     }
@@ -330,12 +332,7 @@ impl RawConnection {
     ) -> Result<BoxStream<'c, Result<Row>>> {
         use futures_util::StreamExt;
         dispatch!(self, conn, b => {
-            let rows = match inline_text(b::BACKEND, &sql, params, protocol)? {
-                Some(text) => sqlx::raw_sql(text).fetch(&mut *conn),
-                None => sqlx::query_with(sql, b::arguments(params)?)
-                    .persistent(protocol.persistent())
-                    .fetch(&mut *conn),
-            };
+            let rows = run!(b, conn, sql, params, protocol, fetch);
             Ok(rows.map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND))).boxed())
         })
     }
