@@ -108,8 +108,10 @@ impl<'d> ReadRoute<'d> {
     }
 
     /// After an attempt: `true` to run the read again elsewhere, because its replica lost
-    /// the connection (the replica is taken out of rotation). Any other outcome stands, and
-    /// counts as a read the replica served.
+    /// the connection (the replica is taken out of rotation) or cancelled the read for a
+    /// conflict with the recovery it replays (PostgreSQL's hot standby, SQLSTATE 40001; the
+    /// replica stays in rotation). Any other outcome stands, and counts as a read the replica
+    /// served.
     pub(crate) fn retry<T>(&mut self, result: &Result<T>) -> bool {
         let Some(replica) = self.current.take() else { return false };
         match result {
@@ -117,6 +119,7 @@ impl<'d> ReadRoute<'d> {
                 replica.take_out(e.message());
                 true
             }
+            Err(e) if e.kind() == ErrorKind::Serialization => true,
             _ => {
                 replica.count_read();
                 false
