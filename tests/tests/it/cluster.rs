@@ -386,3 +386,42 @@ async fn reads_spread_round_robin_or_go_to_the_least_busy_replica() {
     assert_eq!(reads(&least), vec![0, 6], "least busy avoids the replica with work in hand");
     drop(held);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_cancelled_by_the_replicas_recovery_runs_again_on_the_primary() {
+    let Some(pg) = start(ClusterOptions { replicas: 1, synchronous: false }).await else { return };
+    let db = Database::connect_cluster(
+        ClusterConfig::new(pg.primary_url()).replica(pg.replica_url(0)).check_every(CHECK_EVERY),
+    )
+    .await
+    .expect("cluster");
+    db.ensure_schema::<Note>().await.expect("schema");
+    db.repo::<Note>().save(&Note::new("one")).await.expect("save");
+    pg.wait_until_replica_caught_up(0).expect("caught up");
+    // The replica cancels a query in the way of replay at once instead of after 30 s.
+    let replica = pg.replica_port(0);
+    pg.psql(replica, "ALTER SYSTEM SET max_standby_streaming_delay = 0").expect("setting");
+    pg.psql(replica, "SELECT pg_reload_conf()").expect("reload");
+    let read = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.query("SELECT CAST(count(*) AS BIGINT) FROM notes, pg_sleep(1)").fetch_one().await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Replaying this lock needs the table the replica's query reads.
+    pg.psql(pg.primary_port(), "BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE; COMMIT")
+        .expect("lock on the primary");
+    let row = read.await.expect("read task").expect("the read succeeds anyway");
+    assert_eq!(row.get::<i64>(0).expect("count"), 1);
+    let conflicts = pg
+        .psql(
+            replica,
+            "SELECT confl_lock FROM pg_stat_database_conflicts WHERE datname = 'postgres'",
+        )
+        .expect("conflicts");
+    assert_eq!(conflicts.trim(), "1", "the replica cancelled the read");
+    let status = db.cluster_status().expect("a cluster");
+    assert!(status.replicas[0].healthy, "a cancelled read leaves the replica in rotation");
+    assert_eq!(status.fallback_reads, 1, "the read ran again on the primary");
+}
