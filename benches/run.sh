@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# Runs dal's benchmark suite (`cargo bench -p benches`: R0, the workloads R1-W4 on SQLite,
-# PostgreSQL and MariaDB, P1) and writes benches/RESULTS.md: the machine, the date, the backend
+# Runs dal's benchmark suite and writes benches/RESULTS.md: the machine, the date, the backend
 # versions, then per backend each workload's median and its 95 % confidence interval for dal
-# and for sqlx by hand, and the ratio dal / sqlx; then the R0 and P1 figures.
+# and for sqlx by hand, the ratio dal / sqlx and the target of ../shared/BENCHMARKS.md (met or
+# not); then R0, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
 #
-#   bash benches/run.sh               # the whole suite, about 10 minutes on 2 cores
-#   bash benches/run.sh R1_get_by_id  # extra arguments go to the benchmarks (a name filter)
+#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, M1, C1: ~20 min on 2 cores
+#   bash benches/run.sh --peers          # also SeaORM and Diesel (the `peers` feature): +~10 min
+#   bash benches/run.sh --b1             # also B1, the build cost of #[derive(Entity)]: +~5 min
+#   bash benches/run.sh R1_get_by_id     # other arguments go to the benchmarks (a name filter)
 #
 # Only results of this run go in the file (criterion's older results in the target directory
 # are left out). A backend whose server is down is listed as skipped.
+#
+# DAL_BENCH_LOG=<file> DAL_BENCH_SINCE=<epoch seconds> runs nothing and writes the report from
+# that log and the criterion results newer than that time (DAL_BENCH_OUT: another file than
+# RESULTS.md), e.g. after short smoke runs of single benchmarks.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
+
+peers=""
+b1=""
+args=()
+for a in "$@"; do
+  case "$a" in
+    --peers) peers=1 ;;
+    --b1) b1=1 ;;
+    *) args+=("$a") ;;
+  esac
+done
+# Every cargo command of a run builds with the same features, so nothing is rebuilt between.
+features=()
+if [[ -n "$peers" ]]; then
+  features=(--features peers)
+fi
 
 # As in .ci/run: builds outlive the clone, so repeated runs on one machine reuse them.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dal/target}"
@@ -20,7 +42,8 @@ export CARGO_TERM_COLOR=never
 # The workloads run pinned to one CPU (DAL_BENCH_CPU, 0 by default; empty: not pinned). The
 # servers are not pinned. Unpinned, SQLite's time per statement is mostly the wake-ups of
 # sqlx's SQLite worker thread across the two cores, which vary with thread placement and
-# swamp what dal itself costs. R0 and P1 are about concurrency and always run unpinned.
+# swamp what dal itself costs. R0, P1, M1 and C1 are about concurrency or memory and always
+# run unpinned.
 pin=()
 cpu="${DAL_BENCH_CPU-0}"
 if [[ -n "$cpu" ]] && command -v taskset >/dev/null; then
@@ -29,16 +52,55 @@ else
   cpu=""
 fi
 
-log="$(mktemp -t dal-bench-XXXXXX.log)"
-trap 'rm -f "$log"' EXIT
-started="$(date +%s)"
+out_file="${DAL_BENCH_OUT:-$here/RESULTS.md}"
 
-cargo bench -p benches --no-run 2>&1 | tee "$log"
-cargo bench -p benches --bench r0_pool -- "$@" 2>&1 | tee -a "$log"
-"${pin[@]}" cargo bench -p benches --bench workloads -- "$@" 2>&1 | tee -a "$log"
-cargo bench -p benches --bench p1_contention -- "$@" 2>&1 | tee -a "$log"
+bench() {
+  # bench NAME [pinned]: one benchmark binary, its output in the log.
+  local name="$1" how="${2:-}"
+  local cmd=(cargo bench -p benches "${features[@]}" --bench "$name" -- "${args[@]}")
+  if [[ "$how" == pinned ]]; then
+    cmd=("${pin[@]}" "${cmd[@]}")
+  fi
+  "${cmd[@]}" 2>&1 | tee -a "$log"
+}
 
-DAL_BENCH_PINNED="$cpu" python3 - "$log" "$started" "$CARGO_TARGET_DIR/criterion" "$here/RESULTS.md" <<'PY'
+run_suite() {
+  cargo bench -p benches "${features[@]}" --no-run 2>&1 | tee "$log"
+  bench r0_pool
+  bench workloads pinned
+  bench d1_diesel_bench pinned
+  bench s1_blocking pinned
+  bench l1_placeholders pinned
+  bench p1_contention
+  if [[ -n "$peers" ]]; then
+    bench peers pinned
+  fi
+  # M1 and C1 take no name filter: they are one measurement each.
+  cargo bench -p benches "${features[@]}" --bench m1_memory 2>&1 | tee -a "$log"
+  # C1: the capacity check's table (its progress bars go to stderr, which is not kept).
+  cargo build --release -p examples --bin capacity 2>&1 | tee -a "$log"
+  local out
+  if out="$(cargo run --release -q -p examples --bin capacity)"; then
+    printf '%s\n' "$out" | sed 's/^/C1|/' | tee -a "$log"
+  else
+    echo "SKIPPED|C1|the capacity check failed (is PostgreSQL running?)" | tee -a "$log"
+  fi
+  if [[ -n "$b1" ]]; then
+    bash "$here/b1_build_cost.sh" 2>&1 | tee -a "$log"
+  fi
+}
+
+if [[ -n "${DAL_BENCH_LOG:-}" ]]; then
+  log="$DAL_BENCH_LOG"
+  started="${DAL_BENCH_SINCE:-0}"
+else
+  log="$(mktemp -t dal-bench-XXXXXX.log)"
+  trap 'rm -f "$log"' EXIT
+  started="$(date +%s)"
+  run_suite
+fi
+
+DAL_BENCH_PINNED="$cpu" python3 - "$log" "$started" "$CARGO_TARGET_DIR/criterion" "$out_file" <<'PY'
 import datetime
 import json
 import os
@@ -141,12 +203,43 @@ WORKLOADS = {
 }
 BACKENDS = ["sqlite", "postgres", "mariadb"]
 
+# Groups with a section of their own below, not in the per-backend dal / sqlx tables.
+OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_")
+
 by_backend = {}
 for group, functions in results.items():
-    if "/" not in group:
+    if "/" not in group or group.startswith(OWN_SECTIONS):
         continue
     workload, backend = group.split("/", 1)
     by_backend.setdefault(backend, {})[workload] = functions
+
+def section(prefix):
+    """backend -> workload -> functions, for the groups `<prefix>…/<backend>`."""
+    found = {}
+    for group, functions in results.items():
+        if group.startswith(prefix) and "/" in group:
+            workload, backend = group.split("/", 1)
+            found.setdefault(backend, {})[workload] = functions
+    return found
+
+def ratio_cells(a, b, target=None, at_least=False):
+    """`a / b` with the range the intervals allow, and the target met or not."""
+    if not (a and b):
+        return ["–", ""]
+    ratio = a["median"] / b["median"]
+    cell = f"**{ratio:.2f}** ({a['lo'] / b['hi']:.2f}–{a['hi'] / b['lo']:.2f})"
+    if target is None:
+        return [cell, ""]
+    met = ratio >= target if at_least else ratio <= target
+    return [cell, f"{'≥' if at_least else '≤'} {target:.2f} {'✓' if met else '✗'}"]
+
+def median_cell(r):
+    return f"{fmt_time(r['median'])} (±{(r['hi'] - r['lo']) / 2 / r['median'] * 100:.0f} %)" if r else "–"
+
+def workload_key(name):
+    """Orders `…_<N>` workloads by N."""
+    head, _, tail = name.rpartition("_")
+    return (head, int(tail)) if tail.isdigit() else (name, 0)
 
 out = []
 w = out.append
@@ -170,8 +263,9 @@ if rustc:
 for name in BACKENDS:
     version, source = versions[name]
     w(f"- {name}: {version or 'unknown'} ({source})")
-skipped = lines("SKIPPED")
-for name, reason in skipped:
+# Every benchmark binary names a backend it skipped: once each.
+skipped = {l[0]: "|".join(l[1:]) for l in lines("SKIPPED") if l[0] != "C1"}
+for name, reason in skipped.items():
     w(f"- **skipped** {name}: {reason}")
 w("")
 w("## dal against sqlx by hand")
@@ -272,6 +366,204 @@ if p1:
         rel = f"{ops / base:.2f}x" if base else "–"
         w(f"| {name} | {ops:,.0f} | {rel} | {float(r['fairness']):.2f} | "
           f"{fmt_time(float(r['p50_us']) * 1e3)} | {fmt_time(float(r['p99_us']) * 1e3)} |")
+
+
+d1 = section("D1_")
+if d1:
+    w("")
+    w("## D1: diesel_bench set")
+    w("")
+    w("The four workloads of Diesel's own `diesel_bench` suite, each system on one connection held "
+      "for the whole measurement (as `diesel_bench` runs them): trivial query (every user of a table "
+      "of N), medium complex query (N users, black or brown hair, left join their posts, the "
+      "black-haired ones; as in `diesel_bench` there are no posts), insert N (one statement), loading "
+      "associations (100 users, 1,000 posts, 10,000 comments, grouped in memory). dal: `find()`, "
+      "`sql_as!`, `save_all` (entities with database-assigned ids go in one statement each, to "
+      "read each id back; the `execute_many` rows are the raw multi-row insert), `find()` with "
+      "`is_in`; sqlx by hand: `query_as` and `QueryBuilder`; "
+      "Diesel (with `--peers`): diesel-async's query DSL, `belonging_to` + `grouped_by`. Medians with "
+      "the half-width of their 95 % interval. Targets: dal / sqlx ≤ 1.10 on every workload; dal at "
+      "or below Diesel on the trivial query with 10,000 rows.")
+    for backend in BACKENDS + sorted(set(d1) - set(BACKENDS)):
+        if backend not in d1:
+            continue
+        w("")
+        w(f"### {backend}")
+        w("")
+        w("| workload | dal | sqlx | diesel | dal / sqlx | target | dal / diesel | target |")
+        w("|---|---:|---:|---:|---:|---|---:|---|")
+        for key in sorted(d1[backend], key=workload_key):
+            f = d1[backend][key]
+            d, s_, di = f.get("dal"), f.get("sqlx"), f.get("diesel")
+            cells = [key.removeprefix("D1_").replace("_", " "), median_cell(d), median_cell(s_), median_cell(di)]
+            cells += ratio_cells(d, s_, 1.10)
+            cells += ratio_cells(d, di, 1.00 if key == "D1_trivial_query_10000" else None)
+            w("| " + " | ".join(cells) + " |")
+            # Other ways of writing the workload with dal (e.g. `dal_execute_many`), in the dal column.
+            for extra in sorted(set(f) - {"dal", "sqlx", "diesel"}):
+                x = f[extra]
+                cells = [f"{key.removeprefix('D1_').replace('_', ' ')}, `{extra.removeprefix('dal_')}`",
+                         median_cell(x), median_cell(s_), median_cell(di)]
+                cells += ratio_cells(x, s_, 1.10) + ratio_cells(x, di)
+                w("| " + " | ".join(cells) + " |")
+
+peer = section("peers_")
+if peer:
+    w("")
+    w("## Peers: SeaORM and Diesel")
+    w("")
+    w("The same `bench_users` table and data, each system on its own pool of 10 without a ping "
+      "before every acquire: dal, sqlx by hand, SeaORM 2.0 (`find`, `insert`, `insert_many`) and "
+      "Diesel 2.3 through diesel-async (deadpool, `RecyclingMethod::Fast`; SQLite through "
+      "`SyncConnectionWrapper`). Peers write no history, so W1 and W3 are without history; "
+      "`dal (history)` is dal's `save_all` with history. The W3 target (dal's `save_all` of 1,000 at "
+      "least 2x faster than SeaORM's `insert_many`) is marked for dal without history (the same "
+      "rows) / with history (W3 as defined). Ratios are against sqlx by hand of the same run.")
+    for backend in BACKENDS + sorted(set(peer) - set(BACKENDS)):
+        if backend not in peer:
+            continue
+        w("")
+        w(f"### {backend}")
+        w("")
+        w("| workload | dal | sqlx | seaorm | diesel | dal / sqlx | target | seaorm / sqlx | diesel / sqlx | seaorm / dal | seaorm / dal (history) | W3 target |")
+        w("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|")
+        for key in sorted(peer[backend], key=workload_key):
+            f = peer[backend][key]
+            d, s_, so, di = f.get("dal"), f.get("sqlx"), f.get("seaorm"), f.get("diesel")
+            dh = f.get("dal_with_history")
+            name = key.removeprefix("peers_")
+            target = WORKLOADS.get(name, (None, 1.05 if name.startswith(("R1", "R2", "W1")) else 1.15))[1]
+            if name.startswith("W3"):
+                target = 1.15
+            cells = [name.replace("_", " "), median_cell(d), median_cell(s_), median_cell(so), median_cell(di)]
+            cells += ratio_cells(d, s_, target)
+            cells += [ratio_cells(so, s_)[0], ratio_cells(di, s_)[0]]
+            if dh:
+                by_plain, by_history = ratio_cells(so, d, 2.0, at_least=True), ratio_cells(so, dh, 2.0, at_least=True)
+                cells += [by_plain[0], by_history[0], f"{by_plain[1]} / {by_history[1]}"]
+            else:
+                cells += ["–", "–", ""]
+            w("| " + " | ".join(cells) + " |")
+
+s1 = section("S1_")
+if s1:
+    w("")
+    w("## S1: blocking SQLite")
+    w("")
+    w("`dal::blocking` against rusqlite by hand on the same SQLite file: get by id of a `User` (the "
+      "statement dal runs, `prepare_cached`), and D1's trivial query into `D1User`. rusqlite runs on "
+      "the calling thread; `dal::blocking` hands each call to its runtime and sqlx's SQLite worker "
+      "thread. Target: within 1.2x of rusqlite.")
+    w("")
+    w("| workload | dal::blocking | rusqlite | dal / rusqlite | target |")
+    w("|---|---:|---:|---:|---|")
+    for backend, workloads in sorted(s1.items()):
+        for key in sorted(workloads, key=workload_key):
+            f = workloads[key]
+            d, r = f.get("dal_blocking"), f.get("rusqlite")
+            cells = [key.removeprefix("S1_").replace("_", " "), median_cell(d), median_cell(r)]
+            cells += ratio_cells(d, r, 1.2)
+            w("| " + " | ".join(cells) + " |")
+
+l1 = section("L1_")
+if l1:
+    w("")
+    w("## L1: placeholder rewriting")
+    w("")
+    w("Run-time `?` rewriting of a 2 KB statement (`Dialect::rewrite_placeholders`, which "
+      "`db.query(text)` runs before sending), in MB/s; and building the same statement with its 8 "
+      "arguments: `sql!` (rewritten at compile time; at run time it only picks the dialect's "
+      "text), `db.query(CONSTANT)` with `.bind`s (a `&'static str` constant), and the latter plus "
+      "the rewrite it runs before it is sent. `sql!` costs what a constant costs.")
+    w("")
+    w("| dialect | rewrite | MB/s | `sql!` | `&'static str` | `&'static str` + rewrite |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for backend in BACKENDS:
+        rw = l1.get(backend, {}).get("L1_rewrite", {}).get("rewrite_placeholders")
+        mac = l1.get(backend, {}).get("L1_sql_macro", {})
+        if not (rw or mac):
+            continue
+        mbps = "–"
+        if rw and (rw.get("throughput") or {}).get("Bytes"):
+            mbps = f"{rw['throughput']['Bytes'] / (rw['median'] / 1e9) / 1e6:,.0f}"
+        w(f"| {backend} | {median_cell(rw)} | {mbps} | {median_cell(mac.get('sql_macro'))} | "
+          f"{median_cell(mac.get('static_str'))} | {median_cell(mac.get('static_str_rewritten'))} |")
+
+m1 = lines("M1")
+if m1:
+    w("")
+    w("## M1: memory of R2 with N = 10,000")
+    w("")
+    w("One call of R2 (10,000 rows into `User`), counted by a global allocator wrapping `System` "
+      "(every thread), each system in a child process of its own: allocations (and reallocations) "
+      "per row and bytes allocated per row (medians of 5 calls after one warm-up), the process's "
+      "peak RSS and its growth over the RSS before the first call. Target: dal's allocations per "
+      "row at most sqlx by hand's + 1.")
+    w("")
+    w("| backend | system | allocations / row | bytes / row | peak RSS | RSS growth | target |")
+    w("|---|---|---:|---:|---:|---:|---|")
+    m1_rows = [(f[0], f[1], dict(x.split("=", 1) for x in f[2:])) for f in m1]
+    base = {b: float(r["allocs_per_row"]) for b, sys_, r in m1_rows if sys_ == "sqlx"}
+    for backend, system, r in m1_rows:
+        per_row = float(r["allocs_per_row"])
+        target = ""
+        if system == "dal" and backend in base:
+            target = f"≤ {base[backend] + 1:.2f} {'✓' if per_row <= base[backend] + 1 else '✗'}"
+        w(f"| {backend} | {system} | {per_row:.2f} | {float(r['bytes_per_row']):,.0f} | "
+          f"{int(r['peak_rss_kib']) / 1024:.1f} MiB | {int(r['rss_growth_kib']) / 1024:.1f} MiB | {target} |")
+
+c1 = [l.split("|", 1)[1] for l in log if l.startswith("C1|")]
+if c1:
+    import re
+    w("")
+    w("## C1: capacity (PostgreSQL)")
+    w("")
+    w("`cargo run --release -p examples --bin capacity`: 20 connections, each query "
+      "`SELECT pg_sleep(0.1)`, offered load stepped up to 1.3x the theoretical 200 queries/s "
+      "(open loop, 3 s per step). Target: >= 95 % of theoretical up to the theoretical rate with "
+      "the scaling signal still `normal`. MariaDB: the capacity check runs on PostgreSQL only.")
+    w("")
+    w("| offered q/s | achieved q/s | of theoretical | of offered | errors | p50 | p99 | signal |")
+    w("|---:|---:|---:|---:|---|---:|---:|---|")
+    step = re.compile(r"^\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)%\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|\s*(.*)$")
+    verdict = []
+    for l in c1:
+        m = step.match(l)
+        if m:
+            offered, achieved, pct, errors, p50, p99, signal = m.groups()
+            of_offered = float(achieved) / float(offered) * 100 if float(offered) else 0
+            w(f"| {float(offered):.0f} | {float(achieved):.1f} | {float(pct):.1f} % | {of_offered:.1f} % | "
+              f"{errors} | {p50} | {p99} | {signal.strip()} |")
+        elif l.startswith(("best achieved", "no step", "signal after", "theoretical")):
+            verdict.append(l)
+    if verdict:
+        w("")
+        for l in verdict:
+            w(f"- {l}" + (" ✓" if "reached 95" in l and "did not" not in l else (" ✗" if "did not reach" in l or l.startswith("no step") else "")))
+skipped_c1 = [r for n, r in lines("SKIPPED") if n == "C1"]
+if skipped_c1 and not c1:
+    w("")
+    w("## C1: capacity (PostgreSQL)")
+    w("")
+    w(f"Not measured: {skipped_c1[0]}")
+
+b1 = lines("B1")
+if b1:
+    w("")
+    w("## B1: build cost of `#[derive(Entity)]`")
+    w("")
+    w("`bash benches/b1_build_cost.sh`: a generated crate of 50 entities (6-8 fields) with "
+      "`#[derive(Entity)]` and the same crate with the derive removed, both depending on dal by "
+      "path; each crate's own `cargo build` (debug) after its dependencies, median of the runs.")
+    w("")
+    fields = {f[0]: dict(x.split("=", 1) for x in f[1:]) for f in b1}
+    wd, wo, pe = fields.get("with_derive", {}), fields.get("without_derive", {}), fields.get("per_entity", {})
+    w("| crate | entities | build of the crate alone |")
+    w("|---|---:|---:|")
+    w(f"| with `#[derive(Entity)]` | {wd.get('entities', '–')} | {wd.get('secs', '–')} s |")
+    w(f"| derive removed | {wo.get('entities', '–')} | {wo.get('secs', '–')} s |")
+    w("")
+    w(f"Per entity: **{pe.get('ms', '–')} ms** (no target in BENCHMARKS.md).")
 
 open(out_path, "w", encoding="utf-8").write("\n".join(out) + "\n")
 print(f"wrote {out_path}")

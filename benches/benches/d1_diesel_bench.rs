@@ -6,7 +6,10 @@
 //! - `D1_trivial_query_<N>`: every user of a table of N (1, 100, 10,000);
 //! - `D1_medium_complex_<N>`: N users with black or brown hair, left join their posts, the
 //!   black-haired ones (as in `diesel_bench`, the posts table is empty here);
-//! - `D1_insert_<N>`: N new users in one statement (1, 10, 25, 50, 100);
+//! - `D1_insert_<N>`: N new users (1, 10, 25, 50, 100): dal's `save_all` (which inserts
+//!   entities with database-assigned ids one statement each, to read each id back), and as
+//!   `dal_execute_many` the raw `execute_many` (one multi-row statement), sqlx and Diesel in
+//!   one multi-row statement;
 //! - `D1_loading_associations`: 100 users, their 1,000 posts, the posts' 10,000 comments,
 //!   grouped in memory.
 //!
@@ -192,6 +195,19 @@ fn insert(c: &mut Criterion, rt: &Runtime, t: &Target) {
             |conn| assert_eq!(by_hand::insert(&mut conn, users).await.expect("insert"), n as u64),
             |conn| assert_eq!(conn.insert(new_users).await.expect("insert"), n)
         );
+        // What a dal user writes to insert many rows in one statement when the ids are the
+        // database's: `save_all` inserts those one at a time, to read each id back.
+        g.bench_function("dal_execute_many", |b| {
+            b.to_async(rt).iter_custom(|iters| async move {
+                let conn = t.db.connection().await.expect("connection");
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let done = with_dal::insert_many_raw(&conn, users).await.expect("insert");
+                    assert_eq!(done, n as u64);
+                }
+                start.elapsed()
+            });
+        });
         g.finish();
     }
 }

@@ -208,9 +208,24 @@ pub mod with_dal {
         Ok(rows.into_iter().map(split_joined).collect())
     }
 
-    /// Insert N: `save_all` of new users (one multi-row statement, in a transaction).
+    /// Insert N: `save_all` of new users (in a transaction; entities with database-assigned
+    /// ids are inserted one statement each, so that each id is read back).
     pub async fn insert(db: &Database, users: &[D1User]) -> dal::Result<usize> {
         Ok(db.repo::<D1User>().save_all(users).await?.len())
+    }
+
+    /// Insert N written as raw SQL: `execute_many` of one `INSERT … VALUES (?, ?)`, which dal
+    /// sends as one multi-row statement (`save_all` saves entities with database-assigned ids
+    /// one at a time, to read each id back).
+    pub async fn insert_many_raw(db: &Database, users: &[D1User]) -> dal::Result<u64> {
+        use dal::IntoValue as _;
+        db.query("INSERT INTO d1_users (name, hair_color) VALUES (?, ?)")
+            .execute_many(
+                users
+                    .iter()
+                    .map(|u| [u.name.clone().into_value(), u.hair_color.clone().into_value()]),
+            )
+            .await
     }
 
     /// Loading associations: users, their posts (`user_id IN …`), the posts' comments
