@@ -113,6 +113,7 @@ pub async fn reseed_users(
     for chunk in all.chunks(1000) {
         saved.extend(db.repo::<D1User>().save_all(chunk).await?);
     }
+    crate::analyze(db, &["d1_users", "d1_posts", "d1_comments"]).await?;
     Ok(saved)
 }
 
@@ -145,7 +146,7 @@ pub async fn seed_associations(db: &Database) -> dal::Result<()> {
     for chunk in comments.chunks(1000) {
         db.repo::<D1Comment>().save_all(chunk).await?;
     }
-    Ok(())
+    crate::analyze(db, &["d1_users", "d1_posts", "d1_comments"]).await
 }
 
 /// Splits a row of the medium complex query into the user and its post.
