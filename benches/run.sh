@@ -71,6 +71,7 @@ run_suite() {
   bench d1_diesel_bench pinned
   bench s1_blocking pinned
   bench l1_placeholders pinned
+  bench pooler pinned
   bench p1_contention
   if [[ -n "$peers" ]]; then
     bench peers pinned
@@ -204,7 +205,7 @@ WORKLOADS = {
 BACKENDS = ["sqlite", "postgres", "mariadb"]
 
 # Groups with a section of their own below, not in the per-backend dal / sqlx tables.
-OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_")
+OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_", "pooler_")
 
 by_backend = {}
 for group, functions in results.items():
@@ -443,6 +444,28 @@ if peer:
                 cells += [by_plain[0], by_history[0], f"{by_plain[1]} / {by_history[1]}"]
             else:
                 cells += ["–", "–", ""]
+            w("| " + " | ".join(cells) + " |")
+
+pool = section("pooler_")
+if pool:
+    w("")
+    w("## Transaction-pooler mode (PostgreSQL)")
+    w("")
+    w("What `transaction_pooler` (needed behind PgBouncer in transaction mode) costs, all dal, in one run: "
+      "`prepared` is the default (statements prepared once per connection and cached), `unnamed` "
+      "prepares each statement for its run only (`statement_cache_capacity=0`, two round trips), "
+      "`inline` is the pooler mode straight to the server (one simple-protocol message, values "
+      "written in, parsed and planned every time, rows in text), and `pgbouncer` is the pooler mode "
+      "through a real PgBouncer 1.x in transaction pooling mode, its hop included.")
+    w("")
+    w("| workload | prepared | unnamed | inline | through PgBouncer | inline / prepared | PgBouncer / prepared |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    for backend, workloads in sorted(pool.items()):
+        for key in sorted(workloads, key=workload_key):
+            f = workloads[key]
+            p, u, i, b = (f.get(n) for n in ("prepared", "unnamed", "inline", "pgbouncer"))
+            cells = [key.removeprefix("pooler_").replace("_", " "), median_cell(p), median_cell(u),
+                     median_cell(i), median_cell(b), ratio_cells(i, p)[0], ratio_cells(b, p)[0]]
             w("| " + " | ".join(cells) + " |")
 
 s1 = section("S1_")
