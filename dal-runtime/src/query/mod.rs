@@ -136,12 +136,13 @@ impl<'a> Query<'a> {
     }
 
     /// Runs `sql`, already in the backend's placeholder form (built by dal, never from user
-    /// text), with the handle's tags appended; returns the rows changed.
-    pub(crate) async fn execute_native(
+    /// text), with the handle's tags appended; returns the rows changed and the last id the
+    /// database assigned.
+    pub(crate) async fn execute_native_result(
         db: &Database,
         sql: String,
         params: &[Value<'_>],
-    ) -> Result<u64> {
+    ) -> Result<crate::backend::ExecResult> {
         let text = if db.tags().is_empty() {
             sql
         } else {
@@ -150,7 +151,7 @@ impl<'a> Query<'a> {
             dal_sql::with_tags(&sql, &tags)
         };
         let mut lease = db.lease().await?;
-        Ok(lease.conn()?.execute(crate::transaction::sql(text), params, None).await?.rows_affected)
+        lease.conn()?.execute(crate::transaction::sql(text), params, None).await
     }
 
     /// The connection to run on, after warning about implicit commits.

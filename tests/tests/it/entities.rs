@@ -97,3 +97,20 @@ impl Member {
         }
     }
 }
+
+/// A database-keyed entity with a version and history.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "entries", history)]
+pub struct Entry {
+    #[dal(id)]
+    pub id: i64,
+    pub text: String,
+    #[dal(version)]
+    pub version: i64,
+}
+
+impl Entry {
+    pub fn new(text: &str) -> Self {
+        Entry { id: 0, text: text.into(), version: 0 }
+    }
+}

@@ -45,6 +45,7 @@ macro_rules! entity_suite {
             save_all_uses_as_few_statements_as_the_parameter_limit_allows,
             save_all_failing_in_the_middle_leaves_nothing,
             save_all_mixes_inserts_and_updates,
+            save_all_gives_database_assigned_ids_in_few_statements,
             // typed queries
             find_filters_orders_and_pages,
             find_combines_conditions,

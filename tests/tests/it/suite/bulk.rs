@@ -4,7 +4,7 @@ use dal::types::Uuid;
 use dal::{Database, Dialect, Entity};
 use tests::TestDb;
 
-use crate::entities::Member;
+use crate::entities::{Entry, Member};
 
 fn members(n: usize) -> Vec<Member> {
     (0..n).map(|i| Member::new(&format!("member {i}"))).collect()
@@ -60,4 +60,41 @@ pub async fn save_all_mixes_inserts_and_updates(db: &TestDb) {
     assert_eq!(summary, [("new one", 1), ("renamed", 2), ("new two", 1)]);
     assert_eq!(db.count_rows("members").await, 3);
     assert_eq!(db.count_rows("members_history").await, 4);
+}
+
+/// Database-assigned ids come back for every row of a multi-row insert: on PostgreSQL from the
+/// identity's sequence before the insert, elsewhere from the insert itself.
+pub async fn save_all_gives_database_assigned_ids_in_few_statements(db: &TestDb) {
+    db.ensure_schema::<Entry>().await.expect("schema");
+    let repo = db.repo::<Entry>();
+    let first = repo.save(&Entry::new("before")).await.expect("save one");
+    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let before = pool.pool().metrics().statements;
+    let batch: Vec<Entry> = (0..2_500).map(|i| Entry::new(&format!("entry {i}"))).collect();
+    let saved = pool.repo::<Entry>().save_all(&batch).await.expect("save_all");
+    let used = pool.pool().metrics().statements - before;
+    let d = db.dialect();
+    let cols = Entry::COLUMNS.len();
+    // The rows (PostgreSQL: after one statement that takes the ids; MariaDB: after one that
+    // reads how InnoDB numbers them), then the history rows.
+    let extra = if d == Dialect::Sqlite { 0 } else { 1 };
+    assert_eq!(
+        used,
+        extra + statements_needed(d, 2_500, cols) + statements_needed(d, 2_500, cols + 4)
+    );
+    let ids: std::collections::BTreeSet<i64> = saved.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 2_500, "every row has an id of its own");
+    assert!(ids.iter().all(|id| *id > first.id));
+    let stored: Vec<(i64, String)> =
+        db.query("SELECT id, text FROM entries").fetch_all_as().await.expect("rows");
+    let stored: std::collections::BTreeMap<i64, String> = stored.into_iter().collect();
+    for e in &saved {
+        assert_eq!(stored.get(&e.id), Some(&e.text), "entry {} has the id of its own row", e.text);
+        assert_eq!(e.version, 1);
+    }
+    let history = repo.history(saved[1_234].id).await.expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].entity, saved[1_234], "the history row has the same id");
+    let later = repo.save(&Entry::new("after")).await.expect("save one more");
+    assert!(later.id > *ids.last().expect("ids"), "the sequence moved past the batch");
 }
