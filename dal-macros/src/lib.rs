@@ -36,6 +36,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `updated_at` | no | `DateTime<Utc>`, set on every write |
 /// | `deleted_at` | with `soft_delete` | `Option<DateTime<Utc>>`, set by `delete`, cleared by `restore` |
 /// | `skip` | no | not stored; `Default::default()` when read |
+/// | `shard_key` | no, at most one field | the value that chooses the shard (`String`, `i64`, `Uuid`, …), so `ShardedDatabase::save` and `ShardedDatabase::repo` route the entity; the id or a field that never changes |
 ///
 /// Besides `Entity`, the derive generates a column constant per field (`User::EMAIL`, for
 /// `find().filter(User::EMAIL.eq(…))`) and a patch type (`UserPatch`, every plain field as an

@@ -47,7 +47,7 @@ pub use self::resilience::{
 };
 pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
-pub use self::shard::{ShardKey, ShardedDatabase};
+pub use self::shard::{ShardKey, ShardedDatabase, ShardedEntity};
 pub use self::transaction::{
     ScopeOptions, Transaction, TransactionOptions, run as run_in_transaction,
     run_once as run_once_in_transaction,

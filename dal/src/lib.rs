@@ -50,8 +50,8 @@ pub use dal_runtime::{
     Percentiles, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
     PooledConnection, Priority, Query, RateLimit, ReplicaSelection, ReplicaStatus, Repo, Result,
     RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo, ShardKey, ShardedDatabase,
-    SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction, TransactionOptions,
-    TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
+    ShardedEntity, SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction,
+    TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 
 /// Re-exports of the types entities use.
@@ -78,7 +78,7 @@ pub mod __private {
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
         Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, Patch, Result, Row,
-        Statements, TimestampField, Value, VersionField,
+        ShardedEntity, Statements, TimestampField, Value, VersionField,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,

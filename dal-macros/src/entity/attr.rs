@@ -61,6 +61,7 @@ pub(crate) struct FieldAttrs {
     pub(crate) updated_at: Attr<()>,
     pub(crate) deleted_at: Attr<()>,
     pub(crate) skip: Attr<()>,
+    pub(crate) shard_key: Attr<()>,
 }
 
 impl ContainerAttrs {
@@ -104,6 +105,7 @@ impl FieldAttrs {
             updated_at: Attr::none(symbol::UPDATED_AT),
             deleted_at: Attr::none(symbol::DELETED_AT),
             skip: Attr::none(symbol::SKIP),
+            shard_key: Attr::none(symbol::SHARD_KEY),
         };
         each_key(cx, attrs, |meta, key| {
             let flag = match key.as_str() {
@@ -112,6 +114,7 @@ impl FieldAttrs {
                 symbol::UPDATED_AT => Some(&mut out.updated_at),
                 symbol::DELETED_AT => Some(&mut out.deleted_at),
                 symbol::SKIP => Some(&mut out.skip),
+                symbol::SHARD_KEY => Some(&mut out.shard_key),
                 _ => None,
             };
             if let Some(flag) = flag {

@@ -18,7 +18,8 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let columns = column_names(cx, &c);
     one_role_per_field(cx, &c);
     let roles = roles(cx, &c);
-    let (table, id_index, columns, roles) = (table?, id?, columns?, roles?);
+    let shard_key = single_shard_key(cx, &c);
+    let (table, id_index, columns, roles, shard_key) = (table?, id?, columns?, roles?, shard_key?);
     has_data_columns(cx, &c)?;
     let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
     let mut all: Vec<Column<'a>> = columns;
@@ -38,6 +39,7 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         c.fields.iter().filter(|f| f.attrs.skip.get().is_some()).map(|f| (f.ident, f.ty)).collect();
     let krate = c.attrs.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::dal));
     let vis = &c.original.vis;
+    let shard_key = shard_key.map(|i| (c.fields[i].ident, c.fields[i].ty));
     Some(Model {
         ident: c.ident,
         vis,
@@ -49,7 +51,55 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         id,
         columns: all,
         skipped,
+        shard_key,
     })
+}
+
+/// At most one field chooses the shard, and it is one whose value stays put: a stored field
+/// (the id or a plain one), never a skipped one or one every save changes (version,
+/// timestamps), which would move the row to another shard. Returns its index among all fields.
+fn single_shard_key(cx: &Ctxt, c: &Container<'_>) -> Option<Option<usize>> {
+    let marked: Vec<usize> =
+        (0..c.fields.len()).filter(|&i| c.fields[i].attrs.shard_key.get().is_some()).collect();
+    let mut ok = true;
+    let span_of =
+        |i: usize| c.fields[i].attrs.shard_key.span().unwrap_or_else(|| c.fields[i].ident.span());
+    for &i in marked.iter().skip(1) {
+        cx.syn_error(syn::Error::new(
+            span_of(i),
+            format!(
+                "an entity has one #[dal(shard_key)] field, and `{}` already is it",
+                c.fields[marked[0]].ident
+            ),
+        ));
+        ok = false;
+    }
+    if let Some(&i) = marked.first() {
+        let f = &c.fields[i];
+        let changing = [
+            (symbol::SKIP, &f.attrs.skip),
+            (symbol::VERSION, &f.attrs.version),
+            (symbol::CREATED_AT, &f.attrs.created_at),
+            (symbol::UPDATED_AT, &f.attrs.updated_at),
+            (symbol::DELETED_AT, &f.attrs.deleted_at),
+        ];
+        if let Some((role, _)) = changing.iter().find(|(_, a)| a.get().is_some()) {
+            let why = if *role == symbol::SKIP {
+                "is not stored".to_owned()
+            } else {
+                format!("is #[dal({role})], whose value dal sets when it saves")
+            };
+            cx.syn_error(syn::Error::new(
+                span_of(i),
+                format!(
+                    "the shard key must stay the same for the life of a row, and `{}` {why}: put #[dal(shard_key)] on a field that does not change, such as a tenant id",
+                    f.ident
+                ),
+            ));
+            ok = false;
+        }
+    }
+    ok.then(|| marked.first().copied())
 }
 
 /// Which attribute names a role of a field, for messages.

@@ -66,6 +66,19 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
     let skipped = m.skipped.iter().map(|(field, ty)| {
         quote_spanned!(ty.span()=> #field: <#ty as ::core::default::Default>::default())
     });
+    let sharded = m.shard_key.map(|(field, ty)| {
+        let ty = quote_spanned!(ty.span()=> #ty);
+        quote! {
+            #[automatically_derived]
+            impl #p::ShardedEntity for #ident {
+                type ShardKey = #ty;
+
+                fn shard_key(&self) -> &Self::ShardKey {
+                    &self.#field
+                }
+            }
+        }
+    });
 
     quote! {
         #[automatically_derived]
@@ -116,6 +129,8 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
 
                 #role_methods
             }
+
+            #sharded
         };
     }
 }

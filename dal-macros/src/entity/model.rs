@@ -21,6 +21,8 @@ pub(crate) struct Model<'a> {
     pub(crate) columns: Vec<Column<'a>>,
     /// Fields that are not stored (`#[dal(skip)]`): filled with `Default::default()` on reads.
     pub(crate) skipped: Vec<(&'a syn::Ident, &'a syn::Type)>,
+    /// The field that chooses the shard (`#[dal(shard_key)]`), with its type.
+    pub(crate) shard_key: Option<(&'a syn::Ident, &'a syn::Type)>,
 }
 
 /// Indices into [`Model::columns`] of the fields with a system role.

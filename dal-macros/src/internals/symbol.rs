@@ -17,11 +17,13 @@ pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const DELETED_AT: &str = "deleted_at";
 pub(crate) const SKIP: &str = "skip";
+pub(crate) const SHARD_KEY: &str = "shard_key";
 
 /// Every container key, for suggestions.
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, CRATE];
 /// Every field key, for suggestions.
-pub(crate) const FIELD_KEYS: &[&str] = &[ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT];
+pub(crate) const FIELD_KEYS: &[&str] =
+    &[ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY];
 
 /// Columns the history table adds to the entity's own; no field may use these names.
 pub(crate) const HISTORY_COLUMNS: &[&str] = &["operation", "changed_at", "changed_by", "comment"];

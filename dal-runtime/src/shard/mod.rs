@@ -17,12 +17,14 @@
 //! # Ok(()) }
 //! ```
 
+mod entities;
 mod key;
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::future::Future;
 
+pub use self::entities::ShardedEntity;
 pub use self::key::ShardKey;
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};

@@ -114,3 +114,20 @@ impl Entry {
         Entry { id: 0, text: text.into(), version: 0 }
     }
 }
+
+/// An entity spread over shards by its tenant.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "tenant_orders")]
+pub struct TenantOrder {
+    #[dal(id)]
+    pub id: Uuid,
+    #[dal(shard_key)]
+    pub tenant: String,
+    pub item: String,
+}
+
+impl TenantOrder {
+    pub fn new(tenant: &str, item: &str) -> Self {
+        TenantOrder { id: Uuid::nil(), tenant: tenant.into(), item: item.into() }
+    }
+}

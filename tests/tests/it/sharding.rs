@@ -1,11 +1,12 @@
 //! Shard routing over three isolated databases of one backend: entities saved under 1,000
-//! keys land where the rule says, a fan-out find returns the union in the requested order,
-//! and what would span shards (a key without a route, a transaction) is refused.
+//! keys (their `#[dal(shard_key)]` field) land where the rule says and are found there by key,
+//! a fan-out find returns the union in the requested order, and what would span shards (a key
+//! without a route, a transaction, a batch over several shards) is refused.
 
 use dal::{Backend, Database, ErrorKind, ShardedDatabase};
 use tests::TestDb;
 
-use crate::entities::Member;
+use crate::entities::{Member, TenantOrder};
 
 const KEYS: usize = 1000;
 
@@ -19,6 +20,7 @@ async fn three(backend: Backend, test: &str) -> Option<Vec<TestDb>> {
     for n in 0..3 {
         let db = TestDb::open(backend, &format!("{test}_{n}")).await?;
         db.ensure_schema::<Member>().await.expect("schema");
+        db.ensure_schema::<TenantOrder>().await.expect("schema");
         dbs.push(db);
     }
     Some(dbs)
@@ -31,6 +33,7 @@ async fn lands_where_the_rule_says(sharded: &ShardedDatabase) {
         let shard = sharded.shard(&k).expect("a route for every key");
         shard.repo::<Member>().save(&Member::new(&k)).await.expect("save");
     }
+    orders_route_by_their_shard_key(sharded).await;
     let mut total = 0;
     for (index, shard) in sharded.shards().iter().enumerate() {
         let names: Vec<String> = shard
@@ -51,6 +54,40 @@ async fn lands_where_the_rule_says(sharded: &ShardedDatabase) {
         total += names.len();
     }
     assert_eq!(total, KEYS, "every key saved once");
+}
+
+/// Entities that name their shard key go to its shard by themselves and are found by key.
+async fn orders_route_by_their_shard_key(sharded: &ShardedDatabase) {
+    let mut saved = Vec::new();
+    for i in 0..KEYS {
+        let order = TenantOrder::new(&key(i), &format!("item {i}"));
+        saved.push(sharded.save(&order).await.expect("save by shard key"));
+    }
+    for (index, shard) in sharded.shards().iter().enumerate() {
+        let tenants: Vec<(String,)> =
+            shard.query("SELECT tenant FROM tenant_orders").fetch_all_as().await.expect("tenants");
+        for (tenant,) in &tenants {
+            assert_eq!(sharded.shard_index(tenant).expect("route"), index, "{tenant} misplaced");
+        }
+    }
+    let some = &saved[417];
+    let found = sharded.repo::<TenantOrder>(&some.tenant).expect("route").get(some.id).await;
+    assert_eq!(found.expect("get").as_ref(), Some(some), "found on its key's shard");
+    // A batch on one shard goes in whole; one over several shards is refused before any write.
+    let k = key(3);
+    let batch = [TenantOrder::new(&k, "a"), TenantOrder::new(&k, "b")];
+    assert_eq!(sharded.save_all(&batch).await.expect("one shard").len(), 2);
+    let other = (0..KEYS)
+        .map(key)
+        .find(|k2| sharded.shard_index(k2).ok() != sharded.shard_index(&k).ok())
+        .expect("a key on another shard");
+    let mixed = [TenantOrder::new(&k, "c"), TenantOrder::new(&other, "d")];
+    let e = sharded.save_all(&mixed).await.expect_err("two shards");
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    assert!(e.to_string().contains("more than one shard"), "{e}");
+    let repo = sharded.repo::<TenantOrder>(&k).expect("route");
+    let stored = repo.find().filter(TenantOrder::TENANT.eq(k.clone())).count().await;
+    assert_eq!(stored.expect("count"), 3, "the refused batch wrote nothing");
 }
 
 async fn fan_out_merges_in_order(sharded: &ShardedDatabase) {
