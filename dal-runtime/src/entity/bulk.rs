@@ -58,23 +58,33 @@ impl<E: Entity + Clone> Repo<'_, E> {
     /// New entities are inserted with their history rows in multi-row statements, each as
     /// large as the backend's parameter limit allows (database-assigned ids included, see the
     /// module docs); updates are saved one at a time (each checks its version like
-    /// [`Repo::save`]).
+    /// [`Repo::save`]). A batch that is one multi-row insert runs without a transaction of its
+    /// own (the statement is atomic by itself); anything more runs in one.
     pub async fn save_all(&self, entities: &[E]) -> Result<Vec<E>> {
-        let tx = own_transaction(self.database()).await?;
+        let is_new = |e: &E| e.id().is_unset() || e.version() == Some(0);
+        let new_rows = entities.iter().filter(|e| is_new(e)).count();
+        let assigned =
+            E::Id::DATABASE_ASSIGNED && entities.iter().any(|e| is_new(e) && e.id().is_unset());
+        let d = self.database().dialect();
+        // One multi-row insert is all or nothing by itself; anything more needs a transaction.
+        // MySQL may have to insert database-keyed rows one by one (see the module docs).
+        let one_statement = new_rows == entities.len()
+            && !E::HISTORY
+            && new_rows <= d.max_params() / E::COLUMNS.len().max(1)
+            && !(assigned && d == Dialect::MySql && new_rows > 1);
+        let tx = if one_statement { None } else { own_transaction(self.database()).await? };
         let db = tx.as_deref().unwrap_or(self.database());
         let at = now();
         let mut saved: Vec<Option<E>> = Vec::with_capacity(entities.len());
         let mut fresh: Vec<(usize, E)> = Vec::new();
         for (i, e) in entities.iter().enumerate() {
-            let is_new = e.id().is_unset() || e.version() == Some(0);
-            if is_new {
+            if is_new(e) {
                 fresh.push((i, prepare_new(e.clone(), at)));
                 saved.push(None);
             } else {
                 saved.push(Some(db.repo::<E>().save_with(e, Change::default()).await?));
             }
         }
-        let assigned = E::Id::DATABASE_ASSIGNED && fresh.iter().any(|(_, e)| e.id().is_unset());
         if assigned && db.dialect() != Dialect::Postgres {
             insert_assigning_ids(db, &mut fresh).await?;
         } else {
