@@ -123,13 +123,11 @@ async fn reserve_ids<E: Entity>(db: &Database, fresh: &mut [(usize, E)]) -> Resu
     let wanted = fresh.iter().filter(|(_, e)| e.id().is_unset()).count();
     let mut table = String::new();
     push_column(db.dialect(), &mut table, E::TABLE)?;
+    // The sequence is looked up once, not once per row (which doubles the cost).
+    let sql = "SELECT nextval(s.seq) FROM generate_series(1, ?) \
+               CROSS JOIN (SELECT CAST(pg_get_serial_sequence(?, ?) AS regclass) AS seq) s";
     let rows =
-        Query::new(db, "SELECT nextval(pg_get_serial_sequence(?, ?)) FROM generate_series(1, ?)")
-            .bind(table)
-            .bind(E::COLUMNS[0])
-            .bind(wanted as i64)
-            .fetch_all()
-            .await?;
+        Query::new(db, sql).bind(wanted as i64).bind(table).bind(E::COLUMNS[0]).fetch_all().await?;
     let mut ids = rows.iter().map(|row| row.get::<i64>(0));
     for (_, e) in fresh.iter_mut().filter(|(_, e)| e.id().is_unset()) {
         let id = ids.next().transpose()?.and_then(E::Id::from_assigned).ok_or_else(|| {
