@@ -194,6 +194,7 @@ WORKLOADS = {
     "R2_find_1": ("R2 find, N = 1", 1.05),
     "R2_find_100": ("R2 find, N = 100", 1.05),
     "R2_find_10000": ("R2 find, N = 10,000", 1.05),
+    "R3_medium_query": ("R3 medium query (posts of users by name pattern, join, 100 rows)", 1.15),
     "W1_insert": ("W1 insert one, no history", 1.05),
     "W1_insert_history": ("W1 insert one, with history", 1.15),
     "W2_update_history": ("W2 update one (version check, update, history)", 1.15),

@@ -1,5 +1,5 @@
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented public function")]
-//! R1, R2, W1-W4 of ../shared/BENCHMARKS.md on SQLite, PostgreSQL and MariaDB in one run:
+//! R1, R2, R3, W1-W4 of ../shared/BENCHMARKS.md on SQLite, PostgreSQL and MariaDB in one run:
 //! dal's public API against the same work written by hand on sqlx (`benches::hand`). Each
 //! group is `<workload>/<backend>` with the functions `dal` and `sqlx`; the figure is the ratio
 //! of their medians. A backend whose server is unreachable is skipped with the reason printed.
@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use benches::hand::{self, HandPool};
 use benches::{
-    HistoryUser, HistoryUserPatch, User, UserPatch, backend_name, fresh_sqlite_file, mysql_url,
-    pg_url, seed,
+    HistoryUser, HistoryUserPatch, MEDIUM_PATTERN, MEDIUM_SQL, Post, User, UserPatch, backend_name,
+    fresh_sqlite_file, mysql_url, pg_url, seed, seed_posts,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
@@ -20,6 +20,9 @@ use tokio::runtime::Runtime;
 /// Rows seeded in `bench_users`: enough for R2 with N = 10,000 after its filter (ages are
 /// `i % 90`, the filter keeps ages >= 10: 8 in 9).
 const SEEDED: u32 = 12_000;
+
+/// Users with posts (two each) for R3.
+const POSTED: usize = 2_000;
 
 /// R2's filter: `age >= MIN_AGE`.
 const MIN_AGE: i32 = 10;
@@ -52,6 +55,7 @@ async fn connect(dialect: Dialect, dal_url: String, hand_url: String) -> Result<
     let name = backend_name(dialect);
     let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
     let ids = seed(&db, SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
+    seed_posts(&db, &ids[..POSTED]).await.map_err(|e| format!("seeding posts failed: {e}"))?;
     let hand = HandPool::connect(dialect, &hand_url)
         .await
         .map_err(|e| format!("sqlx cannot connect: {e}"))?;
@@ -192,6 +196,37 @@ fn r2_find(c: &mut Criterion, rt: &Runtime, t: &Target) {
     }
 }
 
+fn r3_medium(c: &mut Criterion, rt: &Runtime, t: &Target) {
+    let db = &t.db;
+    // What `sql!` sends on this backend, rewritten once for the by-hand side.
+    let native: &'static str =
+        Box::leak(t.dialect.rewrite_placeholders(MEDIUM_SQL).expect("R3 SQL").sql.into_boxed_str());
+    // `sql_as!` takes a literal: the text of MEDIUM_SQL, checked below.
+    let query = || {
+        dal::sql_as!(
+            Post,
+            "SELECT p.id, p.user_id, p.title, p.body, p.published \
+             FROM bench_posts p JOIN bench_users u ON u.id = p.user_id \
+             WHERE u.name LIKE ? AND u.deleted_at IS NULL ORDER BY p.id LIMIT 100",
+            MEDIUM_PATTERN
+        )
+    };
+    assert_eq!(query().sql().source, MEDIUM_SQL, "the sql_as! text is MEDIUM_SQL");
+    assert_eq!(query().sql().for_dialect(t.dialect).expect("text"), native, "one text for both");
+    let q = &query();
+    let dal_medium = move || q.fetch_all(db);
+    assert_eq!(rt.block_on(dal_medium()).expect("R3").len(), 100, "R3 needs 100 matching posts");
+    let mut g = group(c, "R3_medium_query", t);
+    g.bench_function("dal", |b| {
+        b.to_async(rt).iter(|| async move { dal_medium().await.expect("R3") });
+    });
+    g.bench_function("sqlx", |b| {
+        b.to_async(rt)
+            .iter(|| async move { t.hand.medium(native, MEDIUM_PATTERN).await.expect("R3") });
+    });
+    g.finish();
+}
+
 fn w1_insert(c: &mut Criterion, rt: &Runtime, t: &Target) {
     let new_user = &User::seeded(1);
     let users = &t.db.repo::<User>();
@@ -319,6 +354,7 @@ fn workloads(c: &mut Criterion) {
         r1_get_by_id(c, &rt, t);
         r1_get_by_id_held(c, &rt, t);
         r2_find(c, &rt, t);
+        r3_medium(c, &rt, t);
         w1_insert(c, &rt, t);
         w2_update(c, &rt, t);
         w3_save_all(c, &rt, t);

@@ -18,7 +18,7 @@ use sqlx::pool::{PoolConnection, PoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
-use crate::{HistoryUser, User};
+use crate::{HistoryUser, Post, User};
 
 /// What a by-hand operation fails with.
 pub type HandError = Box<dyn std::error::Error + Send + Sync>;
@@ -330,6 +330,14 @@ impl HandPool {
     pub async fn find(&self, sql: &'static str, min_age: i32) -> HandResult<Vec<User>> {
         Ok(each!(self, pool, _b => {
             sqlx::query_as::<_, User>(sql).bind(min_age).fetch_all(pool).await?
+        }))
+    }
+
+    /// R3: the posts of `sql` (native [`crate::MEDIUM_SQL`]) for users whose name is like
+    /// `pattern`.
+    pub async fn medium(&self, sql: &'static str, pattern: &str) -> HandResult<Vec<Post>> {
+        Ok(each!(self, pool, _b => {
+            sqlx::query_as::<_, Post>(sql).bind(pattern).fetch_all(pool).await?
         }))
     }
 

@@ -140,6 +140,83 @@ macro_rules! user_impls {
 user_impls!(User);
 user_impls!(HistoryUser);
 
+/// The `Post` of ../shared/BENCHMARKS.md: database-assigned id, its user, a title, a body of
+/// about 1 KB and a flag. R3 reads them joined with their users.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "bench_posts")]
+pub struct Post {
+    /// Id (assigned by the database).
+    #[dal(id)]
+    pub id: i64,
+    /// The author (a `bench_users` id).
+    pub user_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Body, about 1 KB.
+    pub body: String,
+    /// Published or draft.
+    pub published: bool,
+}
+
+/// `sqlx::FromRow` for each backend's row, as for [`User`]: the user id natively on
+/// PostgreSQL and as hyphenated text elsewhere.
+macro_rules! post_from_row {
+    ($row:ty, $uuid:expr) => {
+        impl<'r> sqlx::FromRow<'r, $row> for Post {
+            fn from_row(row: &'r $row) -> sqlx::Result<Self> {
+                Ok(Post {
+                    id: row.try_get("id")?,
+                    user_id: $uuid(row)?,
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                    published: row.try_get("published")?,
+                })
+            }
+        }
+    };
+}
+post_from_row!(sqlx::postgres::PgRow, |r: &sqlx::postgres::PgRow| r.try_get("user_id"));
+post_from_row!(sqlx::mysql::MySqlRow, |r: &sqlx::mysql::MySqlRow| {
+    r.try_get::<uuid::fmt::Hyphenated, _>("user_id").map(|h| h.into_uuid())
+});
+post_from_row!(sqlx::sqlite::SqliteRow, |r: &sqlx::sqlite::SqliteRow| {
+    r.try_get::<uuid::fmt::Hyphenated, _>("user_id").map(|h| h.into_uuid())
+});
+
+/// R3's query: the posts of users whose name matches a pattern, by post id, 100 of them; the
+/// columns in `Post`'s order (what `sql_as!` maps by position).
+pub const MEDIUM_SQL: &str = "SELECT p.id, p.user_id, p.title, p.body, p.published \
+    FROM bench_posts p JOIN bench_users u ON u.id = p.user_id \
+    WHERE u.name LIKE ? AND u.deleted_at IS NULL ORDER BY p.id LIMIT 100";
+
+/// R3's pattern: `user 1`, `user 10`-`user 19`, `user 100`-`user 199`, … (1,111 of the first
+/// 10,000 users).
+pub const MEDIUM_PATTERN: &str = "user 1%";
+
+/// Creates `bench_posts` afresh with two posts (bodies of about 1 KB, every other one
+/// published) for each of `users`.
+pub async fn seed_posts(db: &Database, users: &[Uuid]) -> dal::Result<()> {
+    db.query("DROP TABLE IF EXISTS bench_posts").execute().await?;
+    db.ensure_schema::<Post>().await?;
+    let body = "lorem ipsum dolor sit amet ".repeat(38);
+    let posts: Vec<Post> = users
+        .iter()
+        .flat_map(|&user_id| [0, 1].map(|n| (user_id, n)))
+        .enumerate()
+        .map(|(i, (user_id, n))| Post {
+            id: 0,
+            user_id,
+            title: format!("post {n} of {user_id}"),
+            body: body.clone(),
+            published: i % 2 == 0,
+        })
+        .collect();
+    for chunk in posts.chunks(1000) {
+        db.repo::<Post>().save_all(chunk).await?;
+    }
+    analyze(db, &["bench_posts"]).await
+}
+
 /// PostgreSQL URL for benchmarks (`DAL_TEST_PG_URL`, else the test machines' server).
 pub fn pg_url() -> String {
     std::env::var("DAL_TEST_PG_URL")

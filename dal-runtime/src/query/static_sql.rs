@@ -118,6 +118,11 @@ pub struct TypedSqlQuery<T> {
 }
 
 impl<T: FromRow> TypedSqlQuery<T> {
+    /// The statement's text for each dialect, as `sql_as!` rewrote it.
+    pub fn sql(&self) -> &'static DialectSql {
+        self.query.sql()
+    }
+
     /// Every row as `T`.
     pub async fn fetch_all(&self, db: &Database) -> Result<Vec<T>> {
         self.query.on(db)?.fetch_all_as().await
