@@ -21,7 +21,7 @@
 //! cargo bench -p benches --features peers --bench d1_diesel_bench   # and Diesel
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use benches::d1::{self, by_hand, with_dal};
 use benches::hand::HandPool;
@@ -249,10 +249,7 @@ fn d1(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = benches::short_runs();
     targets = d1
 }
 criterion_main!(benches);

@@ -18,7 +18,7 @@
 use std::alloc::System;
 
 use benches::hand::{self, HandPool};
-use benches::{User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed};
+use benches::{MIN_AGE, R2_SEEDED, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed};
 use dal::{Database, Dialect};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -27,12 +27,6 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Rows read per call.
 const N: u64 = 10_000;
-
-/// Rows seeded: 8 in 9 pass the filter (ages >= 10).
-const SEEDED: u32 = 12_000;
-
-/// R2's filter: `age >= MIN_AGE`.
-const MIN_AGE: i32 = 10;
 
 /// Measured calls per system and backend.
 const RUNS: usize = 5;
@@ -184,7 +178,7 @@ fn main() {
         let name = backend_name(d);
         let seeded = rt.block_on(async {
             let db = Database::connect(dal_url.as_str()).await?;
-            seed(&db, SEEDED).await
+            seed(&db, R2_SEEDED).await
         });
         if let Err(e) = seeded {
             println!("SKIPPED|{name}|{url}: {e}");

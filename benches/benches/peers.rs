@@ -11,23 +11,17 @@
 //! cargo bench -p benches --features peers --bench peers
 //! ```
 
-use std::time::Duration;
-
 use benches::hand::{self, HandPool};
 use benches::peers::with_diesel::DieselPool;
 use benches::peers::with_seaorm::Sea;
-use benches::{HistoryUser, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed};
+use benches::{
+    HistoryUser, MIN_AGE, R2_SEEDED, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed,
+};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
 use dal::types::Uuid;
 use dal::{Database, Dialect};
 use tokio::runtime::Runtime;
-
-/// Rows seeded: enough for R2 with N = 10,000 after its filter (ages >= 10: 8 in 9).
-const SEEDED: u32 = 12_000;
-
-/// R2's filter: `age >= MIN_AGE`.
-const MIN_AGE: i32 = 10;
 
 /// W3's batch.
 const BATCH: u32 = 1000;
@@ -50,7 +44,7 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
 
 async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Target, String> {
     let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
-    let ids = seed(&db, SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let ids = seed(&db, R2_SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
     let hand =
         HandPool::connect(dialect, &url).await.map_err(|e| format!("sqlx cannot connect: {e}"))?;
     let sea =
@@ -227,10 +221,7 @@ fn peers(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = benches::short_runs();
     targets = peers
 }
 criterion_main!(benches);

@@ -122,10 +122,7 @@ fn s1(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = benches::short_runs();
     targets = s1
 }
 criterion_main!(benches);

@@ -4,12 +4,12 @@
 //! group is `<workload>/<backend>` with the functions `dal` and `sqlx`; the figure is the ratio
 //! of their medians. A backend whose server is unreachable is skipped with the reason printed.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use benches::hand::{self, HandPool};
 use benches::{
-    HistoryUser, HistoryUserPatch, MEDIUM_PATTERN, MEDIUM_SQL, Post, User, UserPatch, backend_name,
-    fresh_sqlite_file, mysql_url, pg_url, seed, seed_posts,
+    HistoryUser, HistoryUserPatch, MEDIUM_PATTERN, MEDIUM_SQL, MIN_AGE, Post, R2_SEEDED, User,
+    UserPatch, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed, seed_posts,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
@@ -17,15 +17,8 @@ use dal::types::Uuid;
 use dal::{Database, Dialect};
 use tokio::runtime::Runtime;
 
-/// Rows seeded in `bench_users`: enough for R2 with N = 10,000 after its filter (ages are
-/// `i % 90`, the filter keeps ages >= 10: 8 in 9).
-const SEEDED: u32 = 12_000;
-
 /// Users with posts (two each) for R3.
 const POSTED: usize = 2_000;
-
-/// R2's filter: `age >= MIN_AGE`.
-const MIN_AGE: i32 = 10;
 
 /// One backend, reached by dal and by sqlx by hand.
 struct Target {
@@ -54,7 +47,7 @@ fn with_param(url: &str, key: &str, value: &str) -> String {
 async fn connect(dialect: Dialect, dal_url: String, hand_url: String) -> Result<Target, String> {
     let name = backend_name(dialect);
     let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
-    let ids = seed(&db, SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let ids = seed(&db, R2_SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
     seed_posts(&db, &ids[..POSTED]).await.map_err(|e| format!("seeding posts failed: {e}"))?;
     let hand = HandPool::connect(dialect, &hand_url)
         .await
@@ -367,10 +360,7 @@ fn workloads(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20);
+    config = benches::short_runs();
     targets = workloads
 }
 criterion_main!(benches);

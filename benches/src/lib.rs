@@ -217,6 +217,22 @@ pub async fn seed_posts(db: &Database, users: &[Uuid]) -> dal::Result<()> {
     analyze(db, &["bench_posts"]).await
 }
 
+/// Rows `seed` puts in `bench_users` for the R2 workloads: enough for N = 10,000 after the
+/// filter (ages are `i % 90`, and [`MIN_AGE`] keeps 8 in 9).
+pub const R2_SEEDED: u32 = 12_000;
+
+/// R2's filter: `age >= MIN_AGE`.
+pub const MIN_AGE: i32 = 10;
+
+/// The timings of a benchmark binary whose operations take micro- to milliseconds: short
+/// warm-up and measurement, so the whole suite runs in minutes on a small machine.
+pub fn short_runs() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3))
+        .sample_size(20)
+}
+
 /// PostgreSQL URL for benchmarks (`DAL_TEST_PG_URL`, else the test machines' server).
 pub fn pg_url() -> String {
     std::env::var("DAL_TEST_PG_URL")
