@@ -33,15 +33,16 @@ pub(super) async fn watch(cluster: Weak<Cluster>) {
             seen_failures = Some(failures);
             let search_due = searching_since.is_none_or(|t| t.elapsed() >= SEARCH_EVERY);
             if (failed || due || searching_since.is_some()) && search_due {
-                searching_since = match primary_ok(&c).await {
-                    true => None,
-                    false => match c.primaries.find_writable().await {
+                searching_since = if primary_ok(&c).await {
+                    None
+                } else {
+                    match c.primaries.find_writable().await {
                         Ok(_) => None,
                         Err(e) => {
                             tracing::warn!(error = %e, "the primary is lost and no candidate accepts writes yet");
                             Some(Instant::now())
                         }
-                    },
+                    }
                 };
                 seen_failures = Some(c.primaries.current().connection_failures());
             }
