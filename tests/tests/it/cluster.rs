@@ -394,7 +394,7 @@ async fn reads_spread_round_robin_or_go_to_the_least_busy_replica() {
 async fn a_read_cancelled_by_the_replicas_recovery_runs_again_on_the_primary() {
     let Some(pg) = start(ClusterOptions { replicas: 1, synchronous: false }).await else { return };
     let db = Database::connect_cluster(
-        ClusterConfig::new(pg.primary_url()).replica(pg.replica_url(0)).check_every(QUIET),
+        ClusterConfig::new(pg.primary_url()).replica(pg.replica_url(0)).check_every(CHECK_EVERY),
     )
     .await
     .expect("cluster");
