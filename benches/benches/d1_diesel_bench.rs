@@ -23,9 +23,9 @@
 
 use std::time::Instant;
 
+use benches::backend_name;
 use benches::d1::{self, by_hand, with_dal};
 use benches::hand::HandPool;
-use benches::{backend_name, fresh_sqlite_file, mysql_url, pg_url};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
 use dal::{Database, Dialect};
@@ -49,12 +49,6 @@ impl Target {
     }
 }
 
-/// `url` with `key=value` added to its query.
-fn with_param(url: &str, key: &str, value: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{key}={value}")
-}
-
 async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Target, String> {
     let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
     d1::create_tables(&db).await.map_err(|e| format!("creating the tables failed: {e}"))?;
@@ -73,21 +67,9 @@ async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Targe
     })
 }
 
+/// Every reachable backend; the others are named with the reason they were skipped.
 fn targets(rt: &Runtime) -> Vec<Target> {
-    let sqlite = fresh_sqlite_file().display().to_string();
-    let candidates = [
-        (Dialect::Sqlite, format!("sqlite://{sqlite}?alias=d1_sqlite"), sqlite),
-        (Dialect::Postgres, with_param(&pg_url(), "alias", "d1_postgres"), pg_url()),
-        (Dialect::MySql, with_param(&mysql_url(), "alias", "d1_mariadb"), mysql_url()),
-    ];
-    let mut found = Vec::new();
-    for (dialect, dal_url, url) in candidates {
-        match rt.block_on(connect(dialect, dal_url, url.clone())) {
-            Ok(t) => found.push(t),
-            Err(e) => println!("SKIPPED|{}|{url}: {e}", backend_name(dialect)),
-        }
-    }
-    found
+    benches::reachable(rt, "d1", connect)
 }
 
 /// Times `iters` runs of `$op` on one connection of each system, taken before the clock

@@ -14,9 +14,7 @@
 use benches::hand::{self, HandPool};
 use benches::peers::with_diesel::DieselPool;
 use benches::peers::with_seaorm::Sea;
-use benches::{
-    HistoryUser, MIN_AGE, R2_SEEDED, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed,
-};
+use benches::{HistoryUser, MIN_AGE, R2_SEEDED, User, backend_name, seed};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
 use dal::types::Uuid;
@@ -36,12 +34,6 @@ struct Target {
     ids: Vec<Uuid>,
 }
 
-/// `url` with `key=value` added to its query.
-fn with_param(url: &str, key: &str, value: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{key}={value}")
-}
-
 async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Target, String> {
     let db = Database::connect(dal_url).await.map_err(|e| format!("dal cannot connect: {e}"))?;
     let ids = seed(&db, R2_SEEDED).await.map_err(|e| format!("seeding failed: {e}"))?;
@@ -55,21 +47,9 @@ async fn connect(dialect: Dialect, dal_url: String, url: String) -> Result<Targe
     Ok(Target { dialect, db, hand, sea, diesel, ids })
 }
 
+/// Every reachable backend; the others are named with the reason they were skipped.
 fn targets(rt: &Runtime) -> Vec<Target> {
-    let sqlite = fresh_sqlite_file().display().to_string();
-    let candidates = [
-        (Dialect::Sqlite, format!("sqlite://{sqlite}?alias=peers_sqlite"), sqlite),
-        (Dialect::Postgres, with_param(&pg_url(), "alias", "peers_postgres"), pg_url()),
-        (Dialect::MySql, with_param(&mysql_url(), "alias", "peers_mariadb"), mysql_url()),
-    ];
-    let mut found = Vec::new();
-    for (dialect, dal_url, url) in candidates {
-        match rt.block_on(connect(dialect, dal_url, url.clone())) {
-            Ok(t) => found.push(t),
-            Err(e) => println!("SKIPPED|{}|{url}: {e}", backend_name(dialect)),
-        }
-    }
-    found
+    benches::reachable(rt, "peers", connect)
 }
 
 fn group<'c>(c: &'c mut Criterion, workload: &str, t: &Target) -> BenchmarkGroup<'c, WallTime> {

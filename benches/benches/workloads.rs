@@ -9,7 +9,7 @@ use std::time::Instant;
 use benches::hand::{self, HandPool};
 use benches::{
     HistoryUser, HistoryUserPatch, MEDIUM_PATTERN, MEDIUM_SQL, MIN_AGE, Post, R2_SEEDED, User,
-    UserPatch, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed, seed_posts,
+    UserPatch, backend_name, seed, seed_posts,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
@@ -35,12 +35,6 @@ impl Target {
     fn name(&self) -> &'static str {
         backend_name(self.dialect)
     }
-}
-
-/// `url` with `key=value` added to its query.
-fn with_param(url: &str, key: &str, value: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{key}={value}")
 }
 
 /// Connects dal and sqlx to one backend and seeds it.
@@ -70,31 +64,7 @@ async fn connect(dialect: Dialect, dal_url: String, hand_url: String) -> Result<
 
 /// Every reachable backend; the others are named with the reason they were skipped.
 fn targets(rt: &Runtime) -> Vec<Target> {
-    let sqlite = fresh_sqlite_file();
-    let sqlite_path = sqlite.display().to_string();
-    let candidates = [
-        (
-            Dialect::Sqlite,
-            format!("sqlite://{sqlite_path}?alias=bench_sqlite"),
-            sqlite_path.clone(),
-            sqlite_path,
-        ),
-        (Dialect::Postgres, with_param(&pg_url(), "alias", "bench_postgres"), pg_url(), pg_url()),
-        (
-            Dialect::MySql,
-            with_param(&mysql_url(), "alias", "bench_mariadb"),
-            mysql_url(),
-            mysql_url(),
-        ),
-    ];
-    let mut found = Vec::new();
-    for (dialect, dal_url, hand_url, shown) in candidates {
-        match rt.block_on(connect(dialect, dal_url, hand_url)) {
-            Ok(t) => found.push(t),
-            Err(e) => println!("SKIPPED|{}|{shown}: {e}", backend_name(dialect)),
-        }
-    }
-    found
+    benches::reachable(rt, "bench", connect)
 }
 
 /// A group `<workload>/<backend>` with the short timings that keep the suite in minutes.

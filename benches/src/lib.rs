@@ -233,6 +233,39 @@ pub fn short_runs() -> criterion::Criterion {
         .sample_size(20)
 }
 
+/// `url` with `key=value` added to its query.
+pub fn with_param(url: &str, key: &str, value: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{key}={value}")
+}
+
+/// Runs `connect(dialect, dal_url, server_url)` for each backend (a fresh SQLite file, the
+/// PostgreSQL and MariaDB servers; dal's URL names its pool `<alias>_<backend>`) and keeps what
+/// connects; a backend that does not is printed as a `SKIPPED|` line (which `run.sh` reports)
+/// and left out.
+pub fn reachable<T, F, Fut>(rt: &tokio::runtime::Runtime, alias: &str, connect: F) -> Vec<T>
+where
+    F: Fn(Dialect, String, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let sqlite = fresh_sqlite_file().display().to_string();
+    let candidates = [
+        (Dialect::Sqlite, format!("sqlite://{sqlite}"), sqlite),
+        (Dialect::Postgres, pg_url(), pg_url()),
+        (Dialect::MySql, mysql_url(), mysql_url()),
+    ];
+    let mut found = Vec::new();
+    for (dialect, dal_url, server_url) in candidates {
+        let name = backend_name(dialect);
+        let dal_url = with_param(&dal_url, "alias", &format!("{alias}_{name}"));
+        match rt.block_on(connect(dialect, dal_url, server_url.clone())) {
+            Ok(t) => found.push(t),
+            Err(e) => println!("SKIPPED|{name}|{server_url}: {e}"),
+        }
+    }
+    found
+}
+
 /// PostgreSQL URL for benchmarks (`DAL_TEST_PG_URL`, else the test machines' server).
 pub fn pg_url() -> String {
     std::env::var("DAL_TEST_PG_URL")
