@@ -401,6 +401,16 @@ impl Database {
     }
 }
 
+impl Database {
+    /// The connection `sql` runs on, after warning when `sql` would commit the open
+    /// transaction implicitly (see [`Lease::warn_if_implicit_commit`]).
+    pub(crate) async fn lease_for(&self, sql: &str) -> Result<Lease<'_>> {
+        let mut lease = self.lease().await?;
+        lease.warn_if_implicit_commit(self.dialect(), sql);
+        Ok(lease)
+    }
+}
+
 impl Lease<'_> {
     /// Logs a warning when `sql` would commit the open transaction of this lease implicitly
     /// (DDL on MySQL/MariaDB): a later rollback cannot undo the work before it.

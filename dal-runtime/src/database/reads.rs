@@ -102,9 +102,7 @@ impl<'d> ReadRoute<'d> {
             self.cluster = None;
         }
         self.current = None;
-        let mut lease = self.db.lease().await?;
-        lease.warn_if_implicit_commit(self.db.dialect(), self.sql);
-        Ok(lease)
+        self.db.lease_for(self.sql).await
     }
 
     /// After an attempt: `true` to run the read again elsewhere, because its replica lost

@@ -15,8 +15,7 @@ impl Database {
     pub async fn ensure_schema<E: Entity>(&self) -> Result<()> {
         let st = E::statements(self.dialect());
         {
-            let mut lease = self.lease().await?;
-            lease.warn_if_implicit_commit(self.dialect(), st.create_table);
+            let mut lease = self.lease_for(st.create_table).await?;
             let conn = lease.conn()?;
             conn.execute_unprepared(SqlStr::from_static(st.create_table)).await?;
             for ddl in [st.create_history_table, st.create_indexes] {

@@ -11,7 +11,7 @@ use sqlx::SqlStr;
 
 pub use self::from_row::FromRow;
 pub use self::static_sql::{DialectSql, SqlQuery, TypedSqlQuery};
-use crate::database::{Database, Lease, routed_read};
+use crate::database::{Database, routed_read};
 use crate::error::{Error, ErrorKind, Result};
 use crate::row::Row;
 use crate::transaction::sql;
@@ -154,17 +154,10 @@ impl<'a> Query<'a> {
         lease.conn()?.execute(crate::transaction::sql(text), params, None).await
     }
 
-    /// The connection to run on, after warning about implicit commits.
-    async fn lease(&self) -> Result<Lease<'a>> {
-        let mut lease = self.db.lease().await?;
-        lease.warn_if_implicit_commit(self.db.dialect(), self.sql);
-        Ok(lease)
-    }
-
     /// Runs the statement; returns the number of rows it changed.
     pub async fn execute(self) -> Result<u64> {
         let sql = self.native_sql(self.params.len())?;
-        let mut lease = self.lease().await?;
+        let mut lease = self.db.lease_for(self.sql).await?;
         let conn = lease.conn()?;
         Ok(conn.execute(sql, &self.params, self.timeout).await?.rows_affected)
     }
@@ -264,8 +257,7 @@ impl<'a> Query<'a> {
         let batches = self.batches(first.len(), rows.len())?;
         let mut total = 0;
         {
-            let mut lease = db.lease().await?;
-            lease.warn_if_implicit_commit(db.dialect(), self.sql);
+            let mut lease = db.lease_for(self.sql).await?;
             let conn = lease.conn()?;
             match batches {
                 // `INSERT … VALUES (…)`: many rows per statement, within the parameter limit.
