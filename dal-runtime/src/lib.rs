@@ -28,7 +28,7 @@ pub use dal_sql::{Dialect, IsolationLevel};
 
 pub use self::backend::{Backend, ExecResult};
 pub use self::cluster::{ClusterConfig, ClusterStatus, ReplicaSelection, ReplicaStatus};
-pub use self::config::{ConfigHash, DbConfig, Password};
+pub use self::config::{ConfigHash, DbConfig, Password, Tls, TlsMode};
 pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
 pub use self::entity::{
     Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange, Filter, Find,

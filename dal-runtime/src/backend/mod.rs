@@ -93,15 +93,38 @@ fn not_built(backend: Backend) -> Error {
 }
 
 /// Connect options prepared once per pool (for in-memory SQLite this is also what makes every
-/// connection of the pool open the same database).
-#[derive(Debug, Clone)]
-pub(crate) enum Connector {
+/// connection of the pool open the same database), with the statement that sets up each new
+/// session.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    options: DriverOptions,
+    /// Run once on every new connection, before it is used (MySQL's session settings).
+    session_sql: Option<SqlStr>,
+}
+
+#[derive(Clone)]
+enum DriverOptions {
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgConnectOptions),
     #[cfg(feature = "mysql")]
     MySql(sqlx::mysql::MySqlConnectOptions),
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::sqlite::SqliteConnectOptions),
+}
+
+/// Never the driver's options: they hold the password.
+impl fmt::Debug for Connector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = match &self.options {
+            #[cfg(feature = "postgres")]
+            DriverOptions::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "mysql")]
+            DriverOptions::MySql(_) => Backend::MySql,
+            #[cfg(feature = "sqlite")]
+            DriverOptions::Sqlite(_) => Backend::Sqlite,
+        };
+        f.debug_struct("Connector").field("backend", &backend).finish_non_exhaustive()
+    }
 }
 
 impl Connector {
@@ -112,31 +135,41 @@ impl Connector {
         if config.pool().transaction_pooler && config.backend() != Backend::Postgres {
             return Err(transaction_pooler_unsupported(config.backend()));
         }
-        match config.backend() {
+        config.tls_options().check(config.backend())?;
+        let (options, session_sql) = match config.backend() {
             #[cfg(feature = "postgres")]
             Backend::Postgres => postgres::connect_options(config)
-                .map(|o| Connector::Postgres(o.statement_cache_capacity(capacity))),
+                .map(|o| (DriverOptions::Postgres(o.statement_cache_capacity(capacity)), None))?,
             #[cfg(feature = "mysql")]
-            Backend::MySql => mysql::connect_options(config)
-                .map(|o| Connector::MySql(o.statement_cache_capacity(capacity))),
+            Backend::MySql => mysql::connect_options(config).map(|(o, session)| {
+                (
+                    DriverOptions::MySql(o.statement_cache_capacity(capacity)),
+                    Some(crate::transaction::sql(session)),
+                )
+            })?,
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => sqlite::connect_options(config)
-                .map(|o| Connector::Sqlite(o.statement_cache_capacity(capacity))),
+                .map(|o| (DriverOptions::Sqlite(o.statement_cache_capacity(capacity)), None))?,
             #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
-            other => Err(not_built(other)),
-        }
+            other => return Err(not_built(other)),
+        };
+        Ok(Connector { options, session_sql })
     }
 
     pub(crate) async fn connect(&self) -> std::result::Result<RawConnection, sqlx::Error> {
         use sqlx::ConnectOptions;
-        Ok(match self {
+        let mut raw = match &self.options {
             #[cfg(feature = "postgres")]
-            Connector::Postgres(o) => RawConnection::Postgres(o.connect().await?),
+            DriverOptions::Postgres(o) => RawConnection::Postgres(o.connect().await?),
             #[cfg(feature = "mysql")]
-            Connector::MySql(o) => RawConnection::MySql(o.connect().await?),
+            DriverOptions::MySql(o) => RawConnection::MySql(o.connect().await?),
             #[cfg(feature = "sqlite")]
-            Connector::Sqlite(o) => RawConnection::Sqlite(o.connect().await?),
-        })
+            DriverOptions::Sqlite(o) => RawConnection::Sqlite(o.connect().await?),
+        };
+        if let Some(sql) = &self.session_sql {
+            raw.execute_raw(sql.clone()).await?;
+        }
+        Ok(raw)
     }
 }
 
@@ -339,25 +372,19 @@ impl RawConnection {
 
     /// Runs statements without preparing them (transaction control, DDL).
     pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
-        use sqlx::Executor;
-        dispatch!(self, conn, b => {
-            conn.execute(sqlx::raw_sql(sql)).await.map_err(|e| classify(e, b::BACKEND))?;
-            Ok(())
-        })
+        let backend = self.backend();
+        self.execute_raw(sql).await.map_err(|e| classify(e, backend))
     }
 
-    /// Reads this session's server id with `query` (from the dialect), kept prepared when
-    /// the pool caches statements: a MySQL statement run once is closed with a packet the
-    /// server does not answer, and sqlx leaves Nagle's algorithm on, so the connection's next
-    /// command would wait for a delayed ACK (40 ms on Linux).
-    pub(crate) async fn session_id(
-        &mut self,
-        query: &'static str,
-        persistent: bool,
-    ) -> Result<Option<i64>> {
-        let protocol = if persistent { Protocol::Cached } else { Protocol::OneOff };
-        let row = self.fetch_optional(SqlStr::from_static(query), &[], protocol).await?;
-        row.map(|r| <i64 as crate::types::Column>::decode(&r, 0)).transpose()
+    /// [`Self::execute_unprepared`] with the driver's error, for the connect path.
+    async fn execute_raw(&mut self, sql: SqlStr) -> std::result::Result<(), sqlx::Error> {
+        use sqlx::Executor;
+        dispatch!(self, conn, _b => conn.execute(sqlx::raw_sql(sql)).await.map(|_| ()))
+    }
+
+    /// The backend this connection talks to.
+    pub(crate) fn backend(&self) -> Backend {
+        dispatch!(self, _conn, b => b::BACKEND)
     }
 
     /// SQLite: installs a progress handler that stops the running statement (with

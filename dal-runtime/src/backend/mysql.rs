@@ -1,22 +1,29 @@
 //! MySQL and MariaDB: connect options, parameter binding, error-number categories.
 
 use sqlx::MySql;
-use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlQueryResult};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlQueryResult, MySqlSslMode};
 
 use super::{Backend, ExecResult, add_arg};
-use crate::config::DbConfig;
+use crate::config::{DbConfig, Tls, TlsMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{Kind, Value};
 
 pub(super) const BACKEND: Backend = Backend::MySql;
 
-pub(super) fn connect_options(config: &DbConfig) -> Result<MySqlConnectOptions> {
+/// The `sql_mode` of every session unless the configuration says otherwise: strict
+/// (`TRADITIONAL`: a value that does not fit is an error, not a silent truncation or a zero
+/// date), with `||` concatenating strings as on PostgreSQL and SQLite.
+pub(crate) const DEFAULT_SQL_MODE: &str = "TRADITIONAL,PIPES_AS_CONCAT";
+
+pub(super) fn connect_options(config: &DbConfig) -> Result<(MySqlConnectOptions, String)> {
     let mut o = MySqlConnectOptions::new()
         .host(config.host_name().unwrap_or("localhost"))
         .port(config.port_number().unwrap_or(3306))
-        // Full Unicode, and UTC so DATETIME columns hold what DateTime<Utc> means.
-        .charset("utf8mb4")
-        .timezone(Some("+00:00".to_owned()));
+        // dal sends the session settings itself (see `session_sql`), in one statement.
+        .pipes_as_concat(false)
+        .no_engine_substitution(false)
+        .timezone(None)
+        .set_names(false);
     if let Some(user) = config.user_name() {
         o = o.username(user);
     }
@@ -26,12 +33,77 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<MySqlConnectOptions> 
     if let Some(db) = config.database_name() {
         o = o.database(db);
     }
-    if let Some(key) = config.options().keys().next() {
-        return Err(Error::config(format!(
-            "unknown mysql option `{key}`: mysql connections take no driver options yet"
-        )));
+    o = tls_options(o, config.tls_options());
+    Ok((o, session_sql(config)?))
+}
+
+/// The statement run on every new connection: `sql_mode`, `time_zone` (UTC by default, so
+/// DATETIME columns hold what `DateTime<Utc>` means) and the character set (full Unicode by
+/// default), each from the options or its default. Values are checked against what the
+/// server's syntax allows, never quoted blindly.
+fn session_sql(config: &DbConfig) -> Result<String> {
+    let mut sql_mode = DEFAULT_SQL_MODE.to_owned();
+    let mut time_zone = "+00:00".to_owned();
+    let mut charset = "utf8mb4".to_owned();
+    let mut collation = None;
+    for (key, value) in config.options() {
+        match key.as_str() {
+            "sql_mode" => {
+                sql_mode =
+                    checked(key, value, |c| c.is_ascii_alphanumeric() || c == '_' || c == ',')?
+            }
+            "time_zone" => {
+                time_zone = checked(key, value, |c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '+' | '-' | ':')
+                })?
+            }
+            "charset" => charset = checked(key, value, |c| c.is_ascii_alphanumeric() || c == '_')?,
+            "collation" => {
+                collation = Some(checked(key, value, |c| c.is_ascii_alphanumeric() || c == '_')?)
+            }
+            _ => {
+                return Err(Error::config(format!(
+                    "unknown mysql option `{key}`: mysql takes sql_mode, time_zone, charset and collation, besides the TLS and pool options"
+                )));
+            }
+        }
     }
-    Ok(o)
+    let names = match collation {
+        Some(collation) => format!("NAMES {charset} COLLATE {collation}"),
+        None => format!("NAMES {charset}"),
+    };
+    Ok(format!("SET sql_mode = '{sql_mode}', time_zone = '{time_zone}', {names}"))
+}
+
+/// `value` when every character passes `allowed` (and it is not empty), else a Config error
+/// naming the option.
+fn checked(key: &str, value: &str, allowed: impl Fn(char) -> bool) -> Result<String> {
+    if !value.is_empty() && value.chars().all(allowed) {
+        Ok(value.to_owned())
+    } else {
+        Err(Error::config(format!(
+            "the mysql option `{key}` has characters it cannot hold: `{value}`"
+        )))
+    }
+}
+
+/// Maps [`Tls`] onto the driver's options.
+fn tls_options(o: MySqlConnectOptions, tls: &Tls) -> MySqlConnectOptions {
+    let mode = match tls.mode() {
+        TlsMode::Disable => MySqlSslMode::Disabled,
+        TlsMode::Prefer => MySqlSslMode::Preferred,
+        TlsMode::Require => MySqlSslMode::Required,
+        TlsMode::VerifyCa => MySqlSslMode::VerifyCa,
+        TlsMode::VerifyFull => MySqlSslMode::VerifyIdentity,
+    };
+    let mut o = o.ssl_mode(mode);
+    if let Some(path) = tls.root_cert_path() {
+        o = o.ssl_ca(path);
+    }
+    if let (Some(cert), Some(key)) = (tls.client_cert_path(), tls.client_key_path()) {
+        o = o.ssl_client_cert(cert).ssl_client_key(key);
+    }
+    o
 }
 
 pub(super) fn arguments(params: &[Value<'_>]) -> Result<MySqlArguments> {

@@ -3,7 +3,9 @@
 use std::str::FromStr;
 
 use sqlx::Sqlite;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult, SqliteSynchronous,
+};
 
 use super::{Backend, ExecResult, add_arg};
 use crate::config::DbConfig;
@@ -33,15 +35,38 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<SqliteConnectOptions>
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
     };
-    let mut o = o.foreign_keys(true);
+    // Waits this long for another connection's lock before SQLITE_BUSY: sqlx's default,
+    // written here so the option below has a documented default.
+    let mut o = o.foreign_keys(true).busy_timeout(std::time::Duration::from_secs(5));
     for (key, value) in config.options() {
-        o = match (key.as_str(), value.as_str()) {
-            ("mode", "ro") => o.read_only(true),
-            ("mode", "rw") => o.create_if_missing(false),
-            ("mode", "rwc" | "memory") => o,
+        let unknown = |what: &str| {
+            Error::config(format!("the sqlite option `{key}` must be {what}, got `{value}`"))
+        };
+        o = match key.as_str() {
+            "mode" => match value.as_str() {
+                "ro" => o.read_only(true),
+                "rw" => o.create_if_missing(false),
+                "rwc" | "memory" => o,
+                _ => return Err(unknown("ro, rw, rwc or memory")),
+            },
+            "busy_timeout" => o.busy_timeout(crate::config::parse_duration(key, value)?),
+            "synchronous" => o.synchronous(
+                SqliteSynchronous::from_str(value)
+                    .map_err(|_| unknown("off, normal, full or extra"))?,
+            ),
+            "journal_mode" => o.journal_mode(
+                SqliteJournalMode::from_str(value)
+                    .map_err(|_| unknown("delete, truncate, persist, memory, wal or off"))?,
+            ),
+            "cache_size" => {
+                let pages: i64 = value
+                    .parse()
+                    .map_err(|_| unknown("a number of pages, or a negative number of KiB"))?;
+                o.pragma("cache_size", pages.to_string())
+            }
             _ => {
                 return Err(Error::config(format!(
-                    "unknown sqlite option `{key}={value}`: sqlite takes mode=ro, rw, rwc or memory"
+                    "unknown sqlite option `{key}`: sqlite takes mode, busy_timeout, synchronous, journal_mode and cache_size"
                 )));
             }
         };

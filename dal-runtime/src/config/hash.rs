@@ -4,7 +4,8 @@ use std::fmt;
 
 use super::DbConfig;
 
-/// A stable 64-bit hash of a [`DbConfig`] without its password.
+/// A stable 64-bit hash of a [`DbConfig`] without its password: an id to show, not a key
+/// (see [`DbConfig::hash`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConfigHash(pub u64);
 
@@ -45,6 +46,15 @@ pub(super) fn of(c: &DbConfig) -> ConfigHash {
     for (k, v) in &c.options {
         h.field(k.as_bytes());
         h.field(v.as_bytes());
+    }
+    // Only when set, so the hashes of configurations without TLS options stay as they were.
+    if !c.tls.is_default() {
+        let tls = &c.tls;
+        h.field(b"tls");
+        h.field(tls.mode().libpq_name().as_bytes());
+        for path in [tls.root_cert_path(), tls.client_cert_path(), tls.client_key_path()] {
+            h.opt(path.map(|p| p.to_string_lossy()).as_deref());
+        }
     }
     c.pool.hash_into(&mut |bytes| h.field(bytes));
     ConfigHash(h.0)

@@ -6,12 +6,15 @@
 
 mod env;
 mod hash;
+mod tls;
 mod url;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use self::hash::ConfigHash;
+pub use self::tls::{Tls, TlsMode};
+pub(crate) use self::url::parse_duration;
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::pool::PoolOptions;
@@ -46,7 +49,8 @@ impl fmt::Debug for Password {
 /// let b = DbConfig::new(Backend::Postgres)
 ///     .host("db.internal").port(5432).database("shop").user("app").password("other")
 ///     .max_connections(20);
-/// assert_eq!(a.hash(), b.hash()); // the password is not part of the identity
+/// assert_eq!(a.hash(), b.hash()); // the hash leaves the password out…
+/// assert_ne!(a, b); // …but it is part of the identity: these two never share a pool
 /// assert!(!format!("{a:?} {a}").contains("s3cret"));
 /// # Ok::<(), dal_runtime::Error>(())
 /// ```
@@ -61,6 +65,7 @@ pub struct DbConfig {
     alias: Option<String>,
     env: Option<String>,
     options: BTreeMap<String, String>,
+    tls: Tls,
     pool: PoolOptions,
 }
 
@@ -77,6 +82,7 @@ impl DbConfig {
             alias: None,
             env: None,
             options: BTreeMap::new(),
+            tls: Tls::default(),
             pool: PoolOptions::default(),
         }
     }
@@ -87,8 +93,10 @@ impl DbConfig {
     /// Query parameters set pool options (`max_connections`, `min_connections`,
     /// `acquire_timeout`, `connect_timeout`, `idle_timeout`, `max_lifetime`; durations as `10s`,
     /// `500ms`, `2m` or plain seconds; `statement_cache_capacity`; `transaction_pooler=true`
-    /// for PostgreSQL behind PgBouncer in transaction mode), `alias` and `env`; any other
-    /// parameter is a driver option (see [`DbConfig::option`]).
+    /// for PostgreSQL behind PgBouncer in transaction mode; `server_side_stop=false`), TLS
+    /// (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, or MySQL's `ssl-mode`, `ssl-ca`,
+    /// `ssl-cert`, `ssl-key`; see [`DbConfig::tls`]), `alias` and `env`; any other parameter
+    /// is a driver option (see [`DbConfig::option`]).
     pub fn from_url(url: &str) -> Result<Self> {
         url::parse(url)
     }
@@ -149,11 +157,34 @@ impl DbConfig {
         self
     }
 
-    /// Sets a driver option. PostgreSQL: `application_name`, or any server setting such as
-    /// `search_path` or `statement_timeout` (sent at connect time); SQLite: `mode`
-    /// (`ro`, `rw`, `rwc`, `memory`). Other backends refuse unknown options at connect.
+    /// Sets a driver option, applied on every new connection. Each backend takes its own
+    /// list, and refuses any other key with a [`crate::ErrorKind::Config`] error that names it:
+    ///
+    /// | backend | options |
+    /// |---|---|
+    /// | PostgreSQL | `application_name`, `search_path`, server settings as `options[name]` (see [`DbConfig::server_setting`]) or libpq's `options` (`-c name=value …`) |
+    /// | MySQL/MariaDB | `sql_mode` (default `TRADITIONAL,PIPES_AS_CONCAT`: strict, and `\|\|` concatenates as elsewhere), `time_zone` (default `+00:00`), `charset` (default `utf8mb4`), `collation` |
+    /// | SQLite | `mode` (`ro`, `rw`, `rwc`, `memory`), `busy_timeout` (a duration, default 5 s), `synchronous` (`off`, `normal`, `full`, `extra`), `journal_mode` (default `wal` for files), `cache_size` (pages, or negative KiB) |
+    ///
+    /// TLS has options of its own (see [`DbConfig::tls`]).
     pub fn option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a PostgreSQL server setting sent at connect (`SET name = value` for the whole
+    /// session), e.g. `server_setting("statement_timeout", "5s")`; in a URL,
+    /// `?options[statement_timeout]=5s`. The name must be a setting name (letters, digits,
+    /// `_` and `.`).
+    pub fn server_setting(self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.option(format!("options[{}]", name.as_ref()), value)
+    }
+
+    /// Sets how connections are encrypted (default [`Tls::prefer`]). In a URL, with libpq's
+    /// names `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, or MySQL's `ssl-mode`, `ssl-ca`,
+    /// `ssl-cert`, `ssl-key` (either spelling on either server backend).
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -235,6 +266,28 @@ impl DbConfig {
         &self.pool
     }
 
+    /// The TLS settings.
+    pub fn tls_options(&self) -> &Tls {
+        &self.tls
+    }
+
+    pub(crate) fn tls_mut(&mut self) -> &mut Tls {
+        &mut self.tls
+    }
+
+    /// Whether the host is this machine (a loopback address, `localhost`, or a Unix socket
+    /// folder), where plaintext crosses no network.
+    pub fn is_loopback(&self) -> bool {
+        match self.host.as_deref() {
+            None | Some("localhost") => true,
+            Some(host) if host.starts_with('/') => true,
+            Some(host) => host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+        }
+    }
+
     /// `host:port` for network backends, the path for SQLite: what error messages name.
     pub fn endpoint(&self) -> String {
         match (self.backend, self.port_number()) {
@@ -247,7 +300,10 @@ impl DbConfig {
         }
     }
 
-    /// A stable hash of everything but the password; it keys the pool registry.
+    /// A stable hash of everything but the password: a short id for logs, metrics and the
+    /// pool list. The pool registry finds pools by the whole configuration, password
+    /// included, so two configurations that differ only in the password share a hash but
+    /// never a pool.
     ///
     /// Stable across processes and releases of the same major version: it is computed with a
     /// fixed algorithm (FNV-1a) over a canonical encoding, not with `std`'s random hasher.
@@ -268,6 +324,7 @@ impl fmt::Debug for DbConfig {
             .field("alias", &self.alias)
             .field("env", &self.env)
             .field("options", &self.options)
+            .field("tls", &self.tls)
             .field("pool", &self.pool)
             .finish()
     }

@@ -123,3 +123,150 @@ fn unknown_scheme_lists_the_known_ones() {
         "unknown database scheme `oracle`: expected postgres, postgresql, mysql, mariadb or sqlite"
     );
 }
+
+#[test]
+fn tls_options_parse_with_libpq_and_mysql_names() {
+    let pg = DbConfig::from_url(
+        "postgres://u@h/d?sslmode=verify-full&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem",
+    )
+    .expect("parses");
+    let tls = pg.tls_options();
+    assert_eq!(tls.mode(), TlsMode::VerifyFull);
+    assert_eq!(tls.root_cert_path(), Some(std::path::Path::new("/ca.pem")));
+    assert_eq!(tls.client_cert_path(), Some(std::path::Path::new("/c.pem")));
+    assert_eq!(tls.client_key_path(), Some(std::path::Path::new("/k.pem")));
+    assert!(pg.options().is_empty(), "TLS settings are not driver options");
+
+    let my = DbConfig::from_url(
+        "mysql://u@h/d?ssl-mode=VERIFY_IDENTITY&ssl-ca=/ca.pem&ssl-cert=/c.pem&ssl-key=/k.pem",
+    )
+    .expect("parses");
+    assert_eq!(my.tls_options(), pg.tls_options(), "one typed value behind both spellings");
+
+    let built = DbConfig::new(Backend::Postgres)
+        .host("h")
+        .database("d")
+        .user("u")
+        .tls(Tls::verify_full().root_cert("/ca.pem").client_cert("/c.pem", "/k.pem"));
+    assert_eq!(built, pg);
+    for (value, mode) in [
+        ("disable", TlsMode::Disable),
+        ("DISABLED", TlsMode::Disable),
+        ("prefer", TlsMode::Prefer),
+        ("allow", TlsMode::Prefer),
+        ("REQUIRED", TlsMode::Require),
+        ("verify-ca", TlsMode::VerifyCa),
+        ("VERIFY_CA", TlsMode::VerifyCa),
+    ] {
+        assert_eq!(TlsMode::parse(value), Some(mode), "{value}");
+    }
+}
+
+#[test]
+fn tls_defaults_to_prefer_and_a_bad_mode_names_the_option() {
+    let c = DbConfig::from_url("postgres://u@h/d").expect("parses");
+    assert_eq!(c.tls_options().mode(), TlsMode::Prefer);
+    let e = DbConfig::from_url("postgres://u:secret@h/d?sslmode=strict").expect_err("bad mode");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.to_string().contains("`sslmode` must be disable, prefer"), "{e}");
+    assert!(e.to_string().contains("got `strict`"), "{e}");
+}
+
+#[test]
+fn tls_settings_change_the_hash_and_their_absence_does_not() {
+    let plain = DbConfig::from_url("postgres://u@h/d").expect("parses");
+    let prefer = DbConfig::from_url("postgres://u@h/d?sslmode=prefer").expect("parses");
+    let full = DbConfig::from_url("postgres://u@h/d?sslmode=verify-full").expect("parses");
+    assert_eq!(plain.hash(), prefer.hash(), "prefer is the default");
+    assert_ne!(plain.hash(), full.hash());
+}
+
+#[test]
+fn the_password_is_part_of_the_identity_but_not_of_the_hash() {
+    let a = DbConfig::from_url("mysql://u:one@h/d").expect("parses");
+    let b = DbConfig::from_url("mysql://u:two@h/d").expect("parses");
+    assert_eq!(a.hash(), b.hash());
+    assert_ne!(a, b);
+}
+
+/// A file in the temp folder with `text`, removed on drop.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "dal-config-test-{}-{}-{name}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::write(&path, text).expect("temp file");
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn certificate_file_problems_name_the_option_and_the_path_never_the_contents() {
+    let key_text = "-----BEGIN PRIVATE KEY-----\nS3CRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";
+    let cert_text = "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n";
+    let key = TempFile::new("key.pem", key_text);
+    let cert = TempFile::new("cert.pem", cert_text);
+    let missing = std::env::temp_dir().join("dal-config-test-no-such-file.pem");
+    let check = |backend: Backend, tls: Tls| tls.check(backend).map_err(|e| e.to_string());
+
+    assert_eq!(check(Backend::Postgres, Tls::verify_full().client_cert(&cert.0, &key.0)), Ok(()));
+    // A key where the certificate belongs, and the other way round.
+    let e = check(Backend::Postgres, Tls::require().client_cert(&key.0, &key.0)).expect_err("swap");
+    assert!(
+        e.starts_with(&format!("`sslcert`: {} is not a PEM certificate", key.0.display())),
+        "{e}"
+    );
+    assert!(e.contains("it holds PRIVATE KEY"), "{e}");
+    assert!(!e.contains("S3CRETKEYMATERIAL"), "{e}");
+    let e = check(Backend::MySql, Tls::require().client_cert(&cert.0, &cert.0)).expect_err("swap");
+    assert!(
+        e.starts_with(&format!(
+            "`ssl-key`: {} is not an unencrypted PEM private key",
+            cert.0.display()
+        )),
+        "{e}"
+    );
+    let e = check(Backend::MySql, Tls::verify_ca().root_cert(&missing)).expect_err("missing");
+    assert_eq!(e, format!("`ssl-ca`: cannot read {}: no such file", missing.display()));
+    let encrypted = TempFile::new(
+        "enc.pem",
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    );
+    let e = check(Backend::Postgres, Tls::require().client_cert(&cert.0, &encrypted.0))
+        .expect_err("encrypted key");
+    assert!(e.contains("encrypted key, which dal cannot unlock"), "{e}");
+    // Half a pair, and TLS on SQLite.
+    let mut half = Tls::require();
+    half.set_client_cert(cert.0.clone());
+    let e = check(Backend::Postgres, half).expect_err("no key");
+    assert!(e.contains("`sslcert` is set without `sslkey`"), "{e}");
+    let e = check(Backend::Sqlite, Tls::require()).expect_err("sqlite");
+    assert!(e.contains("TLS options are for PostgreSQL and MySQL/MariaDB"), "{e}");
+    assert_eq!(check(Backend::Sqlite, Tls::default()), Ok(()));
+}
+
+#[test]
+fn loopback_hosts_are_recognised() {
+    for (host, loopback) in [
+        ("localhost", true),
+        ("127.0.0.1", true),
+        ("127.1.2.3", true),
+        ("::1", true),
+        ("/var/run/postgresql", true),
+        ("db.internal", false),
+        ("10.0.0.5", false),
+    ] {
+        let c = DbConfig::new(Backend::Postgres).host(host);
+        assert_eq!(c.is_loopback(), loopback, "{host}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::DbConfig;
+use super::{DbConfig, TlsMode};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 
@@ -83,6 +83,32 @@ pub(super) fn apply_param(cfg: DbConfig, key: &str, value: &str) -> Result<DbCon
             cfg.pool_options(pool.statement_cache_capacity(parse_u32(key, value)? as usize))
         }
         "transaction_pooler" => cfg.pool_options(pool.transaction_pooler(parse_bool(key, value)?)),
+        "server_side_stop" => cfg.pool_options(pool.server_side_stop(parse_bool(key, value)?)),
+        "sslmode" | "ssl-mode" | "ssl_mode" => {
+            let mode = TlsMode::parse(value).ok_or_else(|| {
+                Error::config(format!(
+                    "`{key}` must be disable, prefer, require, verify-ca or verify-full (or MySQL's DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), got `{value}`"
+                ))
+            })?;
+            let mut cfg = cfg;
+            cfg.tls_mut().set_mode(mode);
+            cfg
+        }
+        "sslrootcert" | "ssl-ca" | "ssl_ca" => {
+            let mut cfg = cfg;
+            cfg.tls_mut().set_root_cert(value.into());
+            cfg
+        }
+        "sslcert" | "ssl-cert" | "ssl_cert" => {
+            let mut cfg = cfg;
+            cfg.tls_mut().set_client_cert(value.into());
+            cfg
+        }
+        "sslkey" | "ssl-key" | "ssl_key" => {
+            let mut cfg = cfg;
+            cfg.tls_mut().set_client_key(value.into());
+            cfg
+        }
         _ => cfg.option(key, value),
     })
 }
@@ -102,7 +128,7 @@ fn parse_u32(key: &str, value: &str) -> Result<u32> {
 }
 
 /// `250ms`, `10s`, `2m`, `1h`, or a plain number of seconds.
-pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration> {
+pub(crate) fn parse_duration(key: &str, value: &str) -> Result<Duration> {
     let bad = || {
         Error::config(format!(
             "`{key}` must be a duration such as 500ms, 10s, 2m or 1h, got `{value}`"

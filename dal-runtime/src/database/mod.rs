@@ -64,6 +64,8 @@ pub struct ServerInfo {
     pub version: String,
     /// The driver dal uses, e.g. `sqlx-postgres`.
     pub driver: &'static str,
+    /// Whether the pool's sessions are encrypted (see [`crate::PoolStatus::encrypted`]).
+    pub encrypted: Option<bool>,
 }
 
 /// A connection pinned to a handle, with the transaction nesting on it.
@@ -300,6 +302,7 @@ impl Database {
             backend: self.backend(),
             version: row.get(0)?,
             driver: self.backend().driver_name(),
+            encrypted: self.pool().status().encrypted,
         })
     }
 

@@ -81,6 +81,8 @@ pub(crate) struct PoolInner {
     sessions: Mutex<BTreeSet<i64>>,
     /// Metrics, histograms, rates, the slowest queries and the statement-cache counts.
     pub(crate) observer: PoolObserver,
+    /// Whether sessions are encrypted, and the warnings given once.
+    pub(crate) session_facts: super::SessionFacts,
 }
 
 impl PoolInner {
@@ -112,6 +114,7 @@ impl PoolInner {
             statements: AtomicU64::new(0),
             lent: LentRegistry::default(),
             sessions: Mutex::new(BTreeSet::new()),
+            session_facts: super::SessionFacts::default(),
         }
     }
 

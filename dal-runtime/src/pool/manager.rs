@@ -1,4 +1,9 @@
-//! [`PoolManager`]: the process-wide registry of pools, one per configuration hash.
+//! [`PoolManager`]: the process-wide registry of pools, one per configuration identity.
+//!
+//! A pool belongs to one identity: the whole configuration, password included. Pools are
+//! filed under the configuration hash (which leaves the password out, so it can be shown) and
+//! a hit compares the whole configuration, so a wrong or rotated password never gets a pool
+//! that another password authenticated.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -10,15 +15,32 @@ use crate::config::{ConfigHash, DbConfig};
 use crate::error::Result;
 use crate::resilience::{BreakerOptions, CircuitBreaker};
 
-/// Keeps one [`Pool`] per [`ConfigHash`], created on first use.
+/// Keeps one [`Pool`] per configuration identity (the whole [`DbConfig`], password
+/// included), created on first use, and lists them by [`ConfigHash`].
+///
+/// Configurations that differ only in the password share a hash; the calls that take a hash
+/// then act on each pool under it (`close_pool`) or on the newest one (`get`, `status`).
 ///
 /// Pools hold connections bound to the Tokio runtime that opened them; a process that runs
 /// several runtimes one after another (like `#[tokio::test]`s) should give each its own
 /// configuration alias.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PoolManager {
-    pools: Mutex<HashMap<ConfigHash, Pool>>,
+    /// Open pools by hash, oldest first; closed ones are dropped whenever the map is read.
+    pools: Mutex<HashMap<ConfigHash, Vec<Pool>>>,
     breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
+}
+
+/// The pools by hash and the breaker names; never a configuration's secrets.
+impl std::fmt::Debug for PoolManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pools: Vec<String> = self.all().iter().map(|p| p.hash().to_string()).collect();
+        let breakers: Vec<String> = {
+            let breakers = self.breakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            breakers.keys().cloned().collect()
+        };
+        f.debug_struct("PoolManager").field("pools", &pools).field("breakers", &breakers).finish()
+    }
 }
 
 impl PoolManager {
@@ -28,34 +50,46 @@ impl PoolManager {
         GLOBAL.get_or_init(PoolManager::default)
     }
 
-    fn pools(&self) -> std::sync::MutexGuard<'_, HashMap<ConfigHash, Pool>> {
+    fn pools(&self) -> std::sync::MutexGuard<'_, HashMap<ConfigHash, Vec<Pool>>> {
         // The map is only inserted into and removed from; poisoning leaves it consistent.
-        self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools.retain(|_, list| {
+            list.retain(|p| !p.is_closed());
+            !list.is_empty()
+        });
+        pools
     }
 
-    /// The pool for `config`, created (without connecting) when there is none, or when the one
-    /// registered was closed.
+    /// Every registered open pool, ordered by hash (oldest first within one hash).
+    fn all(&self) -> Vec<Pool> {
+        let pools = self.pools();
+        let mut hashes: Vec<&ConfigHash> = pools.keys().collect();
+        hashes.sort();
+        hashes.into_iter().flat_map(|h| pools[h].iter().cloned()).collect()
+    }
+
+    /// The pool for `config`, created (without connecting) when no open pool has exactly
+    /// this configuration, password included.
     pub fn pool(&self, config: &DbConfig) -> Result<Pool> {
         let hash = config.hash();
         let mut pools = self.pools();
-        if let Some(pool) = pools.get(&hash).filter(|p| !p.is_closed()) {
+        let list = pools.entry(hash).or_default();
+        if let Some(pool) = list.iter().find(|p| p.config() == config) {
             return Ok(pool.clone());
         }
         let pool = Pool::new(config.clone())?;
-        pools.insert(hash, pool.clone());
+        list.push(pool.clone());
         Ok(pool)
     }
 
-    /// The pool registered under `hash`.
+    /// The newest open pool registered under `hash`.
     pub fn get(&self, hash: ConfigHash) -> Option<Pool> {
-        self.pools().get(&hash).cloned()
+        self.pools().get(&hash).and_then(|list| list.last().cloned())
     }
 
     /// Status of every registered pool, ordered by hash.
     pub fn list(&self) -> Vec<PoolStatus> {
-        let mut all: Vec<_> = self.pools().values().map(Pool::status).collect();
-        all.sort_by_key(|s| s.hash);
-        all
+        self.all().iter().map(Pool::status).collect()
     }
 
     /// Status of one pool.
@@ -65,11 +99,7 @@ impl PoolManager {
 
     /// Checks every registered pool (a connection and a ping each, in parallel).
     pub async fn health_check_all(&self) -> Vec<PoolHealth> {
-        let pools: Vec<Pool> = {
-            let mut all: Vec<_> = self.pools().values().cloned().collect();
-            all.sort_by_key(Pool::hash);
-            all
-        };
+        let pools = self.all();
         let checks = pools.iter().map(|pool| async move {
             let result = pool.health_check().await;
             PoolHealth {
@@ -93,35 +123,32 @@ impl PoolManager {
         &self,
         threshold: Duration,
     ) -> Vec<(ConfigHash, Vec<LeakedConnection>)> {
-        let pools: Vec<Pool> = self.pools().values().cloned().collect();
-        let mut found: Vec<_> = pools
+        self.all()
             .iter()
             .map(|p| (p.hash(), p.leaked_connections(threshold)))
             .filter(|(_, leaks)| !leaks.is_empty())
-            .collect();
-        found.sort_by_key(|(hash, _)| *hash);
-        found
+            .collect()
     }
 
     /// The health report of every registered pool (see [`Pool::health_report`]), by
     /// configuration hash.
     pub fn health_reports(&self) -> Vec<crate::observe::HealthReport> {
-        let mut pools: Vec<Pool> = self.pools().values().cloned().collect();
-        pools.sort_by_key(|p| p.hash());
-        pools.iter().map(Pool::health_report).collect()
+        self.all().iter().map(Pool::health_report).collect()
     }
 
-    /// Closes and unregisters one pool (see [`Pool::close`]); `None` when there is none.
+    /// Closes and unregisters the pools under `hash` (see [`Pool::close`]), all at once; `None`
+    /// when there is none, else whether every connection came back in time.
     pub async fn close_pool(&self, hash: ConfigHash, timeout: Duration) -> Option<bool> {
-        let pool = self.pools().remove(&hash)?;
-        Some(pool.close(timeout).await)
+        let pools = self.pools().remove(&hash)?;
+        let closing = pools.iter().map(|pool| pool.close(timeout));
+        Some(futures_util::future::join_all(closing).await.into_iter().all(|clean| clean))
     }
 
     /// Closes and unregisters every pool, all at once (so the whole takes at most about
     /// `timeout`); true when all connections came back in time. Work still running past it
     /// is stopped on the server and its transactions roll back (see [`Pool::close`]).
     pub async fn close_all(&self, timeout: Duration) -> bool {
-        let pools: Vec<_> = self.pools().drain().map(|(_, p)| p).collect();
+        let pools: Vec<_> = self.pools().drain().flat_map(|(_, list)| list).collect();
         let closing = pools.iter().map(|pool| pool.close(timeout));
         futures_util::future::join_all(closing).await.into_iter().all(|clean| clean)
     }

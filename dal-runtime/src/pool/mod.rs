@@ -13,6 +13,7 @@ mod lent;
 mod manager;
 mod options;
 mod probe;
+mod session;
 mod shedding;
 mod status;
 
@@ -25,6 +26,7 @@ use self::inner::{Idle, Live, PoolInner};
 pub use self::lent::LeakedConnection;
 pub use self::manager::PoolManager;
 pub use self::options::PoolOptions;
+pub(crate) use self::session::SessionFacts;
 pub use self::shedding::{Priority, RateLimit};
 pub use self::status::{PoolHealth, PoolMetrics, PoolStatus};
 use crate::backend::{Backend, Connector, classify};
@@ -315,14 +317,11 @@ impl Pool {
                     raw.close().await;
                     return Err(e);
                 }
-                // Behind a transaction pooler the session is the pooler's, not a server's.
-                let session_sql = backend.dialect().session_id_sql();
-                let session = match session_sql.filter(|_| !inner.options.transaction_pooler) {
-                    Some(q) => {
-                        raw.session_id(q, inner.options.statement_cache_capacity > 0).await?
-                    }
-                    None => None,
-                };
+                let facts = &inner.session_facts;
+                session::check_inlining_is_safe(&mut raw, config, &inner.options).await?;
+                session::note_encryption(&mut raw, config, &inner.options, facts).await?;
+                let session =
+                    session::own_session_id(&mut raw, config, &inner.options, facts).await?;
                 let interrupt = raw.interrupter().await?;
                 inner.adopt(session);
                 Ok(Live {
@@ -384,6 +383,7 @@ impl Pool {
             acquire_timeouts: inner.acquire_timeouts.load(Ordering::Relaxed),
             closed: inner.is_closed(),
             breaker: inner.breaker.as_ref().map(|b| b.report()),
+            encrypted: inner.session_facts.encrypted(),
         }
     }
 

@@ -27,6 +27,7 @@ use crate::resilience::BreakerOptions;
 /// | `signal_window` | 60 s | the window of the timeout rate behind the scaling signal and the health report |
 /// | `warm_ahead` | on | open connections ahead of rising demand (up to `max_connections`) |
 /// | `transaction_pooler` | off | PostgreSQL behind a transaction-pooling proxy (PgBouncer): nothing prepared, no session state |
+/// | `server_side_stop` | on | end a timed-out statement's session on the server, when the session is provably dal's |
 /// | `read_write_only` | off | open connections only to a server that accepts writes (a primary, not a replica) |
 ///
 /// ```
@@ -104,6 +105,15 @@ pub struct PoolOptions {
     /// with a connection error, which a retry may cure once a writable primary is found. Set
     /// on the primary candidates of a cluster.
     pub read_write_only: bool,
+    /// Stop a statement on the server when its deadline passes or a forced close needs it:
+    /// PostgreSQL `pg_terminate_backend`, MariaDB `KILL CONNECTION`, on the session id read
+    /// when the connection opened. Only ever for a session that is provably this
+    /// connection's: when the server reports a port other than the one dialed (a pooler or
+    /// proxy such as PgBouncer, ProxySQL or MaxScale is in between, and the id may name
+    /// another client's session) the pool keeps no session id, logs that once, and a timeout
+    /// only closes dal's connection. Off: never end a session on the server. SQLite's
+    /// in-process interrupt is not affected.
+    pub server_side_stop: bool,
 }
 
 impl Default for PoolOptions {
@@ -128,6 +138,7 @@ impl Default for PoolOptions {
             warm_ahead: true,
             transaction_pooler: false,
             read_write_only: false,
+            server_side_stop: true,
         }
     }
 }
@@ -241,6 +252,12 @@ impl PoolOptions {
         self
     }
 
+    /// Sets [`PoolOptions::server_side_stop`].
+    pub fn server_side_stop(mut self, on: bool) -> Self {
+        self.server_side_stop = on;
+        self
+    }
+
     /// Sets [`PoolOptions::read_write_only`].
     pub fn read_write_only(mut self, on: bool) -> Self {
         self.read_write_only = on;
@@ -292,5 +309,9 @@ impl PoolOptions {
         field(&[u8::from(self.warm_ahead)]);
         field(&[u8::from(self.transaction_pooler)]);
         field(&[u8::from(self.read_write_only)]);
+        // Only when off, so the hashes of existing configurations stay as they were.
+        if !self.server_side_stop {
+            field(b"no server-side stop");
+        }
     }
 }

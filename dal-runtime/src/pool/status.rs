@@ -31,6 +31,10 @@ pub struct PoolStatus {
     pub closed: bool,
     /// The circuit breaker's state and failure counts, when the pool has one.
     pub breaker: Option<crate::resilience::BreakerReport>,
+    /// Whether the pool's sessions are encrypted (TLS): known once a connection has opened;
+    /// `None` before, on SQLite, and behind a transaction pooler in `prefer` mode (where the
+    /// server sees only the pooler).
+    pub encrypted: Option<bool>,
 }
 
 /// The outcome of one pool's health check.

@@ -196,12 +196,33 @@ impl Dialect {
         }
     }
 
-    /// The query that returns the server's id of the current session, used to stop that
-    /// session from another connection; `None` for SQLite, which has no server.
+    /// The query that returns the server's id of the current session and the port the server
+    /// listens on, used to stop that session from another connection; `None` for SQLite,
+    /// which has no server. The port tells whether the session is provably the connection's
+    /// own: through a pooler or proxy it differs from the port dialed, and the id may name a
+    /// server session that serves other clients too.
     pub const fn session_id_sql(self) -> Option<&'static str> {
         match self {
-            Dialect::Postgres => Some("SELECT CAST(pg_backend_pid() AS BIGINT)"),
-            Dialect::MySql => Some("SELECT CAST(CONNECTION_ID() AS SIGNED)"),
+            Dialect::Postgres => Some(
+                "SELECT CAST(pg_backend_pid() AS BIGINT), \
+                 CAST(COALESCE(inet_server_port(), CAST(current_setting('port') AS INT)) AS BIGINT)",
+            ),
+            Dialect::MySql => {
+                Some("SELECT CAST(CONNECTION_ID() AS SIGNED), CAST(@@port AS SIGNED)")
+            }
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The query that tells whether the current session is encrypted: one row whose first
+    /// column (PostgreSQL, a boolean) or second column (MySQL, the cipher, empty when none)
+    /// says so; `None` for SQLite.
+    pub const fn session_encrypted_sql(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some(
+                "SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+            ),
+            Dialect::MySql => Some("SHOW SESSION STATUS LIKE 'Ssl_cipher'"),
             Dialect::Sqlite => None,
         }
     }

@@ -4,40 +4,59 @@
 mod inline;
 
 use sqlx::Postgres;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgQueryResult};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgQueryResult, PgSslMode};
 
 pub(super) use self::inline::inline;
 use super::{Backend, ExecResult, add_arg};
-use crate::config::DbConfig;
-use crate::error::{ErrorKind, Result};
+use crate::config::{DbConfig, Tls, TlsMode};
+use crate::error::{Error, ErrorKind, Result};
 use crate::types::{Kind, Value};
 
 pub(super) const BACKEND: Backend = Backend::Postgres;
 
 pub(super) fn connect_options(config: &DbConfig) -> Result<PgConnectOptions> {
-    // Without pgpass: every setting comes from the DbConfig, never from files or PG* variables.
+    // sqlx fills a new options value from PG* environment variables (PGHOST, PGUSER,
+    // PGPASSWORD, PGDATABASE, PGSSLMODE, PGAPPNAME, PGOPTIONS, …) with no way to opt out, so
+    // every field that has a setter is set here from the DbConfig alone, and the variables
+    // whose fields cannot be reset are refused (see `refuse_unresettable_env`).
+    let user = match config.user_name() {
+        Some(user) => user.to_owned(),
+        // libpq's default: the operating-system user.
+        None => whoami::username().unwrap_or_else(|_| "postgres".to_owned()),
+    };
     let mut o = PgConnectOptions::new_without_pgpass()
         .host(config.host_name().unwrap_or("localhost"))
-        .port(config.port_number().unwrap_or(5432));
-    if let Some(user) = config.user_name() {
-        o = o.username(user);
-    }
-    if let Some(password) = config.password_secret() {
-        o = o.password(password);
-    }
-    if let Some(db) = config.database_name() {
-        o = o.database(db);
-    }
-    let mut settings = Vec::new();
+        .port(config.port_number().unwrap_or(5432))
+        .username(&user)
+        // An empty password is what sqlx sends when none is set: this only overrides
+        // PGPASSWORD.
+        .password(config.password_secret().unwrap_or(""))
+        // libpq's default database is the user's name.
+        .database(config.database_name().unwrap_or(&user));
+    o = tls_options(o, config.tls_options());
+    let mut settings: Vec<(String, String)> = Vec::new();
+    let mut application_name = String::new();
     for (key, value) in config.options() {
         match key.as_str() {
-            "application_name" => o = o.application_name(value),
-            _ => settings.push((key.as_str(), value.as_str())),
+            "application_name" => application_name = value.clone(),
+            "search_path" => settings.push((key.clone(), value.clone())),
+            "options" => settings.extend(parse_libpq_options(value)?),
+            _ => match key.strip_prefix("options[").and_then(|k| k.strip_suffix(']')) {
+                Some(name) => settings.push((setting_name(name)?.to_owned(), value.clone())),
+                None => {
+                    return Err(Error::config(format!(
+                        "unknown postgres option `{key}`: postgres takes application_name, search_path, options (-c name=value …) and options[name]=value for server settings, besides the TLS and pool options"
+                    )));
+                }
+            },
         }
     }
+    // Always set, so PGAPPNAME cannot supply one.
+    o = o.application_name(&application_name);
+    refuse_unresettable_env(&o, config)?;
     if config.pool().transaction_pooler {
         if let Some((key, _)) = settings.first() {
-            return Err(crate::error::Error::config(format!(
+            return Err(Error::config(format!(
                 "the server setting `{key}` cannot be sent at connect in transaction_pooler mode: PgBouncer refuses startup settings, and a session setting would not follow the transactions from one server connection to the next; set it on the role or database instead (ALTER ROLE … SET {key} = …)"
             )));
         }
@@ -49,6 +68,105 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<PgConnectOptions> {
         o = o.options(settings);
     }
     Ok(o)
+}
+
+/// Maps [`Tls`] onto the driver's options. Every field is set, so PGSSLMODE and
+/// PGSSLROOTCERT cannot supply one (an empty root certificate list adds nothing to the
+/// built-in roots).
+fn tls_options(o: PgConnectOptions, tls: &Tls) -> PgConnectOptions {
+    let mode = match tls.mode() {
+        TlsMode::Disable => PgSslMode::Disable,
+        TlsMode::Prefer => PgSslMode::Prefer,
+        TlsMode::Require => PgSslMode::Require,
+        TlsMode::VerifyCa => PgSslMode::VerifyCa,
+        TlsMode::VerifyFull => PgSslMode::VerifyFull,
+    };
+    let mut o = o.ssl_mode(mode);
+    o = match tls.root_cert_path() {
+        Some(path) => o.ssl_root_cert(path),
+        None => o.ssl_root_cert_from_pem(Vec::new()),
+    };
+    if let (Some(cert), Some(key)) = (tls.client_cert_path(), tls.client_key_path()) {
+        o = o.ssl_client_cert(cert).ssl_client_key(key);
+    }
+    o
+}
+
+/// The PG* variables whose effect cannot be undone through the driver's setters: PGOPTIONS
+/// (appended to every connection's startup options) and PGSSLCERT/PGSSLKEY (a client
+/// certificate presented although none was configured). Rather than connect with settings
+/// nobody asked for, the pool is refused with an error that names the variable.
+fn refuse_unresettable_env(o: &PgConnectOptions, config: &DbConfig) -> Result<()> {
+    let refuse = |var: &str, why: &str| {
+        Error::config(format!(
+            "{var} is set in this process's environment: dal builds connections from the DbConfig alone, but the PostgreSQL driver (sqlx) would {why} and offers no way to turn that off; unset {var} (or put what it says into the DbConfig)"
+        ))
+    };
+    if o.get_options().is_some() {
+        return Err(refuse("PGOPTIONS", "send its settings on every connection"));
+    }
+    if config.tls_options().client_cert_path().is_none() {
+        for var in ["PGSSLCERT", "PGSSLKEY"] {
+            if std::env::var_os(var).is_some() {
+                return Err(refuse(var, "present its client certificate"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A server setting's name: letters, digits, `_` and `.` (custom settings are `ext.name`).
+fn setting_name(name: &str) -> Result<&str> {
+    let valid =
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if valid {
+        Ok(name)
+    } else {
+        Err(Error::config(format!(
+            "`{name}` is not a server setting name (letters, digits, `_` and `.` only)"
+        )))
+    }
+}
+
+/// libpq's `options` value: `-c name=value` pairs (or `--name=value`), separated by spaces,
+/// with `\` escaping a space or a backslash in a value.
+fn parse_libpq_options(text: &str) -> Result<Vec<(String, String)>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let bad = || {
+        Error::config(format!(
+            "the postgres option `options` must be `-c name=value` pairs, got `{text}`"
+        ))
+    };
+    let mut settings = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(word) = words.next() {
+        let pair = match word.as_str() {
+            "-c" => words.next().ok_or_else(bad)?,
+            w => match w.strip_prefix("--").or_else(|| w.strip_prefix("-c")) {
+                Some(rest) => rest.to_owned(),
+                None => return Err(bad()),
+            },
+        };
+        let (name, value) = pair.split_once('=').ok_or_else(bad)?;
+        settings.push((setting_name(&name.replace('-', "_"))?.to_owned(), value.to_owned()));
+    }
+    Ok(settings)
 }
 
 pub(super) fn arguments(params: &[Value<'_>]) -> Result<PgArguments> {
