@@ -59,6 +59,17 @@ impl PgBouncer {
         upstream_port: u16,
         pool_mode: &str,
     ) -> Result<PgBouncer, String> {
+        PgBouncer::start_with_pool_size(upstream_host, upstream_port, pool_mode, 20)
+    }
+
+    /// [`start`](Self::start) with `pool_size` server connections per database and user
+    /// (`default_pool_size`; 1 makes every client share one server session).
+    pub fn start_with_pool_size(
+        upstream_host: &str,
+        upstream_port: u16,
+        pool_mode: &str,
+        pool_size: u32,
+    ) -> Result<PgBouncer, String> {
         if !matches!(pool_mode, "session" | "transaction" | "statement") {
             return Err(format!(
                 "unknown pool_mode {pool_mode:?}: session, transaction or statement"
@@ -83,7 +94,8 @@ impl PgBouncer {
         let mut last = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let started = free_port().and_then(|port| {
-                let child = launch(&program, &dir, port, upstream_host, upstream_port, pool_mode)?;
+                let upstream = (upstream_host, upstream_port);
+                let child = launch(&program, &dir, port, upstream, pool_mode, pool_size)?;
                 Ok((port, child))
             });
             let (port, mut child) = match started {
@@ -208,9 +220,9 @@ fn launch(
     program: &Path,
     dir: &Path,
     port: u16,
-    upstream_host: &str,
-    upstream_port: u16,
+    (upstream_host, upstream_port): (&str, u16),
     pool_mode: &str,
+    pool_size: u32,
 ) -> Result<Child, String> {
     let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
     // PgBouncer 1.18 wants the user in `auth_file` even under `auth_type = trust`.
@@ -228,7 +240,7 @@ fn launch(
          admin_users = postgres\n\
          pool_mode = {pool_mode}\n\
          max_client_conn = 1000\n\
-         default_pool_size = 20\n\
+         default_pool_size = {pool_size}\n\
          ; sqlx sends it at connect, and PgBouncer refuses parameters it does not know\n\
          ignore_startup_parameters = extra_float_digits\n\
          logfile = {log}\n\

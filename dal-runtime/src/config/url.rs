@@ -72,6 +72,9 @@ pub(super) fn apply_param(cfg: DbConfig, key: &str, value: &str) -> Result<DbCon
     let pool = cfg.pool.clone();
     Ok(match key {
         "alias" => cfg.alias(value),
+        // libpq takes these as parameters too; never kept as a (printable) driver option.
+        "password" => cfg.password(value),
+        "user" => cfg.user(value),
         "env" => cfg.env(value),
         "max_connections" => cfg.pool_options(pool.max_connections(parse_u32(key, value)?)),
         "min_connections" => cfg.pool_options(pool.min_connections(parse_u32(key, value)?)),

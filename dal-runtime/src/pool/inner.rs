@@ -58,6 +58,9 @@ pub(crate) struct PoolInner {
     idle: Mutex<VecDeque<Idle>>,
     /// Connections open (idle + in use + being rolled back).
     pub(super) size: AtomicU32,
+    /// Held while connections are opened to reach a target (`warm_up` and the
+    /// minimum-keeper), so two fillers never both open the same missing connections.
+    pub(super) filling: tokio::sync::Mutex<()>,
     pub(super) waiters: AtomicUsize,
     pub(super) closed: AtomicBool,
     /// Set when `close` gave up waiting: connections still lent out may not run anything more.
@@ -105,6 +108,7 @@ impl PoolInner {
             connector,
             idle: Mutex::new(VecDeque::new()),
             size: AtomicU32::new(0),
+            filling: tokio::sync::Mutex::new(()),
             waiters: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             forced: AtomicBool::new(false),

@@ -252,13 +252,15 @@ impl Pool {
                 target = target.max(expected.min(inner.options.max_connections));
             }
         }
-        self.top_up(target).await;
+        // A failure is the next acquire's to report; the keeper tries again next round.
+        let _ = self.top_up(target).await;
     }
 
     /// Opens connections (each under a permit, so never past `max_connections`) until the
-    /// pool holds `target`. Stops at the first failure, or when no permit is free (then the
-    /// pool is busy and at least that large anyway), or while the breaker is not closed.
-    async fn top_up(&self, target: u32) {
+    /// pool holds `target`, one filler at a time. Stops when no permit is free (then the pool
+    /// is busy and at least that large anyway) or while the breaker is not closed; the first
+    /// failure to open is returned.
+    async fn top_up(&self, target: u32) -> Result<()> {
         let inner = &self.inner;
         let breaker_closed = || {
             inner
@@ -266,15 +268,16 @@ impl Pool {
                 .as_ref()
                 .is_none_or(|b| b.state() == crate::resilience::BreakerState::Closed)
         };
+        let _filling = inner.filling.lock().await;
         while inner.size.load(Ordering::Acquire) < target && !inner.is_closed() && breaker_closed()
         {
-            let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() else { return };
-            match self.open().await {
-                Ok(live) => inner.give_back(live),
-                Err(_) => return,
-            }
+            let Ok(permit) = Arc::clone(&inner.semaphore).try_acquire_owned() else {
+                return Ok(());
+            };
+            inner.give_back(self.open().await?);
             drop(permit);
         }
+        Ok(())
     }
 
     /// Pops the freshest idle connection, closing on the way those idle past `idle_timeout`
@@ -481,14 +484,10 @@ impl Pool {
         self.inner.is_closed()
     }
 
-    /// Opens connections until the pool holds `min_connections`.
+    /// Opens connections until the pool holds `min_connections` (together with the task that
+    /// keeps the minimum, never more than it asks for).
     pub async fn warm_up(&self) -> Result<()> {
-        let min = self.inner.options.min_connections;
-        let mut held = Vec::new();
-        while self.inner.size.load(Ordering::Acquire) < min && held.len() < min as usize {
-            held.push(self.acquire().await?);
-        }
-        Ok(())
+        self.top_up(self.inner.options.min_connections).await
     }
 
     /// Checks the database answers: takes a connection, pings it, returns the round trip.

@@ -3,11 +3,13 @@
 
 mod cluster;
 mod connect_errors;
+mod credentials;
 mod entities;
 mod error_codes;
 mod faults;
 mod pooler;
 mod server_specific;
+mod session_options;
 mod sharding;
 mod slow_calls;
 mod sql_snapshots;
