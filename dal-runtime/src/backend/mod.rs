@@ -94,7 +94,10 @@ fn not_built(backend: Backend) -> Error {
 
 /// Connect options prepared once per pool (for in-memory SQLite this is also what makes every
 /// connection of the pool open the same database).
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` is written by hand: the driver's option structs derive theirs and print the
+/// password (and inline certificate or key contents).
+#[derive(Clone)]
 pub(crate) enum Connector {
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgConnectOptions),
@@ -137,6 +140,38 @@ impl Connector {
             #[cfg(feature = "sqlite")]
             Connector::Sqlite(o) => RawConnection::Sqlite(o.connect().await?),
         })
+    }
+}
+
+/// Shows where the options lead (endpoint, database, user, TLS mode), never the driver's option
+/// struct.
+impl fmt::Debug for Connector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(feature = "postgres")]
+            Connector::Postgres(o) => f
+                .debug_struct("Connector::Postgres")
+                .field("host", &o.get_host())
+                .field("port", &o.get_port())
+                .field("database", &o.get_database())
+                .field("user", &o.get_username())
+                .field("ssl_mode", &o.get_ssl_mode())
+                .finish_non_exhaustive(),
+            #[cfg(feature = "mysql")]
+            Connector::MySql(o) => f
+                .debug_struct("Connector::MySql")
+                .field("host", &o.get_host())
+                .field("port", &o.get_port())
+                .field("database", &o.get_database())
+                .field("user", &o.get_username())
+                .field("ssl_mode", &o.get_ssl_mode())
+                .finish_non_exhaustive(),
+            #[cfg(feature = "sqlite")]
+            Connector::Sqlite(o) => f
+                .debug_struct("Connector::Sqlite")
+                .field("file", &o.get_filename())
+                .finish_non_exhaustive(),
+        }
     }
 }
 

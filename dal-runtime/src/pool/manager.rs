@@ -15,10 +15,46 @@ use crate::resilience::{BreakerOptions, CircuitBreaker};
 /// Pools hold connections bound to the Tokio runtime that opened them; a process that runs
 /// several runtimes one after another (like `#[tokio::test]`s) should give each its own
 /// configuration alias.
-#[derive(Debug, Default)]
+///
+/// `Debug` lists the pools by hash (each as [`Pool`] prints: no password) and the names of the
+/// shared breakers.
+#[derive(Default)]
 pub struct PoolManager {
     pools: Mutex<HashMap<ConfigHash, Pool>>,
     breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
+}
+
+impl std::fmt::Debug for PoolManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("PoolManager");
+        // Never waits: a registry busy on another thread is left out.
+        let pools = self.pools.try_lock().ok();
+        let breakers = self.breakers.try_lock().ok();
+        if let Some(pools) = &pools {
+            let mut sorted: Vec<_> = pools.iter().collect();
+            sorted.sort_by_key(|(hash, _)| **hash);
+            let by_hash = std::fmt::from_fn(|f| {
+                let entries = sorted.iter().map(|(hash, pool)| (DisplayAsDebug(hash), pool));
+                f.debug_map().entries(entries).finish()
+            });
+            d.field("pools", &by_hash);
+        }
+        if let Some(breakers) = &breakers {
+            let mut names: Vec<&String> = breakers.keys().collect();
+            names.sort();
+            d.field("breakers", &names);
+        }
+        if pools.is_some() && breakers.is_some() { d.finish() } else { d.finish_non_exhaustive() }
+    }
+}
+
+/// Prints a value's `Display` form where `Debug` is asked for (a hash as hex, unquoted).
+struct DisplayAsDebug<T>(T);
+
+impl<T: std::fmt::Display> std::fmt::Debug for DisplayAsDebug<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
 }
 
 impl PoolManager {
