@@ -110,7 +110,7 @@ pub struct PooledConnection {
 impl std::fmt::Debug for PooledConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PooledConnection")
-            .field("pool", &format_args!("{}", self.pool.config))
+            .field("pool", &self.pool.config.to_string())
             .field("hash", &format_args!("{}", self.pool.config.hash()))
             .field("connection", &self.live)
             .field("in_transaction", &self.transaction.is_some())

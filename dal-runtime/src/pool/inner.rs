@@ -110,7 +110,7 @@ impl PoolInner {
         let size = self.size.load(Ordering::Acquire);
         let idle = self.idle.try_lock().ok().map(|idle| idle.len());
         let mut d = f.debug_struct(name);
-        d.field("url", &format_args!("{}", self.config))
+        d.field("url", &self.config.to_string())
             .field("alias", &self.config.alias_name())
             .field("hash", &format_args!("{}", self.config.hash()))
             .field("min", &self.options.min_connections)

@@ -16,8 +16,8 @@ use crate::resilience::{BreakerOptions, CircuitBreaker};
 /// several runtimes one after another (like `#[tokio::test]`s) should give each its own
 /// configuration alias.
 ///
-/// `Debug` lists the pools by hash (each as [`Pool`] prints: no password) and the names of the
-/// shared breakers.
+/// `Debug` lists the pools in hash order (each as [`Pool`] prints: no password) and the names of
+/// the shared breakers.
 #[derive(Default)]
 pub struct PoolManager {
     pools: Mutex<HashMap<ConfigHash, Pool>>,
@@ -31,13 +31,9 @@ impl std::fmt::Debug for PoolManager {
         let pools = self.pools.try_lock().ok();
         let breakers = self.breakers.try_lock().ok();
         if let Some(pools) = &pools {
-            let mut sorted: Vec<_> = pools.iter().collect();
-            sorted.sort_by_key(|(hash, _)| **hash);
-            let by_hash = std::fmt::from_fn(|f| {
-                let entries = sorted.iter().map(|(hash, pool)| (DisplayAsDebug(hash), pool));
-                f.debug_map().entries(entries).finish()
-            });
-            d.field("pools", &by_hash);
+            let mut sorted: Vec<&Pool> = pools.values().collect();
+            sorted.sort_by_key(|p| p.hash());
+            d.field("pools", &sorted);
         }
         if let Some(breakers) = &breakers {
             let mut names: Vec<&String> = breakers.keys().collect();
@@ -45,15 +41,6 @@ impl std::fmt::Debug for PoolManager {
             d.field("breakers", &names);
         }
         if pools.is_some() && breakers.is_some() { d.finish() } else { d.finish_non_exhaustive() }
-    }
-}
-
-/// Prints a value's `Display` form where `Debug` is asked for (a hash as hex, unquoted).
-struct DisplayAsDebug<T>(T);
-
-impl<T: std::fmt::Display> std::fmt::Debug for DisplayAsDebug<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
     }
 }
 
