@@ -297,3 +297,33 @@ impl PoolInner {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The driver's option structs print the password; the connector and the pool state must
+    /// not, whatever the backend.
+    #[test]
+    fn debug_shows_the_endpoint_and_never_the_password() {
+        let urls = [
+            "postgres://app:pw-S3cr3t-debug@db.internal:5433/shop",
+            "mysql://app:pw-S3cr3t-debug@db.internal:3307/shop",
+        ];
+        for url in urls {
+            let config = DbConfig::from_url(url).expect("valid URL");
+            let connector = Connector::new(&config).expect("connect options");
+            let inner = PoolInner::new(config.clone(), config.pool().clone(), connector.clone());
+            let shown = [
+                format!("{connector:?}"),
+                format!("{connector:#?}"),
+                format!("{inner:?}"),
+                format!("{inner:#?}"),
+            ];
+            for shown in shown {
+                assert!(!shown.contains("pw-S3cr3t-debug"), "{shown}");
+                assert!(shown.contains("db.internal"), "{shown}");
+            }
+        }
+    }
+}
