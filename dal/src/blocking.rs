@@ -20,6 +20,7 @@
 //! # Ok::<(), dal::Error>(())
 //! ```
 
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -47,10 +48,19 @@ fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
 }
 
 /// A blocking handle to a database. Cheap to clone; clones share the pool and the runtime.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the async handle it wraps (see [`dal_runtime::Database`]'s: no password); the
+/// runtime is left out.
+#[derive(Clone)]
 pub struct Database {
     inner: dal_runtime::Database,
     rt: Arc<Runtime>,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database").field("inner", &self.inner).finish_non_exhaustive()
+    }
 }
 
 impl Database {
@@ -158,11 +168,18 @@ fn block_on_error<T>() -> Result<T> {
 }
 
 /// A blocking query; see [`dal_runtime::Query`] for the text rules.
-#[derive(Debug)]
+///
+/// `Debug` shows the async query it wraps (no password); the runtime is left out.
 #[must_use = "a query does nothing until it is executed or fetched"]
 pub struct Query<'a> {
     inner: dal_runtime::Query<'a>,
     rt: &'a Runtime,
+}
+
+impl fmt::Debug for Query<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query").field("inner", &self.inner).finish_non_exhaustive()
+    }
 }
 
 impl Query<'_> {
@@ -222,11 +239,19 @@ impl Query<'_> {
 
 /// A blocking transaction: derefs to a [`Database`] whose operations run inside it; rolled
 /// back when dropped without [`Transaction::commit`].
-#[derive(Debug)]
+///
+/// `Debug` shows the async transaction it wraps (`None` once committed or rolled back; no
+/// password); the runtime is left out.
 #[must_use = "a transaction rolls back when dropped; call commit() to keep its work"]
 pub struct Transaction {
     db: Database,
     tx: Option<dal_runtime::Transaction>,
+}
+
+impl fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transaction").field("tx", &self.tx).finish_non_exhaustive()
+    }
 }
 
 impl Transaction {
@@ -263,10 +288,17 @@ impl Drop for Transaction {
 }
 
 /// A blocking connection guard: derefs to a [`Database`] bound to one connection.
-#[derive(Debug)]
+///
+/// `Debug` shows the async guard it wraps (no password); the runtime is left out.
 pub struct Connection {
     db: Database,
     guard: Option<dal_runtime::Connection>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection").field("guard", &self.guard).finish_non_exhaustive()
+    }
 }
 
 impl Deref for Connection {
@@ -284,10 +316,21 @@ impl Drop for Connection {
 }
 
 /// Blocking typed CRUD for entity `E`.
-#[derive(Debug)]
+///
+/// `Debug` shows the entity, its table and the handle (no password).
 pub struct Repo<'a, E> {
     db: &'a Database,
     entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> fmt::Debug for Repo<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Repo")
+            .field("entity", &E::TYPE_NAME)
+            .field("table", &E::TABLE)
+            .field("db", self.db)
+            .finish()
+    }
 }
 
 impl<E: Entity> Repo<'_, E> {

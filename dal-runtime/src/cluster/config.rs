@@ -48,7 +48,8 @@ pub enum ReplicaSelection {
 /// db.on_primary().query("SELECT n FROM stock WHERE id = ?").bind(7_i64).fetch_one().await?; // read your write
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows each server's [`DbConfig`] as that prints it (password as `***`).
 pub struct ClusterConfig {
     pub(super) primaries: Vec<DbConfig>,
     pub(super) replicas: Vec<DbConfig>,
@@ -57,6 +58,19 @@ pub struct ClusterConfig {
     pub(super) check_every: Duration,
     /// The first configuration that did not parse, reported at connect.
     pub(super) invalid: Option<Error>,
+}
+
+impl std::fmt::Debug for ClusterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("primaries", &self.primaries)
+            .field("replicas", &self.replicas)
+            .field("selection", &self.selection)
+            .field("max_replica_lag", &self.max_replica_lag)
+            .field("check_every", &self.check_every)
+            .field("invalid", &self.invalid)
+            .finish()
+    }
 }
 
 impl ClusterConfig {

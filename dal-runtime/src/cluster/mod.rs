@@ -27,7 +27,6 @@ use crate::error::Result;
 use crate::pool::PoolManager;
 
 /// The shared state of a cluster (one per `connect_cluster`, shared by its handles).
-#[derive(Debug)]
 pub(crate) struct Cluster {
     pub(crate) primaries: Primaries,
     pub(crate) replicas: ReplicaSet,
@@ -36,6 +35,37 @@ pub(crate) struct Cluster {
     fallback_reads: AtomicU64,
     /// Counts fallback reads in the metrics, labelled with the cluster's name.
     fallback_counter: metrics::Counter,
+}
+
+/// The servers as URLs without the password, where writes go now, and how each replica is.
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = |pool: &crate::pool::Pool| format!("{}", pool.config());
+        let candidates: Vec<String> = self.primaries.pools.iter().map(url).collect();
+        let replicas = std::fmt::from_fn(|f| {
+            let mut list = f.debug_list();
+            for r in &self.replicas.replicas {
+                list.entry(&std::fmt::from_fn(|f| {
+                    f.debug_struct("Replica")
+                        .field("url", &url(&r.pool))
+                        .field("healthy", &r.is_healthy())
+                        .field("lag", &r.lag())
+                        .field("reads", &r.reads())
+                        .finish_non_exhaustive()
+                }));
+            }
+            list.finish()
+        });
+        f.debug_struct("Cluster")
+            .field("primary", &url(self.primaries.current()))
+            .field("candidates", &candidates)
+            .field("replicas", &replicas)
+            .field("max_replica_lag", &self.max_replica_lag)
+            .field("check_every", &self.check_every)
+            .field("failovers", &self.primaries.failovers())
+            .field("fallback_reads", &self.fallback_reads.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The metric counting reads that found no healthy replica.

@@ -69,12 +69,24 @@ pub struct ServerInfo {
 }
 
 /// A connection pinned to a handle, with the transaction nesting on it.
-#[derive(Debug)]
 pub(crate) struct Pinned {
     pub(crate) state: Mutex<PinnedState>,
     /// Depth of the outermost dropped-but-unfinished transaction to roll back before the next
     /// statement; 0 when none. Set from `Drop`, which cannot await the lock.
     pending_rollback: AtomicU32,
+}
+
+impl std::fmt::Debug for Pinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Pinned");
+        // Never waits: while an operation holds the connection, its state is left out.
+        let state = self.state.try_lock().ok();
+        if let Some(state) = &state {
+            d.field("transaction_depth", &state.depth).field("connection", &state.conn);
+        }
+        d.field("pending_rollback", &self.pending_rollback.load(Ordering::Acquire));
+        if state.is_some() { d.finish() } else { d.finish_non_exhaustive() }
+    }
 }
 
 impl Pinned {
@@ -125,7 +137,11 @@ pub(crate) struct PinnedState {
 /// assert_eq!(x, 42);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the pool (its configuration as a URL without the password, alias, hash and
+/// use), the cluster, the pinned connection and transaction depth, the priority and the tags;
+/// never the password or the driver's connect options.
+#[derive(Clone)]
 pub struct Database {
     /// The pool of a single database; for a cluster, the primary's pool when the handle was
     /// made (writes follow [`Cluster`]'s current primary instead), and for a pinned handle,
@@ -140,6 +156,20 @@ pub struct Database {
     priority: Priority,
     /// Tags added to every statement run through this handle.
     tags: Option<Arc<[(String, String)]>>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("backend", &self.backend())
+            .field("pool", self.primary_pool())
+            .field("cluster", &self.cluster)
+            .field("reads_on_primary", &self.reads_on_primary)
+            .field("pinned", &self.pinned)
+            .field("priority", &self.priority)
+            .field("tags", &self.tags())
+            .finish()
+    }
 }
 
 /// Where one operation runs: a connection taken from the pool for this call only, or the
@@ -430,9 +460,16 @@ impl Lease<'_> {
 
 /// A connection held for several operations; derefs to a [`Database`] handle bound to it.
 /// Returned to the pool on drop.
-#[derive(Debug)]
+///
+/// `Debug` shows the handle bound to the connection (see [`Database`]'s).
 pub struct Connection {
     db: Database,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").field("db", &self.db).finish()
+    }
 }
 
 impl std::ops::Deref for Connection {

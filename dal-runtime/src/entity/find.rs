@@ -21,7 +21,9 @@ use crate::types::Value;
 /// let page: Vec<E> = db.repo::<E>().find().filter(filter).order_by(order).limit(10).all().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the entity, its table, the query's parts and the handle it runs on (see
+/// [`Database`]'s: no password).
 #[must_use = "a query does nothing until it is run with all, one, count, exists or stream"]
 pub struct Find<'a, E> {
     db: &'a Database,
@@ -31,6 +33,21 @@ pub struct Find<'a, E> {
     offset: Option<u64>,
     include_deleted: bool,
     entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> std::fmt::Debug for Find<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Find")
+            .field("entity", &E::TYPE_NAME)
+            .field("table", &E::TABLE)
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("include_deleted", &self.include_deleted)
+            .field("db", self.db)
+            .finish()
+    }
 }
 
 impl<'a, E: Entity> Find<'a, E> {

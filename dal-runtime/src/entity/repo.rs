@@ -17,10 +17,21 @@ use crate::transaction::Transaction;
 use crate::types::{Column, Value};
 
 /// Typed operations on the table of entity `E`. Get one with `db.repo::<E>()`.
-#[derive(Debug)]
+///
+/// `Debug` shows the entity, its table and the handle (see [`Database`]'s: no password).
 pub struct Repo<'a, E> {
     db: &'a Database,
     entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> std::fmt::Debug for Repo<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("entity", &E::TYPE_NAME)
+            .field("table", &E::TABLE)
+            .field("db", self.db)
+            .finish()
+    }
 }
 
 impl Database {

@@ -82,7 +82,9 @@ fn stopped_by_server_timeout(protocol: Protocol, e: &Error) -> bool {
 }
 
 /// A connection borrowed from a pool.
-#[derive(Debug)]
+///
+/// `Debug` shows its pool (URL without the password, and hash), the server's session id, the
+/// connection's age and its transaction state; never the driver's connect options.
 pub struct PooledConnection {
     live: Option<Live>,
     permit: Option<OwnedSemaphorePermit>,
@@ -103,6 +105,20 @@ pub struct PooledConnection {
     /// An operation failed with a serialization failure or deadlock since the transaction
     /// began: the whole transaction may succeed if run again.
     saw_serialization_failure: bool,
+}
+
+impl std::fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PooledConnection")
+            .field("pool", &self.pool.config.to_string())
+            .field("hash", &format_args!("{}", self.pool.config.hash()))
+            .field("connection", &self.live)
+            .field("in_transaction", &self.transaction.is_some())
+            .field("transaction_budget", &self.deadline.map(|(_, budget)| budget))
+            .field("unknown_state", &self.unknown_state)
+            .field("ticket", &self.ticket)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A transaction open on a connection.

@@ -6,6 +6,7 @@
 //! giving one back a push, and no I/O happens under the lock.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -22,7 +23,6 @@ use crate::observe::{PoolObserver, StatementCacheMirror};
 use crate::resilience::{Admission, CircuitBreaker};
 
 /// An open connection, when it was opened, and what the pool knows about it.
-#[derive(Debug)]
 pub(crate) struct Live {
     pub(crate) raw: RawConnection,
     pub(crate) opened: Instant,
@@ -37,13 +37,25 @@ pub(crate) struct Live {
     pub(crate) statements: StatementCacheMirror,
 }
 
+impl fmt::Debug for Live {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Live")
+            .field("raw", &self.raw)
+            .field("session", &self.session)
+            .field("age", &self.opened.elapsed())
+            .field("suspect", &self.suspect)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Idle {
     pub(super) live: Live,
     pub(super) since: Instant,
 }
 
-#[derive(Debug)]
+/// Its `Debug` (and [`super::Pool`]'s, through [`PoolInner::debug_as`]) is written by hand: the
+/// connector holds the driver's options, password included.
 pub(crate) struct PoolInner {
     pub(crate) config: DbConfig,
     pub(super) options: PoolOptions,
@@ -88,7 +100,36 @@ pub(crate) struct PoolInner {
     pub(crate) session_facts: super::SessionFacts,
 }
 
+impl fmt::Debug for PoolInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.debug_as("PoolInner", f)
+    }
+}
+
 impl PoolInner {
+    /// What a person debugging needs of a pool, under the name `name`: where it connects (the
+    /// configuration as a URL without the password), its alias and hash, its limits and its
+    /// use now. Never waits for a lock: the idle count is left out while another thread holds
+    /// the idle list.
+    pub(super) fn debug_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let size = self.size.load(Ordering::Acquire);
+        let idle = self.idle.try_lock().ok().map(|idle| idle.len());
+        let mut d = f.debug_struct(name);
+        d.field("url", &self.config.to_string())
+            .field("alias", &self.config.alias_name())
+            .field("hash", &format_args!("{}", self.config.hash()))
+            .field("min", &self.options.min_connections)
+            .field("max", &self.options.max_connections)
+            .field("size", &size);
+        if let Some(idle) = idle {
+            let in_use = (size as usize).saturating_sub(idle);
+            d.field("idle", &idle).field("in_use", &in_use);
+        }
+        d.field("waiters", &self.waiters.load(Ordering::Acquire))
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+
     pub(super) fn new(config: DbConfig, options: PoolOptions, connector: Connector) -> Self {
         let name = config.to_string();
         let observer =
@@ -261,5 +302,35 @@ impl PoolInner {
 
     fn sessions(&self) -> MutexGuard<'_, BTreeSet<i64>> {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The driver's option structs print the password; the connector and the pool state must
+    /// not, whatever the backend.
+    #[test]
+    fn debug_shows_the_endpoint_and_never_the_password() {
+        let urls = [
+            "postgres://app:pw-S3cr3t-debug@db.internal:5433/shop",
+            "mysql://app:pw-S3cr3t-debug@db.internal:3307/shop",
+        ];
+        for url in urls {
+            let config = DbConfig::from_url(url).expect("valid URL");
+            let connector = Connector::new(&config).expect("connect options");
+            let inner = PoolInner::new(config.clone(), config.pool().clone(), connector.clone());
+            let shown = [
+                format!("{connector:?}"),
+                format!("{connector:#?}"),
+                format!("{inner:?}"),
+                format!("{inner:#?}"),
+            ];
+            for shown in shown {
+                assert!(!shown.contains("pw-S3cr3t-debug"), "{shown}");
+                assert!(shown.contains("db.internal"), "{shown}");
+            }
+        }
     }
 }

@@ -24,6 +24,9 @@ use crate::resilience::{BreakerOptions, CircuitBreaker};
 /// Pools hold connections bound to the Tokio runtime that opened them; a process that runs
 /// several runtimes one after another (like `#[tokio::test]`s) should give each its own
 /// configuration alias.
+///
+/// `Debug` lists the pools in hash order (each as [`Pool`] prints: no password) and the names of
+/// the shared breakers.
 #[derive(Default)]
 pub struct PoolManager {
     /// Open pools by hash, oldest first; closed ones are dropped whenever the map is read.
@@ -31,15 +34,23 @@ pub struct PoolManager {
     breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
 }
 
-/// The pools by hash and the breaker names; never a configuration's secrets.
 impl std::fmt::Debug for PoolManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pools: Vec<String> = self.all().iter().map(|p| p.hash().to_string()).collect();
-        let breakers: Vec<String> = {
-            let breakers = self.breakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            breakers.keys().cloned().collect()
-        };
-        f.debug_struct("PoolManager").field("pools", &pools).field("breakers", &breakers).finish()
+        let mut d = f.debug_struct("PoolManager");
+        // Never waits: a registry busy on another thread is left out.
+        let pools = self.pools.try_lock().ok();
+        let breakers = self.breakers.try_lock().ok();
+        if let Some(pools) = &pools {
+            let mut sorted: Vec<&Pool> = pools.values().flatten().collect();
+            sorted.sort_by_key(|p| p.hash());
+            d.field("pools", &sorted);
+        }
+        if let Some(breakers) = &breakers {
+            let mut names: Vec<&String> = breakers.keys().collect();
+            names.sort();
+            d.field("breakers", &names);
+        }
+        if pools.is_some() && breakers.is_some() { d.finish() } else { d.finish_non_exhaustive() }
     }
 }
 

@@ -38,9 +38,18 @@ use crate::resilience::{Admission, BreakerReport};
 type Permit = tokio::sync::OwnedSemaphorePermit;
 
 /// A pool of connections to one database. Clones share the pool.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the configuration as a URL without the password, the alias, the hash, the
+/// limits and the use now; never the password or the driver's connect options.
+#[derive(Clone)]
 pub struct Pool {
     inner: Arc<PoolInner>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.debug_as("Pool", f)
+    }
 }
 
 impl Pool {

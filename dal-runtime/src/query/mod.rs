@@ -35,7 +35,9 @@ use crate::types::{IntoValue, Value};
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the statement, its bound values, limit and tags, and the handle it runs on
+/// (see [`Database`]'s: no password).
 #[must_use = "a query does nothing until it is executed or fetched"]
 pub struct Query<'a> {
     db: &'a Database,
@@ -48,6 +50,20 @@ pub struct Query<'a> {
     tags: Vec<(String, String)>,
     /// Run a read on the primary even where a replica could serve it.
     on_primary: bool,
+}
+
+impl std::fmt::Debug for Query<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("sql", &self.sql)
+            .field("native", &self.native)
+            .field("params", &self.params)
+            .field("timeout", &self.timeout)
+            .field("tags", &self.tags)
+            .field("on_primary", &self.on_primary)
+            .field("db", self.db)
+            .finish()
+    }
 }
 
 impl<'a> Query<'a> {

@@ -39,10 +39,21 @@ enum Rule {
 }
 
 /// Databases that each hold part of the data, and the rule that routes a key to one of them.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the rule and each shard's handle (see [`Database`]'s: no password).
+#[derive(Clone)]
 pub struct ShardedDatabase {
     shards: Vec<Database>,
     rule: Rule,
+}
+
+impl std::fmt::Debug for ShardedDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardedDatabase")
+            .field("rule", &self.rule)
+            .field("shards", &self.shards)
+            .finish()
+    }
 }
 
 impl ShardedDatabase {

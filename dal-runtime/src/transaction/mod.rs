@@ -30,7 +30,9 @@ use crate::error::{Error, ErrorKind, Result};
 /// tx.commit().await?; // dropping `tx` instead would roll both back
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` shows the depth (1 for a transaction, more for a savepoint), whether it finished,
+/// and the handle it runs on (see [`Database`]'s).
 #[must_use = "a transaction rolls back when dropped; call commit() to keep its work"]
 pub struct Transaction {
     db: Database,
@@ -38,6 +40,17 @@ pub struct Transaction {
     /// Whether this transaction took its connection from the pool (and gives it back).
     owns_connection: bool,
     finished: bool,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("depth", &self.depth)
+            .field("owns_connection", &self.owns_connection)
+            .field("finished", &self.finished)
+            .field("db", &self.db)
+            .finish()
+    }
 }
 
 pub(crate) fn sql(text: String) -> SqlStr {
