@@ -50,7 +50,7 @@ pub use dal_runtime::{
     Percentiles, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
     PooledConnection, Priority, Query, RateLimit, ReplicaSelection, ReplicaStatus, Repo, Result,
     RetryPolicy, Row, RowIndex, ScalingSignal, ScopeOptions, ServerInfo, ShardKey, ShardedDatabase,
-    ShardedEntity, SlowQuery, SqlQuery, StatementCacheStats, Statements, Transaction,
+    ShardedEntity, SlowQuery, SqlQuery, StatementCacheStats, Statements, Tls, TlsMode, Transaction,
     TransactionOptions, TypedSqlQuery, Value, in_tokio_runtime, retry, slow_calls,
 };
 
