@@ -20,6 +20,7 @@ use std::time::Duration;
 use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
 
 pub mod cluster;
+pub mod process;
 pub mod pgbouncer;
 pub mod proxy;
 pub use cluster::{ClusterOptions, PgCluster};

@@ -23,8 +23,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::cluster::{
-    READY_TIMEOUT, Watchdog, free_port, fresh_dir, pg_bindir, psql, server_command, sh_quote, skip,
+use crate::cluster::{pg_bindir, psql};
+use crate::process::{
+    READY_TIMEOUT, Watchdog, find_program, free_port, fresh_dir, server_command,
+    server_user_checked, sh_quote, skip, write,
 };
 
 /// How many ports are tried when the one picked was taken by someone else in the meantime.
@@ -273,16 +275,12 @@ fn read_log(dir: &Path) -> String {
     log
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 /// The pgbouncer program (see the module docs for where it looks).
 fn pgbouncer_program() -> Result<PathBuf, String> {
     static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
-            crate::cluster::server_user_checked()?;
+            server_user_checked()?;
             if let Some(program) = std::env::var_os("DAL_TEST_PGBOUNCER") {
                 let program = PathBuf::from(program);
                 return if program.is_file() {
@@ -304,12 +302,4 @@ fn psql_program() -> Result<PathBuf, String> {
         return Ok(bin.join("psql"));
     }
     find_program("psql", &[]).ok_or_else(|| "no psql found on the PATH".to_owned())
-}
-
-fn find_program(name: &str, fallbacks: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .chain(fallbacks.iter().map(PathBuf::from))
-        .find(|p| p.is_file())
 }
