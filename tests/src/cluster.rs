@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use crate::process::READY_TIMEOUT;
 use crate::process::{
-    Watchdog, fresh_dir, free_port, run, server_command, server_user, server_user_checked,
+    Watchdog, free_port, fresh_dir, run, server_command, server_user, server_user_checked,
     sh_quote, skip, tail, wait_until, write,
 };
 
@@ -504,7 +504,7 @@ fn timeout_arg() -> String {
 }
 
 /// A value quoted for postgresql.conf.
-fn conf_quote(value: &str) -> String {
+pub(crate) fn conf_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 

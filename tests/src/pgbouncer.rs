@@ -19,14 +19,14 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::cluster::{pg_bindir, psql};
 use crate::process::{
     READY_TIMEOUT, Watchdog, find_program, free_port, fresh_dir, server_command,
-    server_user_checked, sh_quote, skip, write,
+    server_user_checked, sh_quote, skip, stop_child, write,
 };
 
 /// How many ports are tried when the one picked was taken by someone else in the meantime.
@@ -98,7 +98,7 @@ impl PgBouncer {
             match wait_until_ready(&mut child, &psql, port) {
                 Ok(()) => return Ok(PgBouncer { dir, port, psql, child, _watchdog: watchdog }),
                 Err(e) => {
-                    stop(&mut child);
+                    stop_child(&mut child, STOP_TIMEOUT);
                     last = e;
                 }
             }
@@ -159,7 +159,7 @@ impl PgBouncer {
 
 impl Drop for PgBouncer {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        stop_child(&mut self.child, STOP_TIMEOUT);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -182,26 +182,6 @@ fn wait_until_ready(child: &mut Child, psql_program: &Path, port: u16) -> Result
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
-}
-
-/// SIGTERM (PgBouncer 1.18 then closes every connection and exits at once), SIGKILL when it
-/// is still there after [`STOP_TIMEOUT`], then the exit status is collected.
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let started = Instant::now();
-    while started.elapsed() < STOP_TIMEOUT {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Writes the ini and auth files for `port` and spawns PgBouncer on them (as the server

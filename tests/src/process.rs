@@ -215,6 +215,26 @@ pub(crate) fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// SIGTERM to `child`, SIGKILL when it is still there after `timeout`, then its exit status
+/// is collected.
+pub(crate) fn stop_child(child: &mut Child, timeout: Duration) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A shell process that waits for this process to end, then runs a clean-up script: what
 /// `Drop` would have done had the process not been killed. Dropping it ends it.
 #[derive(Debug)]
