@@ -39,8 +39,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use crate::process::READY_TIMEOUT;
 use crate::process::{
-    Watchdog, free_port, fresh_dir, run, server_command, server_user, server_user_checked,
-    sh_quote, skip, tail, wait_until, write,
+    Watchdog, free_port, fresh_dir, kill_running_script, remove_dir_script, run, run_tracked,
+    server_command, server_user, server_user_checked, sh_quote, skip, tail, wait_until, write,
 };
 
 /// How many ports are tried when the one picked was taken by someone else in the meantime.
@@ -182,7 +182,7 @@ impl PgCluster {
     ///
     /// # Panics
     ///
-    /// When they are missing and [`servers_required`] is true, or when the cluster does not
+    /// When they are missing and [`crate::servers_required`] is true, or when the cluster does not
     /// start although the binaries are there.
     pub fn start_or_skip(options: ClusterOptions) -> Option<PgCluster> {
         if let Err(why) = pg_bindir() {
@@ -346,12 +346,14 @@ impl PgCluster {
             self.primary.port,
             replica.application_name()
         );
-        run(self
-            .server_command("pg_basebackup")
-            .args(["-R", "--checkpoint=fast", "-X", "stream", "--no-sync", "-d"])
-            .arg(&conninfo)
-            .arg("-D")
-            .arg(&replica.dir))?;
+        run_tracked(
+            self.server_command("pg_basebackup")
+                .args(["-R", "--checkpoint=fast", "-X", "stream", "--no-sync", "-d"])
+                .arg(&conninfo)
+                .arg("-D")
+                .arg(&replica.dir),
+            &replica.dir.with_extension("basebackup.running"),
+        )?;
         // Pushed before it starts so that a failure below still stops and removes it.
         let started = start_new_server(&self.bin, &mut replica, "");
         self.replicas.push(replica);
@@ -407,10 +409,13 @@ impl Drop for PgCluster {
 
 /// `initdb` into `dir`, then the settings and trust rules every server of a cluster shares.
 pub(crate) fn init_data_dir(bin: &Path, dir: &Path) -> Result<(), String> {
-    run(server_command(&bin.join("initdb"))
-        .args(["--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres"])
-        .args(["-E", "UTF8", "--locale=C", "-D"])
-        .arg(dir))?;
+    run_tracked(
+        server_command(&bin.join("initdb"))
+            .args(["--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres"])
+            .args(["-E", "UTF8", "--locale=C", "-D"])
+            .arg(dir),
+        &dir.with_extension("initdb.running"),
+    )?;
     // Settings every server shares (replicas copy this file with the data); what differs
     // per server is in `dal_server.conf`, which each one gets a copy of its own.
     let shared = "\n# dal test cluster\n\
@@ -487,11 +492,13 @@ pub(crate) fn cluster_cleanup_script(bin: &Path, root: &Path) -> String {
         let _ = write!(pg_ctl, "runuser -u {} -- ", sh_quote(&user.name));
     }
     pg_ctl.push_str(&sh_quote(&bin.join("pg_ctl").to_string_lossy()));
-    let root = sh_quote(&root.to_string_lossy());
+    let quoted = sh_quote(&root.to_string_lossy());
     format!(
-        "for d in {root}/*/; do \
+        "{}for d in {quoted}/*/; do \
            if [ -f \"$d/postmaster.pid\" ]; then {pg_ctl} stop -w -s -m immediate -D \"$d\"; fi; \
-         done; rm -rf {root}"
+         done; {}",
+        kill_running_script(root),
+        remove_dir_script(root),
     )
 }
 

@@ -41,7 +41,8 @@ use std::time::{Duration, Instant};
 
 use crate::process::{
     READY_TIMEOUT, ServerUser, Watchdog, account_checked, command_as, find_program, free_port,
-    fresh_dir_for, run, sh_quote, skip, stop_child, tail,
+    fresh_dir_for, kill_running_script, remove_dir_script, run, run_tracked, sh_quote, skip,
+    stop_child, tail,
 };
 use crate::tls_certs::{MARIADB_X509_USER, TestCa, openssl_program};
 
@@ -123,11 +124,14 @@ impl MariaDbTlsServer {
         // From here on an early return drops `made`, which cleans up what exists so far.
         let mut made =
             MariaDbTlsServer { programs, root, port: 0, child: None, ca, _watchdog: watchdog };
-        run(command_as(&made.programs.install_db, user.as_ref())
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", made.data_dir().display()))
-            .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
-            .args(SERVER_ARGS))?;
+        run_tracked(
+            command_as(&made.programs.install_db, user.as_ref())
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", made.data_dir().display()))
+                .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+                .args(SERVER_ARGS),
+            &made.root.join("install-db.running"),
+        )?;
         made.launch(user.as_ref())?;
         made.admin_sql_on(
             None,
@@ -331,17 +335,19 @@ impl Drop for MariaDbTlsServer {
     }
 }
 
-/// What the watchdog runs once the test process is gone: SIGTERM to the server in the pid
-/// file, SIGKILL when it is still there 10 s later, then the folder goes.
+/// What the watchdog runs once the test process is gone: ends a `mariadb-install-db` still
+/// running, SIGTERM to the server in the pid file and SIGKILL when it is still there 10 s
+/// later, then the folder goes.
 fn cleanup_script(root: &Path) -> String {
     let pid = sh_quote(&root.join("mariadbd.pid").to_string_lossy());
-    let root = sh_quote(&root.to_string_lossy());
     format!(
-        "if [ -f {pid} ]; then \
+        "{}if [ -f {pid} ]; then \
            p=\"$(cat {pid})\"; kill -TERM \"$p\"; \
            for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 \"$p\" 2>/dev/null || break; sleep 1; done; \
            kill -KILL \"$p\" 2>/dev/null; \
-         fi; rm -rf {root}"
+         fi; {}",
+        kill_running_script(root),
+        remove_dir_script(root),
     )
 }
 

@@ -30,13 +30,38 @@ pub(crate) fn skip(why: &str) {
 /// Runs `cmd` to the end with stdin closed and returns its stdout without the trailing
 /// newline; the error names the command and holds its exit status and stderr.
 pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
+    run_recorded(cmd, None)
+}
+
+/// [`run`], with `cmd` in a process group of its own whose id is in `pid_file` (a name
+/// ending in `.running`) while it runs, so that a watchdog whose script starts with
+/// [`kill_running_script`] ends it and its children when the test process is killed
+/// meanwhile: they would otherwise go on writing into the folder being removed.
+pub(crate) fn run_tracked(cmd: &mut Command, pid_file: &Path) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    run_recorded(cmd.process_group(0), Some(pid_file))
+}
+
+fn run_recorded(cmd: &mut Command, pid_file: Option<&Path>) -> Result<String, String> {
     let line = describe(cmd);
-    let out = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| format!("cannot run `{line}`: {e}"))?;
+    if let Some(pid_file) = pid_file
+        && let Err(e) = write(pid_file, &child.id().to_string())
+    {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
+    let out = child.wait_with_output().map_err(|e| format!("cannot run `{line}`: {e}"));
+    if let Some(pid_file) = pid_file {
+        let _ = std::fs::remove_file(pid_file);
+    }
+    let out = out?;
     let stdout = String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_owned();
     if out.status.success() {
         Ok(stdout)
@@ -143,15 +168,22 @@ pub(crate) fn fresh_dir_for(kind: &str, user: Option<&ServerUser>) -> Result<Pat
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
-    // `create_dir`, not `create_dir_all`: a folder that already exists is someone else's.
-    std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    if let Some(user) = user {
-        if let Err(e) = chown(&dir, user) {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    }
+    make_dir_for(&dir, user)?;
     Ok(dir)
+}
+
+/// Creates the folder `dir`, owned by `user` (`None`: by this process); an error when it
+/// exists already (`create_dir`, not `create_dir_all`: a folder that exists is someone
+/// else's).
+pub(crate) fn make_dir_for(dir: &Path, user: Option<&ServerUser>) -> Result<(), String> {
+    std::fs::create_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if let Some(user) = user
+        && let Err(e) = chown(dir, user)
+    {
+        let _ = std::fs::remove_dir_all(dir);
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Gives `path` to `user` (and its group).
@@ -233,6 +265,24 @@ pub(crate) fn stop_child(child: &mut Child, timeout: Duration) {
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Shell commands that end every process group [`run_tracked`] recorded in `dir` (the
+/// first thing a watchdog script does: they may still be writing there).
+pub(crate) fn kill_running_script(dir: &Path) -> String {
+    let dir = sh_quote(&dir.to_string_lossy());
+    format!(
+        "for f in {dir}/*.running; do \
+           if [ -f \"$f\" ]; then kill -KILL -- \"-$(cat \"$f\")\" 2>/dev/null; sleep 1; fi; \
+         done; "
+    )
+}
+
+/// Shell commands that remove `dir`, once more a moment later when something was still
+/// writing into it (the last thing a watchdog script does).
+pub(crate) fn remove_dir_script(dir: &Path) -> String {
+    let dir = sh_quote(&dir.to_string_lossy());
+    format!("rm -rf {dir} 2>/dev/null || {{ sleep 1; rm -rf {dir}; }}")
 }
 
 /// A shell process that waits for this process to end, then runs a clean-up script: what

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::process::{ServerUser, chown, find_program, fresh_dir_for, run, write};
+use crate::process::{ServerUser, chown, find_program, fresh_dir_for, make_dir_for, run, write};
 
 /// The PostgreSQL user that logs in with a client certificate (`clientcert=verify-full`:
 /// the certificate's CN must be the user name).
@@ -62,13 +62,7 @@ impl TestCa {
     /// PostgreSQL insists on; certificates are world-readable, client keys stay this
     /// process's.
     pub(crate) fn create_in(dir: PathBuf, server: Option<&ServerUser>) -> Result<TestCa, String> {
-        std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        if let Some(user) = server {
-            if let Err(e) = chown(&dir, user) {
-                let _ = std::fs::remove_dir_all(&dir);
-                return Err(e);
-            }
-        }
+        make_dir_for(&dir, server)?;
         TestCa::generate(dir, server)
     }
 
