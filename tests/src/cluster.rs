@@ -1,8 +1,8 @@
 //! Real PostgreSQL clusters for the integration tests: a primary and streaming replicas, each
 //! a server process of its own on a free loopback port with its data in a fresh temp folder,
-//! stopped, started and promoted on demand. Also the process plumbing that
-//! [`crate::pgbouncer`] shares (running as the `postgres` user, temp folders, free ports,
-//! watchdogs).
+//! stopped, started and promoted on demand. Also the PostgreSQL pieces that
+//! [`crate::pgbouncer`] and [`crate::pg_tls`] share (finding the binaries, `initdb`, starting
+//! a server on a free port, `psql`); the process plumbing is in [`crate::process`].
 //!
 //! ```no_run
 //! use tests::{ClusterOptions, PgCluster};
@@ -33,24 +33,37 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::{announce, servers_required};
-
-/// The longest a start, a stop, a promotion or a catch-up may take before it fails.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Between two checks of a condition being waited for.
-const POLL: Duration = Duration::from_millis(25);
+pub use crate::process::READY_TIMEOUT;
+use crate::process::{
+    Watchdog, free_port, fresh_dir, kill_running_script, remove_dir_script, run, run_tracked,
+    server_command, server_user, server_user_checked, sh_quote, skip, tail, wait_until, write,
+};
 
 /// How many ports are tried when the one picked was taken by someone else in the meantime.
 const PORT_ATTEMPTS: usize = 3;
 
 /// The PostgreSQL programs a cluster needs, all of which must be in one folder.
 const PG_PROGRAMS: [&str; 5] = ["initdb", "pg_ctl", "pg_basebackup", "postgres", "psql"];
+
+/// libpq's environment variables that would change where or how `psql` connects.
+const PG_CONNECT_VARS: [&str; 12] = [
+    "PGOPTIONS",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSSLMODE",
+    "PGREQUIRESSL",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLCRL",
+    "PGGSSENCMODE",
+];
 
 /// The shape of a [`PgCluster`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,15 +76,15 @@ pub struct ClusterOptions {
     pub synchronous: bool,
 }
 
-/// One server of a cluster.
+/// One PostgreSQL server: a data folder under a root folder, its log, and its port.
 #[derive(Debug)]
-struct Server {
+pub(crate) struct Server {
     /// `primary` or `replica<i>`; also the folder name and, prefixed with `dal_`, the
     /// server's `cluster_name` (which a replica reports as its `application_name`).
     name: String,
-    dir: PathBuf,
-    log: PathBuf,
-    port: u16,
+    pub(crate) dir: PathBuf,
+    pub(crate) log: PathBuf,
+    pub(crate) port: u16,
     /// Started and not stopped since, as far as the calls made know; decides whether a
     /// replica is waited for to stream. (`Drop` and the watchdog go by `postmaster.pid`
     /// instead: a server may be up although the call that started it failed.)
@@ -81,7 +94,9 @@ struct Server {
 }
 
 impl Server {
-    fn new(root: &Path, name: String) -> Server {
+    /// A server named `name` with its data folder `root/name` (not made yet) and its log
+    /// `root/name.log`; port 0 until it starts.
+    pub(crate) fn new(root: &Path, name: String) -> Server {
         Server {
             dir: root.join(&name),
             log: root.join(format!("{name}.log")),
@@ -94,6 +109,18 @@ impl Server {
 
     fn application_name(&self) -> String {
         format!("dal_{}", self.name)
+    }
+
+    /// `pg_ctl stop -m immediate` (for data that is thrown away) when its folder has a
+    /// `postmaster.pid`: a server may be up although the call that started it failed.
+    pub(crate) fn stop_immediately(&self, bin: &Path) {
+        if self.dir.join("postmaster.pid").exists() {
+            let _ = run(server_command(&bin.join("pg_ctl"))
+                .args(["stop", "-w", "-s", "-m", "immediate", "-t"])
+                .arg(timeout_arg())
+                .arg("-D")
+                .arg(&self.dir));
+        }
     }
 }
 
@@ -155,7 +182,7 @@ impl PgCluster {
     ///
     /// # Panics
     ///
-    /// When they are missing and [`servers_required`] is true, or when the cluster does not
+    /// When they are missing and [`crate::servers_required`] is true, or when the cluster does not
     /// start although the binaries are there.
     pub fn start_or_skip(options: ClusterOptions) -> Option<PgCluster> {
         if let Err(why) = pg_bindir() {
@@ -319,12 +346,14 @@ impl PgCluster {
             self.primary.port,
             replica.application_name()
         );
-        run(self
-            .server_command("pg_basebackup")
-            .args(["-R", "--checkpoint=fast", "-X", "stream", "--no-sync", "-d"])
-            .arg(&conninfo)
-            .arg("-D")
-            .arg(&replica.dir))?;
+        run_tracked(
+            self.server_command("pg_basebackup")
+                .args(["-R", "--checkpoint=fast", "-X", "stream", "--no-sync", "-d"])
+                .arg(&conninfo)
+                .arg("-D")
+                .arg(&replica.dir),
+            &replica.dir.with_extension("basebackup.running"),
+        )?;
         // Pushed before it starts so that a failure below still stops and removes it.
         let started = start_new_server(&self.bin, &mut replica, "");
         self.replicas.push(replica);
@@ -370,29 +399,23 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        // Replicas first, so they do not log the primary going away; `immediate` because the
-        // data is thrown away anyway. `postmaster.pid` rather than `running`: a server may
-        // be up although a call on it failed.
+        // Replicas first, so they do not log the primary going away.
         for server in self.replicas.iter().chain([&self.primary]) {
-            if server.dir.join("postmaster.pid").exists() {
-                let _ = run(self
-                    .server_command("pg_ctl")
-                    .args(["stop", "-w", "-s", "-m", "immediate", "-t"])
-                    .arg(timeout_arg())
-                    .arg("-D")
-                    .arg(&server.dir));
-            }
+            server.stop_immediately(&self.bin);
         }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
 
 /// `initdb` into `dir`, then the settings and trust rules every server of a cluster shares.
-fn init_data_dir(bin: &Path, dir: &Path) -> Result<(), String> {
-    run(server_command(&bin.join("initdb"))
-        .args(["--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres"])
-        .args(["-E", "UTF8", "--locale=C", "-D"])
-        .arg(dir))?;
+pub(crate) fn init_data_dir(bin: &Path, dir: &Path) -> Result<(), String> {
+    run_tracked(
+        server_command(&bin.join("initdb"))
+            .args(["--no-sync", "--no-instructions", "-A", "trust", "-U", "postgres"])
+            .args(["-E", "UTF8", "--locale=C", "-D"])
+            .arg(dir),
+        &dir.with_extension("initdb.running"),
+    )?;
     // Settings every server shares (replicas copy this file with the data); what differs
     // per server is in `dal_server.conf`, which each one gets a copy of its own.
     let shared = "\n# dal test cluster\n\
@@ -419,7 +442,7 @@ fn init_data_dir(bin: &Path, dir: &Path) -> Result<(), String> {
 
 /// Writes `dal_server.conf` with a fresh port (and `extra`) and starts the server, trying
 /// another port when the one picked was taken meanwhile.
-fn start_new_server(bin: &Path, server: &mut Server, extra: &str) -> Result<(), String> {
+pub(crate) fn start_new_server(bin: &Path, server: &mut Server, extra: &str) -> Result<(), String> {
     let mut last = String::new();
     for _ in 0..PORT_ATTEMPTS {
         server.port = free_port()?;
@@ -463,17 +486,19 @@ fn start_server(bin: &Path, server: &Server) -> Result<(), String> {
 
 /// What the watchdog of a cluster runs once the test process is gone: stops every server
 /// whose folder still has a `postmaster.pid`, then removes the cluster's folder.
-fn cluster_cleanup_script(bin: &Path, root: &Path) -> String {
+pub(crate) fn cluster_cleanup_script(bin: &Path, root: &Path) -> String {
     let mut pg_ctl = String::new();
     if let Some(user) = server_user() {
         let _ = write!(pg_ctl, "runuser -u {} -- ", sh_quote(&user.name));
     }
     pg_ctl.push_str(&sh_quote(&bin.join("pg_ctl").to_string_lossy()));
-    let root = sh_quote(&root.to_string_lossy());
+    let quoted = sh_quote(&root.to_string_lossy());
     format!(
-        "for d in {root}/*/; do \
+        "{}for d in {quoted}/*/; do \
            if [ -f \"$d/postmaster.pid\" ]; then {pg_ctl} stop -w -s -m immediate -D \"$d\"; fi; \
-         done; rm -rf {root}"
+         done; {}",
+        kill_running_script(root),
+        remove_dir_script(root),
     )
 }
 
@@ -485,22 +510,9 @@ fn timeout_arg() -> String {
     READY_TIMEOUT.as_secs().to_string()
 }
 
-/// The last `max` bytes of `text` (at a character boundary).
-fn tail(text: &str, max: usize) -> &str {
-    let mut start = text.len().saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
-}
-
 /// A value quoted for postgresql.conf.
-fn conf_quote(value: &str) -> String {
+pub(crate) fn conf_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn append(path: &Path, text: &str) -> Result<(), String> {
@@ -512,14 +524,6 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot append to {}: {e}", path.display()))
 }
 
-/// Announces a skip, or panics with `why` when servers are required.
-pub(crate) fn skip(why: &str) {
-    if servers_required() {
-        panic!("cannot run this test: {why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
-    }
-    announce(&format!("skipping: {why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"));
-}
-
 /// Runs `psql` (`psql_program`) on `database` of the server on 127.0.0.1:`port` as user
 /// `postgres`, without reading any psqlrc and stopping at the first error.
 pub(crate) fn psql(
@@ -528,167 +532,28 @@ pub(crate) fn psql(
     database: &str,
     sql: &str,
 ) -> Result<String, String> {
-    let mut cmd = Command::new(psql_program);
-    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U"])
-        .arg("postgres")
-        .arg("-p")
+    let mut cmd = psql_command(psql_program, sql);
+    cmd.args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
         .arg(port.to_string())
         .arg("-d")
-        .arg(database)
-        .arg("-c")
-        .arg(sql)
-        // A stopped server must fail the call fast, not after the default of forever.
-        .env("PGCONNECT_TIMEOUT", "5")
-        .env_remove("PGOPTIONS")
-        .env_remove("PGSERVICE");
+        .arg(database);
     run(&mut cmd)
 }
 
-/// Runs `cmd` to the end with stdin closed and returns its stdout without the trailing
-/// newline; the error names the command and holds its exit status and stderr.
-pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
-    let line = describe(cmd);
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run `{line}`: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_owned();
-    if out.status.success() {
-        Ok(stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let mut message = format!("`{line}` failed ({}): {}", out.status, stderr.trim());
-        if !stdout.trim().is_empty() {
-            let _ = write!(message, " (stdout: {})", stdout.trim());
-        }
-        Err(message)
+/// `psql` (`psql_program`) ready to run `sql` once it is told where to connect (`-h`, `-p`,
+/// `-U`, `-d`, or a connection string as `-d`): no psqlrc, stop at the first error, unaligned
+/// tuples only, a 5 s connect timeout, and none of the environment variables that would
+/// change how it connects or authenticates (`PGSSLMODE`, `PGPASSWORD`, …).
+pub(crate) fn psql_command(psql_program: &Path, sql: &str) -> Command {
+    let mut cmd = Command::new(psql_program);
+    cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(sql)
+        // A stopped server must fail the call fast, not after the default of forever.
+        .env("PGCONNECT_TIMEOUT", "5");
+    for var in PG_CONNECT_VARS {
+        cmd.env_remove(var);
     }
-}
-
-fn describe(cmd: &Command) -> String {
-    let mut line = cmd.get_program().to_string_lossy().into_owned();
-    for arg in cmd.get_args() {
-        line.push(' ');
-        line.push_str(&arg.to_string_lossy());
-    }
-    line
-}
-
-/// The user the servers run as when the tests run as root.
-#[derive(Debug, Clone)]
-pub(crate) struct ServerUser {
-    pub(crate) name: String,
-    pub(crate) uid: u32,
-    pub(crate) gid: u32,
-}
-
-/// `Some(postgres)` when this process runs as root (PostgreSQL and PgBouncer refuse root),
-/// `None` otherwise; an error when root but there is no `postgres` user.
-pub(crate) fn server_user_checked() -> Result<Option<ServerUser>, String> {
-    static USER: OnceLock<Result<Option<ServerUser>, String>> = OnceLock::new();
-    USER.get_or_init(|| {
-        if effective_uid() != Some(0) {
-            return Ok(None);
-        }
-        let id = |flag: &str| -> Result<u32, String> {
-            run(Command::new("id").args([flag, "postgres"]))?
-                .trim()
-                .parse()
-                .map_err(|e| format!("`id {flag} postgres`: {e}"))
-        };
-        match (id("-u"), id("-g")) {
-            (Ok(uid), Ok(gid)) => Ok(Some(ServerUser { name: "postgres".to_owned(), uid, gid })),
-            (Err(e), _) | (_, Err(e)) => Err(format!(
-                "running as root, and PostgreSQL will not: no `postgres` user to run it as ({e})"
-            )),
-        }
-    })
-    .clone()
-}
-
-fn server_user() -> Option<ServerUser> {
-    server_user_checked().ok().flatten()
-}
-
-/// This process's effective uid, from /proc (Linux), else from `id -u`.
-fn effective_uid() -> Option<u32> {
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        // "Uid:\t<real>\t<effective>\t<saved>\t<fs>"
-        let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-        return line.split_whitespace().nth(2)?.parse().ok();
-    }
-    run(Command::new("id").arg("-u")).ok()?.trim().parse().ok()
-}
-
-/// A command that runs `program` as the server user when this process is root (through
-/// `setuid`, so the child is the program itself), with a working folder every user can enter.
-pub(crate) fn server_command(program: &Path) -> Command {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(program);
-    if let Some(user) = server_user() {
-        cmd.uid(user.uid).gid(user.gid);
-    }
-    // The tests' own folder may be closed to the server user (e.g. under /root).
-    cmd.current_dir("/");
     cmd
-}
-
-/// A new empty folder under the temp folder, owned by the server user.
-pub(crate) fn fresh_dir(kind: &str) -> Result<PathBuf, String> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "dal-{kind}-{}-{}-{nanos:08x}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    // `create_dir`, not `create_dir_all`: a folder that already exists is someone else's.
-    std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    if let Some(user) = server_user_checked()? {
-        let chown = run(Command::new("chown").arg(format!("{}:", user.name)).arg(&dir));
-        if let Err(e) = chown {
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-    }
-    Ok(dir)
-}
-
-/// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-pub(crate) fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("cannot find a free port: {e}"))
-}
-
-/// A shell word that stands for `text` exactly.
-pub(crate) fn sh_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// Calls `check` every [`POLL`] until it says `true`, for at most [`READY_TIMEOUT`]; errors
-/// of `check` count as "not yet" (a server that is coming up refuses connections).
-pub(crate) fn wait_until(
-    what: &str,
-    mut check: impl FnMut() -> Result<bool, String>,
-) -> Result<(), String> {
-    let started = Instant::now();
-    loop {
-        let last = match check() {
-            Ok(true) => return Ok(()),
-            Ok(false) => "not yet".to_owned(),
-            Err(e) => e,
-        };
-        if started.elapsed() >= READY_TIMEOUT {
-            return Err(format!("gave up waiting for {what} after {READY_TIMEOUT:?}: {last}"));
-        }
-        std::thread::sleep(POLL);
-    }
 }
 
 /// The folder holding the PostgreSQL programs (see the module docs for where it looks).
@@ -742,49 +607,4 @@ fn debian_bindirs() -> Vec<PathBuf> {
         .collect();
     versions.sort_by(|a, b| b.0.cmp(&a.0));
     versions.into_iter().map(|(_, dir)| dir).collect()
-}
-
-/// A shell process that waits for this process to end, then runs a clean-up script: what
-/// `Drop` would have done had the process not been killed. Dropping it ends it.
-#[derive(Debug)]
-pub(crate) struct Watchdog {
-    child: Child,
-}
-
-impl Watchdog {
-    /// Starts the watchdog, in a process group of its own (a Ctrl-C on the tests does not
-    /// reach it) with every standard stream on /dev/null (`cargo test` waits for the pipes
-    /// it hands out to close, so a process holding one would hang it).
-    pub(crate) fn spawn(cleanup: &str) -> Result<Watchdog, String> {
-        use std::os::unix::process::CommandExt;
-        let script = format!(
-            "while kill -0 {} 2>/dev/null; do sleep 1; done; {cleanup}",
-            std::process::id()
-        );
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("cannot start a watchdog shell: {e}"))?;
-        Ok(Watchdog { child })
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        // The whole group: the shell and the `sleep` it may be waiting for.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

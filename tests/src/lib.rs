@@ -20,11 +20,21 @@ use std::time::Duration;
 use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
 
 pub mod cluster;
+pub mod mariadb_tls;
+pub mod pg_tls;
 pub mod pgbouncer;
+pub mod process;
 pub mod proxy;
+pub mod tls_certs;
 pub use cluster::{ClusterOptions, PgCluster};
+pub use mariadb_tls::{
+    MARIADB_PASSWORD, MARIADB_PASSWORD_USER, MARIADB_SSL_USER, MARIADB_TLS_DATABASE,
+    MariaDbTlsServer,
+};
+pub use pg_tls::{PG_PASSWORD, PG_PASSWORD_USER, PG_TLS_DATABASE, PgTlsServer};
 pub use pgbouncer::PgBouncer;
 pub use proxy::FaultProxy;
+pub use tls_certs::{CLIENT_USERS, MARIADB_X509_USER, PG_CERT_USER, TestCa};
 
 /// Default PostgreSQL server of the test machines.
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -140,6 +150,34 @@ pub fn shared_pgbouncer() -> Option<&'static PgBouncer> {
             PgBouncer::start_or_skip(&host, upstream.port_number().unwrap_or(5432), "transaction")
         })
         .as_ref()
+}
+
+/// The PostgreSQL server with TLS ([`PgTlsServer`]), started the first time a test asks and
+/// shared by the tests of this process (its watchdog stops it once the process is gone);
+/// `None` (after printing why) when the PostgreSQL binaries or openssl are missing and
+/// servers are not required.
+///
+/// # Panics
+///
+/// When they are missing and servers are required, or when it does not start although they
+/// are there (a later call tries again).
+pub fn shared_pg_tls() -> Option<&'static PgTlsServer> {
+    static SERVER: std::sync::OnceLock<Option<PgTlsServer>> = std::sync::OnceLock::new();
+    SERVER.get_or_init(PgTlsServer::start_or_skip).as_ref()
+}
+
+/// The MariaDB server with TLS ([`MariaDbTlsServer`]), started the first time a test asks
+/// and shared by the tests of this process (its watchdog stops it once the process is gone);
+/// `None` (after printing why) when the MariaDB programs or openssl are missing and servers
+/// are not required.
+///
+/// # Panics
+///
+/// When they are missing and servers are required, or when it does not start although they
+/// are there (a later call tries again).
+pub fn shared_mariadb_tls() -> Option<&'static MariaDbTlsServer> {
+    static SERVER: std::sync::OnceLock<Option<MariaDbTlsServer>> = std::sync::OnceLock::new();
+    SERVER.get_or_init(MariaDbTlsServer::start_or_skip).as_ref()
 }
 
 /// A database for one test, isolated from every other test, dropped at the end.

@@ -19,12 +19,14 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::cluster::{
-    READY_TIMEOUT, Watchdog, free_port, fresh_dir, pg_bindir, psql, server_command, sh_quote, skip,
+use crate::cluster::{pg_bindir, psql};
+use crate::process::{
+    READY_TIMEOUT, Watchdog, find_program, free_port, fresh_dir, server_command,
+    server_user_checked, sh_quote, skip, stop_child, write,
 };
 
 /// How many ports are tried when the one picked was taken by someone else in the meantime.
@@ -108,7 +110,7 @@ impl PgBouncer {
             match wait_until_ready(&mut child, &psql, port) {
                 Ok(()) => return Ok(PgBouncer { dir, port, psql, child, _watchdog: watchdog }),
                 Err(e) => {
-                    stop(&mut child);
+                    stop_child(&mut child, STOP_TIMEOUT);
                     last = e;
                 }
             }
@@ -169,7 +171,7 @@ impl PgBouncer {
 
 impl Drop for PgBouncer {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        stop_child(&mut self.child, STOP_TIMEOUT);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -192,26 +194,6 @@ fn wait_until_ready(child: &mut Child, psql_program: &Path, port: u16) -> Result
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
-}
-
-/// SIGTERM (PgBouncer 1.18 then closes every connection and exits at once), SIGKILL when it
-/// is still there after [`STOP_TIMEOUT`], then the exit status is collected.
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let started = Instant::now();
-    while started.elapsed() < STOP_TIMEOUT {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Writes the ini and auth files for `port` and spawns PgBouncer on them (as the server
@@ -285,16 +267,12 @@ fn read_log(dir: &Path) -> String {
     log
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 /// The pgbouncer program (see the module docs for where it looks).
 fn pgbouncer_program() -> Result<PathBuf, String> {
     static PROGRAM: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
-            crate::cluster::server_user_checked()?;
+            server_user_checked()?;
             if let Some(program) = std::env::var_os("DAL_TEST_PGBOUNCER") {
                 let program = PathBuf::from(program);
                 return if program.is_file() {
@@ -316,12 +294,4 @@ fn psql_program() -> Result<PathBuf, String> {
         return Ok(bin.join("psql"));
     }
     find_program("psql", &[]).ok_or_else(|| "no psql found on the PATH".to_owned())
-}
-
-fn find_program(name: &str, fallbacks: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .chain(fallbacks.iter().map(PathBuf::from))
-        .find(|p| p.is_file())
 }
