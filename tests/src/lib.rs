@@ -114,6 +114,10 @@ pub enum Target {
     Sqlite,
     /// PostgreSQL through PgBouncer (`pool_mode = transaction`).
     PgBouncer,
+    /// The TLS PostgreSQL server of [`shared_pg_tls`], with `sslmode=verify-full`.
+    PostgresTls,
+    /// The TLS MariaDB server of [`shared_mariadb_tls`], with `ssl-mode=VERIFY_IDENTITY`.
+    MySqlTls,
 }
 
 impl From<Backend> for Target {
@@ -130,8 +134,8 @@ impl Target {
     /// The backend the test talks to in the end.
     pub fn backend(self) -> Backend {
         match self {
-            Target::Postgres | Target::PgBouncer => Backend::Postgres,
-            Target::MySql => Backend::MySql,
+            Target::Postgres | Target::PgBouncer | Target::PostgresTls => Backend::Postgres,
+            Target::MySql | Target::MySqlTls => Backend::MySql,
             Target::Sqlite => Backend::Sqlite,
         }
     }
@@ -210,8 +214,31 @@ impl TestDb {
         let name = unique_name(&format!("dal_{test}"));
         let made = match target {
             Target::Sqlite => Ok(Self::sqlite(&name)),
-            Target::Postgres | Target::MySql => Self::server(backend, &name).await,
+            Target::Postgres | Target::MySql => {
+                let url = server_url(backend).expect("network backend");
+                Self::server(backend, &url, &name).await
+            }
             Target::PgBouncer => Self::through_pgbouncer(shared_pgbouncer()?, &name).await,
+            Target::PostgresTls => {
+                let server = shared_pg_tls()?;
+                let ca = server.ca().ca_cert();
+                let url = format!(
+                    "{}?sslmode=verify-full&sslrootcert={}",
+                    server.url("postgres", PG_TLS_DATABASE),
+                    ca.display()
+                );
+                Self::server(backend, &url, &name).await
+            }
+            Target::MySqlTls => {
+                let server = shared_mariadb_tls()?;
+                let ca = server.ca().ca_cert();
+                let url = format!(
+                    "{}?ssl-mode=VERIFY_IDENTITY&ssl-ca={}",
+                    server.url(MARIADB_SSL_USER, MARIADB_TLS_DATABASE),
+                    ca.display()
+                );
+                Self::server(backend, &url, &name).await
+            }
         };
         match made {
             Ok(t) => Some(t),
@@ -242,9 +269,8 @@ impl TestDb {
         TestDb { db, cleanup: Some(Cleanup::File(path)) }
     }
 
-    async fn server(backend: Backend, name: &str) -> dal::Result<TestDb> {
-        let url = server_url(backend).expect("network backend");
-        let admin = DbConfig::from_url(&url)?
+    async fn server(backend: Backend, url: &str, name: &str) -> dal::Result<TestDb> {
+        let admin = DbConfig::from_url(url)?
             .alias(format!("{name}_admin"))
             .max_connections(1)
             .connect_timeout(Duration::from_secs(5));
@@ -253,12 +279,12 @@ impl TestDb {
         let (config, cleanup) = match backend {
             Backend::Postgres => {
                 admin_db.query(&format!("CREATE SCHEMA \"{name}\"")).execute().await?;
-                let config = DbConfig::from_url(&url)?.option("search_path", name);
+                let config = DbConfig::from_url(url)?.option("search_path", name);
                 (config, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
             }
             _ => {
                 admin_db.query(&format!("CREATE DATABASE `{name}`")).execute().await?;
-                let config = DbConfig::from_url(&url)?.database(name);
+                let config = DbConfig::from_url(url)?.database(name);
                 (config, Cleanup::Database { admin: admin.clone(), name: name.to_owned() })
             }
         };
@@ -369,7 +395,8 @@ async fn drop_with(admin: DbConfig, sql: String) {
 /// Instantiates the behaviour suite once per backend: `behaviour_suite!(a, b, c)` makes
 /// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`;
 /// `behaviour_suite!(pgbouncer: a, b)` makes `pgbouncer::a`, … run through PgBouncer in
-/// transaction pooling mode.
+/// transaction pooling mode; `behaviour_suite!(tls: a, b)` makes `postgres_tls::a` and
+/// `mysql_tls::a`, … run on the TLS servers with full verification.
 #[macro_export]
 #[allow(
     clippy::crate_in_macro_def,
@@ -378,6 +405,10 @@ async fn drop_with(admin: DbConfig, sql: String) {
 macro_rules! behaviour_suite {
     (pgbouncer: $($test:ident),* $(,)?) => {
         $crate::behaviour_suite!(@target pgbouncer, PgBouncer, $($test),*);
+    };
+    (tls: $($test:ident),* $(,)?) => {
+        $crate::behaviour_suite!(@target postgres_tls, PostgresTls, $($test),*);
+        $crate::behaviour_suite!(@target mysql_tls, MySqlTls, $($test),*);
     };
     ($($test:ident),* $(,)?) => {
         $crate::behaviour_suite!(@target postgres, Postgres, $($test),*);

@@ -94,6 +94,9 @@ macro_rules! entity_suite {
 // `pooler.rs` tests its timeouts instead.
 entity_suite!(pgbouncer:);
 
+// The same suite once over TLS on each server backend (verify-full against the tests' own CA).
+entity_suite!(tls:);
+
 entity_suite!(
     // observability
     the_scaling_signal_follows_the_timeout_rate,
