@@ -7,6 +7,10 @@
 //! PgBouncer (transaction pooling, where no session setting survives) get a PostgreSQL
 //! database of their own, reached through one PgBouncer shared by the test process.
 //!
+//! TLS: [`PgTlsServer`] and [`MariaDbTlsServer`] are servers of their own, started by the tests
+//! on free loopback ports with certificates of a throw-away [`TestCa`]; [`shared_pg_tls`] and
+//! [`shared_mariadb_tls`] share one of each per test process.
+//!
 //! Servers: `DAL_TEST_PG_URL` and `DAL_TEST_MYSQL_URL` override the defaults
 //! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`). When a
 //! server cannot be reached its suite is skipped with a printed reason, unless
