@@ -471,10 +471,23 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
             }
             .with_source(err);
         }
+        // rustls reports a certificate it cannot verify as an I/O error of the handshake.
+        sqlx::Error::Io(e) if is_certificate_failure(&e.to_string()) => (
+            ErrorKind::Connection,
+            format!("the {backend} server's certificate could not be verified: {e}"),
+        ),
         sqlx::Error::Io(e) => {
             (ErrorKind::Connection, format!("lost the connection to {backend}: {e}"))
         }
-        sqlx::Error::Tls(e) => (ErrorKind::Connection, format!("TLS with {backend} failed: {e}")),
+        sqlx::Error::Tls(e) => {
+            let detail = e.to_string();
+            let message = if is_certificate_failure(&detail) {
+                format!("the {backend} server's certificate could not be verified: {detail}")
+            } else {
+                format!("TLS with {backend} failed: {detail}")
+            };
+            (ErrorKind::Connection, message)
+        }
         sqlx::Error::Protocol(e) => {
             (ErrorKind::Connection, format!("protocol error talking to {backend}: {e}"))
         }
@@ -497,6 +510,12 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
         _ => (ErrorKind::Other, format!("{backend} driver error: {err}")),
     };
     Error::new(kind, message).with_source(err)
+}
+
+/// Whether a TLS failure is about the server's certificate (rustls: "invalid peer
+/// certificate: …").
+pub(crate) fn is_certificate_failure(detail: &str) -> bool {
+    detail.contains("certificate")
 }
 
 /// The server's code for a database error and its category, per backend (SQLSTATE on

@@ -348,7 +348,11 @@ impl Pool {
             Some(Err(e)) => {
                 // An I/O error here is the connect itself failing, not a lost connection.
                 let io_detail = match &e {
-                    sqlx::Error::Io(io) => Some(io.to_string()),
+                    sqlx::Error::Io(io)
+                        if !crate::backend::is_certificate_failure(&io.to_string()) =>
+                    {
+                        Some(io.to_string())
+                    }
                     _ => None,
                 };
                 let cause = classify(e, backend);

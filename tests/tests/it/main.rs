@@ -14,6 +14,7 @@ mod sharding;
 mod slow_calls;
 mod sql_snapshots;
 mod suite;
+mod tls;
 
 /// The entity behaviour suite with the queries and transactions under it: instantiated on
 /// every backend, and through PgBouncer in transaction pooling mode (dal's
