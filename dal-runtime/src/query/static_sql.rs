@@ -11,8 +11,8 @@ use crate::row::Row;
 use crate::types::Value;
 use dal_sql::Dialect;
 
-/// One statement in each dialect's native form; `None` where the text cannot run there (`??`
-/// is a literal `?` on PostgreSQL only).
+/// One statement in each dialect's native form; `None` where the lexer refuses the text for
+/// that dialect (`??` is a literal `?` on PostgreSQL only; `$$ … $$` quotes only there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DialectSql {
     /// The statement as written, for messages.
@@ -34,9 +34,16 @@ impl DialectSql {
             Dialect::Sqlite => self.sqlite,
         };
         text.ok_or_else(|| {
+            // `sql!` leaves a dialect out only when the lexer refused the text there; ask it
+            // again for the reason (`??` is a literal `?` on PostgreSQL only, `$$` quotes only
+            // there).
+            let why = match dialect.rewrite_placeholders(self.source) {
+                Err(e) => e.to_string(),
+                Ok(_) => "its placeholders cannot be rewritten for it".to_owned(),
+            };
             Error::new(
                 ErrorKind::Parameters,
-                format!("this sql! statement cannot run on {dialect}: `??` (a literal `?`) exists only on PostgreSQL: {}", self.source),
+                format!("this sql! statement cannot run on {dialect}: {why}: {}", self.source),
             )
         })
     }
