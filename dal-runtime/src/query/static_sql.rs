@@ -145,3 +145,25 @@ impl<T: FromRow> TypedSqlQuery<T> {
         self.query.on(db)?.fetch_one_as().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dialect_left_out_says_why() {
+        const SQL: DialectSql = DialectSql {
+            source: "SELECT $$ $1 $$, ?",
+            postgres: Some("SELECT $$ $1 $$, $1"),
+            mysql: None,
+            sqlite: None,
+        };
+        assert_eq!(SQL.for_dialect(Dialect::Postgres).ok(), Some("SELECT $$ $1 $$, $1"));
+        let e = SQL.for_dialect(Dialect::Sqlite).expect_err("`$$` quotes nothing on SQLite");
+        assert_eq!(e.kind(), ErrorKind::Parameters);
+        assert_eq!(
+            e.to_string(),
+            "this sql! statement cannot run on sqlite: the statement mixes `$1` (at byte 10) with `?`: use `?` only and bind values in order: SELECT $$ $1 $$, ?"
+        );
+    }
+}
