@@ -77,8 +77,9 @@ pub fn auto_transaction(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Raw SQL with `?` placeholders, rewritten for every backend when the program compiles:
 /// `sql!("SELECT id FROM users WHERE age > ? AND name <> ?", 18, "x")`. The number of
-/// arguments must match the placeholders; `??` is a literal `?` (PostgreSQL only). Run the
-/// result with `.fetch_all(&db)`, `.execute(&db)`, …
+/// arguments must match the placeholders; `??` is a literal `?` (PostgreSQL only). `?1`
+/// (SQLite's numbered form) and native `$n` next to `?` are compile errors: write `?` and pass
+/// arguments in order. Run the result with `.fetch_all(&db)`, `.execute(&db)`, …
 #[proc_macro]
 pub fn sql(input: TokenStream) -> TokenStream {
     sql::expand(input.into()).unwrap_or_else(internals::to_compile_errors).into()

@@ -166,3 +166,9 @@ impl From<dal_sql::PlaceholderError> for Error {
         Error::new(ErrorKind::Parameters, e.to_string()).with_source(e)
     }
 }
+
+impl From<dal_sql::TooManyParams> for Error {
+    fn from(e: dal_sql::TooManyParams) -> Self {
+        Error::new(ErrorKind::Parameters, e.to_string()).with_source(e)
+    }
+}

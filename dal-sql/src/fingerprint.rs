@@ -8,7 +8,7 @@
 //! never make a string), `--` and (nesting) `/* */` comments. `#` is no comment and `[` quotes
 //! nothing, since PostgreSQL uses both as operators (`#>`, `arr[1]`).
 
-use crate::placeholders::{LexRules, Token, ident_before, is_ident_byte, token};
+use crate::placeholders::{LexRules, Token, is_ident_byte, token};
 
 /// The lexical rules of a fingerprint (see the module documentation).
 const RULES: LexRules = LexRules {
@@ -68,17 +68,13 @@ pub fn fingerprint(sql: &str) -> String {
                 });
                 end
             }
-            Token::Placeholder => {
+            Token::Placeholder | Token::NumberedQuestionMark | Token::DollarNumber => {
                 out.push(Piece::Param);
                 end
             }
             Token::LiteralQuestionMark => {
                 out.push(Piece::Text(&sql[i..end]));
                 end
-            }
-            Token::Code(b'$') if digit_at(i + 1) && !ident_before(b, i) => {
-                out.push(Piece::Param);
-                run_end(b, i + 1, |c| c.is_ascii_digit())
             }
             Token::Code(b'(') => {
                 out.push(Piece::Open);
@@ -325,6 +321,7 @@ mod tests {
     fn replaces_placeholders() {
         assert_eq!(fp("a = ? AND b = $1 AND c = $12"), "a = ? AND b = ? AND c = ?");
         assert_eq!(fp("a = ? AND b = $1"), fp("a = 'x' AND b = 2"));
+        assert_eq!(fp("a = ?1 AND b = ?"), "a = ? AND b = ?", "SQLite's `?1` is one placeholder");
         assert_eq!(fp("data ?? 'k'"), "data ?? ?", "`??` is the literal `?` operator");
     }
 

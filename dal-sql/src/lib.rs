@@ -10,6 +10,7 @@ mod fingerprint;
 mod ident;
 mod isolation;
 mod numbered;
+mod param_limit;
 mod placeholders;
 mod routing;
 
@@ -19,6 +20,7 @@ pub use fingerprint::fingerprint;
 pub use ident::{Ident, IdentError, validate_ident};
 pub use isolation::IsolationLevel;
 pub use numbered::NumberedParam;
+pub use param_limit::TooManyParams;
 pub use placeholders::{PlaceholderError, Rewritten};
 
 /// Every `$n` parameter of native PostgreSQL text, in order of appearance, skipping `$n`

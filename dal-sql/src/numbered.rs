@@ -3,7 +3,7 @@
 //! protocol-level prepared statements needs). `$n` inside literals, quoted identifiers,
 //! comments and dollar-quoted bodies is not a parameter and is not listed.
 
-use crate::placeholders::{PlaceholderError, Token, ident_before, token};
+use crate::placeholders::{PlaceholderError, Token, token};
 
 /// One `$n` in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,14 +24,11 @@ pub(crate) fn numbered_params(sql: &str) -> Result<Vec<NumberedParam>, Placehold
     let mut i = 0;
     while i < b.len() {
         let (tok, end) = token(b, i, rules)?;
-        if tok == Token::Code(b'$') && !ident_before(b, i) {
-            let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if tok == Token::DollarNumber {
             // `$0` or a number too large for `usize` is not a parameter; leave it to the server.
-            let number = sql[i + 1..i + 1 + digits].parse::<usize>().ok().filter(|n| *n > 0);
+            let number = sql[i + 1..end].parse::<usize>().ok().filter(|n| *n > 0);
             if let Some(number) = number {
-                found.push(NumberedParam { start: i, end: i + 1 + digits, number });
-                i += 1 + digits;
-                continue;
+                found.push(NumberedParam { start: i, end, number });
             }
         }
         i = end;

@@ -4,7 +4,23 @@
 //! scanned once, byte by byte, skipping everything where a `?` is not a parameter: string
 //! literals (with `''` escapes, and backslash escapes where the dialect has them), quoted
 //! identifiers, line and block comments (nested on PostgreSQL) and dollar-quoted bodies. `??`
-//! stands for a literal `?` on PostgreSQL, whose jsonb operators `?`, `?|` and `?&` need it.
+//! stands for a literal `?` on PostgreSQL, whose jsonb operators `?`, `?|` and `?&` (and the
+//! geometric `?-`, `?|`, `?#`…) need it; a lone `?` is always a parameter, so `?|` unescaped is a
+//! parameter followed by `|`.
+//!
+//! Two spellings could bind a value to the wrong place, so they are refused outside the skipped
+//! constructs, on every backend:
+//! - `?` directly followed by a digit (`?1`, SQLite's numbered form): on PostgreSQL it would
+//!   become `$11`, on SQLite it would number parameters differently from the values bound in
+//!   order. `??1` is still a literal `?` followed by `1`.
+//! - native `$n` mixed with `?`: the `?` are numbered from `$1`, so a `$1` written by hand would
+//!   silently take the first `?`'s value.
+//!
+//! Text with `$n` and no `?` stays accepted and is passed to the server as written: dal binds
+//! values to `?` only, so no value can land in a `$n` (binding one is a count mismatch, and
+//! [`Rewritten::numbered`] lets the caller say why). The server decides what such a `$n` means,
+//! which is what PostgreSQL statements whose `$n` belong to something else need (`PREPARE … AS`,
+//! SQL-standard `BEGIN ATOMIC` function bodies); on MySQL `$1` is an identifier.
 //!
 //! Only ASCII bytes are significant, so multi-byte UTF-8 passes through untouched and every slice
 //! boundary falls on a character boundary.
@@ -41,6 +57,9 @@ pub struct Rewritten {
     pub sql: String,
     /// How many parameters the text takes.
     pub params: usize,
+    /// The first native `$n` outside the skipped constructs, passed to the server as written
+    /// (only possible when the text has no `?`); dal binds nothing to it.
+    pub numbered: Option<String>,
 }
 
 /// Why SQL text could not be rewritten.
@@ -60,6 +79,20 @@ pub enum PlaceholderError {
         /// The dialect that refused it.
         dialect: Dialect,
     },
+    /// `?` directly followed by digits (`?1`), SQLite's numbered form.
+    NumberedQuestionMark {
+        /// Byte offset of the `?`.
+        offset: usize,
+        /// The placeholder as written, e.g. `?1`.
+        text: String,
+    },
+    /// Native `$n` and `?` in one statement.
+    MixedPlaceholders {
+        /// Byte offset of the first `$n`.
+        offset: usize,
+        /// The first `$n` as written, e.g. `$1`.
+        text: String,
+    },
 }
 
 impl std::fmt::Display for PlaceholderError {
@@ -71,6 +104,14 @@ impl std::fmt::Display for PlaceholderError {
             PlaceholderError::LiteralQuestionMark { offset, dialect } => write!(
                 f,
                 "`??` at byte {offset} asks for a literal `?`, which only PostgreSQL has; on {dialect} every `?` is a parameter"
+            ),
+            PlaceholderError::NumberedQuestionMark { offset, text } => write!(
+                f,
+                "`{text}` at byte {offset} is SQLite's numbered form, which dal does not take: write `?` and bind values in order"
+            ),
+            PlaceholderError::MixedPlaceholders { offset, text } => write!(
+                f,
+                "the statement mixes `{text}` (at byte {offset}) with `?`: use `?` only and bind values in order"
             ),
         }
     }
@@ -89,6 +130,10 @@ pub(crate) enum Token {
     LiteralQuestionMark,
     /// `?`: a parameter.
     Placeholder,
+    /// `?` directly followed by digits: SQLite's numbered form, which dal refuses.
+    NumberedQuestionMark,
+    /// `$` followed by digits, not inside an identifier: PostgreSQL's native parameter.
+    DollarNumber,
 }
 
 /// The token starting at `i`, and where the next one starts.
@@ -121,6 +166,9 @@ pub(crate) fn token(
         b'/' if next == Some(b'*') => {
             quoted(skip_block_comment(b, i, rules.nested_block_comments)?)
         }
+        b'$' if is_digit(next) && !ident_before(b, i) => {
+            Ok((Token::DollarNumber, digits_end(b, i + 1)))
+        }
         b'$' if rules.dollar_quotes && !ident_before(b, i) => match dollar_tag(b, i) {
             Some(tag_end) => {
                 quoted(skip_until(b, i, tag_end, &b[i..tag_end], "dollar-quoted body")?)
@@ -128,6 +176,7 @@ pub(crate) fn token(
             None => Ok((Token::Code(b'$'), i + 1)),
         },
         b'?' if next == Some(b'?') => Ok((Token::LiteralQuestionMark, i + 2)),
+        b'?' if is_digit(next) => Ok((Token::NumberedQuestionMark, digits_end(b, i + 1))),
         b'?' => Ok((Token::Placeholder, i + 1)),
         c => Ok((Token::Code(c), i + 1)),
     }
@@ -142,6 +191,12 @@ pub(crate) fn rewrite(
     let mut out = String::with_capacity(sql.len() + 8);
     let mut params = 0;
     let mut copied = 0; // bytes of `sql` already in `out`
+    // The first `$n`, to name it when a `?` comes too (whichever comes first).
+    let mut numbered: Option<(usize, usize)> = None;
+    let mixed = |(offset, end): (usize, usize)| PlaceholderError::MixedPlaceholders {
+        offset,
+        text: sql[offset..end].to_owned(),
+    };
     let mut i = 0;
     while i < b.len() {
         let (tok, end) = token(b, i, rules)?;
@@ -154,17 +209,31 @@ pub(crate) fn rewrite(
                 copied = end;
             }
             Token::Placeholder => {
+                if let Some(first) = numbered {
+                    return Err(mixed(first));
+                }
                 params += 1;
                 out.push_str(&sql[copied..i]);
                 dialect.push_placeholder(&mut out, params);
                 copied = end;
+            }
+            Token::NumberedQuestionMark => {
+                let text = sql[i..end].to_owned();
+                return Err(PlaceholderError::NumberedQuestionMark { offset: i, text });
+            }
+            Token::DollarNumber => {
+                let first = *numbered.get_or_insert((i, end));
+                if params > 0 {
+                    return Err(mixed(first));
+                }
             }
             Token::Code(_) | Token::Quoted => {}
         }
         i = end;
     }
     out.push_str(&sql[copied..]);
-    Ok(Rewritten { sql: out, params })
+    let numbered = numbered.map(|(start, end)| sql[start..end].to_owned());
+    Ok(Rewritten { sql: out, params, numbered })
 }
 
 /// The byte range of the row in `INSERT … VALUES (…)` when the statement ends with exactly one
@@ -219,6 +288,15 @@ pub(crate) fn values_row(
         }
     }
     Ok(None)
+}
+
+fn is_digit(c: Option<u8>) -> bool {
+    c.is_some_and(|c| c.is_ascii_digit())
+}
+
+/// Where the run of digits starting at `from` ends.
+fn digits_end(b: &[u8], from: usize) -> usize {
+    b[from..].iter().position(|c| !c.is_ascii_digit()).map_or(b.len(), |p| from + p)
 }
 
 pub(crate) fn is_ident_byte(c: u8) -> bool {
@@ -299,13 +377,10 @@ fn skip_block_comment(b: &[u8], start: usize, nested: bool) -> Result<usize, Pla
     Err(PlaceholderError::Unterminated { what: "block comment", offset: start })
 }
 
-/// Returns the end of a `$tag$` opener at `i`, or `None` when `$` starts something else
-/// (`$1`, a lone `$`).
+/// Returns the end of a `$tag$` opener at `i`, or `None` when `$` starts something else (a
+/// lone `$`; `$1` never gets here, see [`token`]).
 fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
     let mut j = i + 1;
-    if b.get(j).is_some_and(|c| c.is_ascii_digit()) {
-        return None;
-    }
     while let Some(&c) = b.get(j) {
         if c == b'$' {
             return Some(j + 1);
@@ -319,79 +394,4 @@ fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pg(sql: &str) -> String {
-        Dialect::Postgres.rewrite_placeholders(sql).expect("rewrites").sql
-    }
-
-    #[test]
-    fn numbers_placeholders_for_postgres() {
-        assert_eq!(pg("a = ? AND b = ?"), "a = $1 AND b = $2");
-        let r = Dialect::MySql.rewrite_placeholders("a = ? AND b = ?").expect("rewrites");
-        assert_eq!((r.sql.as_str(), r.params), ("a = ? AND b = ?", 2));
-    }
-
-    #[test]
-    fn leaves_question_marks_in_literals_alone() {
-        assert_eq!(pg("'?' ? 'it''s ?' ?"), "'?' $1 'it''s ?' $2");
-        assert_eq!(pg(r#""col?" = ?"#), r#""col?" = $1"#);
-        assert_eq!(pg("E'\\'?' = ?"), "E'\\'?' = $1");
-        assert_eq!(pg("-- ?\n?"), "-- ?\n$1");
-        assert_eq!(pg("/* ? /* ? */ ? */ ?"), "/* ? /* ? */ ? */ $1");
-        assert_eq!(pg("$$ ? $$ ?"), "$$ ? $$ $1");
-        assert_eq!(pg("$fn$ ? $x$ ? $fn$ ?"), "$fn$ ? $x$ ? $fn$ $1");
-        // `$` inside an identifier or before a digit opens no dollar quote.
-        assert_eq!(pg("x$y$ = ? AND $9"), "x$y$ = $1 AND $9");
-    }
-
-    #[test]
-    fn double_question_mark_is_a_literal_on_postgres_only() {
-        assert_eq!(pg("data ?? 'k' AND id = ?"), "data ? 'k' AND id = $1");
-        assert!(matches!(
-            Dialect::MySql.rewrite_placeholders("a ?? b"),
-            Err(PlaceholderError::LiteralQuestionMark { offset: 2, .. })
-        ));
-    }
-
-    #[test]
-    fn mysql_rules() {
-        let my = |s: &str| Dialect::MySql.rewrite_placeholders(s).expect("rewrites").params;
-        assert_eq!(my(r"'\'?' ?"), 1);
-        assert_eq!(
-            my(r#""?" `?` # ?
- ?"#),
-            1
-        );
-        assert_eq!(my("1--1 = ?"), 1, "`--` without a space is arithmetic on MySQL");
-        assert_eq!(my("-- ?\n?"), 1);
-    }
-
-    #[test]
-    fn sqlite_rules() {
-        let lite = |s: &str| Dialect::Sqlite.rewrite_placeholders(s).expect("rewrites").params;
-        assert_eq!(lite("[a?] `b?` \"c?\" ?"), 1);
-    }
-
-    #[test]
-    fn unterminated_constructs_are_errors() {
-        for (sql, what) in [
-            ("'abc ?", "string literal"),
-            ("\"abc", "quoted identifier"),
-            ("/* ?", "block comment"),
-            ("$a$ ? $b$", "dollar-quoted body"),
-        ] {
-            assert_eq!(
-                Dialect::Postgres.rewrite_placeholders(sql),
-                Err(PlaceholderError::Unterminated { what, offset: 0 }),
-                "{sql}"
-            );
-        }
-    }
-
-    #[test]
-    fn keeps_unicode() {
-        assert_eq!(pg("'é?' = ? -- ü"), "'é?' = $1 -- ü");
-    }
-}
+mod tests;

@@ -1,5 +1,10 @@
 //! `sql!` and `sql_as!`: raw SQL with `?` placeholders, rewritten for every backend at compile
 //! time (with the lexer the runtime uses), the argument count checked against the placeholders.
+//!
+//! What the lexer refuses on every backend (`?1`, native `$n` next to `?`, unterminated
+//! literals) is a compile error at the literal, with the lexer's advice. What it refuses on
+//! some backends only (`??`, a literal `?` on PostgreSQL) leaves that backend's text out; the
+//! statement fails there at run time with the same reason.
 
 use dal_sql::{Dialect, PlaceholderError};
 use proc_macro2::TokenStream;
@@ -87,8 +92,8 @@ fn query(cx: &Ctxt, input: &SqlInput) -> Option<TokenStream> {
         return None;
     }
     let rewritten = Dialect::ALL.map(|d| d.rewrite_placeholders(&source));
-    let params = match rewritten.iter().find_map(|r| r.as_ref().ok()) {
-        Some(ok) => ok.params,
+    let (params, numbered) = match rewritten.iter().find_map(|r| r.as_ref().ok()) {
+        Some(ok) => (ok.params, ok.numbered.clone()),
         None => {
             let message = match &rewritten[0] {
                 Err(e @ PlaceholderError::Unterminated { .. }) => {
@@ -102,10 +107,16 @@ fn query(cx: &Ctxt, input: &SqlInput) -> Option<TokenStream> {
         }
     };
     if params != input.args.len() {
+        // A `$n` explains the mismatch: dal binds arguments to `?` only.
+        let hint = numbered
+            .map(|n| {
+                format!(": dal binds arguments to `?` only, so write `?` where the SQL has `{n}`")
+            })
+            .unwrap_or_default();
         cx.error_spanned_by(
             &input.sql,
             format!(
-                "this SQL has {params} `?` placeholder{} but {} argument{} given",
+                "this SQL has {params} `?` placeholder{} but {} argument{} given{hint}",
                 if params == 1 { "" } else { "s" },
                 input.args.len(),
                 if input.args.len() == 1 { " is" } else { "s are" },

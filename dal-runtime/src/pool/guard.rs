@@ -365,6 +365,15 @@ impl PooledConnection {
         result
     }
 
+    /// Refuses a statement that binds more values than the backend takes in one statement
+    /// ([`dal_sql::Dialect::max_params`], the limit bulk saving batches by), before it is
+    /// counted or sent and without touching the connection. Every statement passes here, so
+    /// raw queries, `execute_many` and entity statements get the same error; a transaction
+    /// pooler's inlined values count too, so a statement behaves the same in both modes.
+    fn check_param_count(&self, params: &[Value<'_>]) -> Result<()> {
+        Ok(self.backend().dialect().check_param_count(params.len())?)
+    }
+
     /// Runs a statement under its limit (see [`Self::limit`]).
     pub(crate) async fn execute(
         &mut self,
@@ -372,6 +381,7 @@ impl PooledConnection {
         params: &[Value<'_>],
         timeout: Option<Duration>,
     ) -> Result<ExecResult> {
+        self.check_param_count(params)?;
         within!(self, timeout, sql, execute(params))
     }
 
@@ -382,6 +392,7 @@ impl PooledConnection {
         params: &[Value<'_>],
         timeout: Option<Duration>,
     ) -> Result<Vec<Row>> {
+        self.check_param_count(params)?;
         within!(self, timeout, sql, fetch_all(params))
     }
 
@@ -393,6 +404,7 @@ impl PooledConnection {
         timeout: Option<Duration>,
         map: fn(&Row) -> Result<T>,
     ) -> Result<Vec<T>> {
+        self.check_param_count(params)?;
         within!(self, timeout, sql, fetch_all_map(params, map))
     }
 
@@ -403,6 +415,7 @@ impl PooledConnection {
         params: &[Value<'_>],
         timeout: Option<Duration>,
     ) -> Result<Option<Row>> {
+        self.check_param_count(params)?;
         within!(self, timeout, sql, fetch_optional(params))
     }
 
@@ -435,6 +448,7 @@ impl PooledConnection {
         sql: SqlStr,
         params: &[Value<'_>],
     ) -> Result<BoxStream<'_, Result<Row>>> {
+        self.check_param_count(params)?;
         self.pool.count_statement();
         let protocol = self.protocol(None);
         let lookup = self.cache_lookup(&sql, protocol);

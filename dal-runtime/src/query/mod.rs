@@ -23,6 +23,18 @@ use crate::types::{IntoValue, Value};
 /// literals, quoted identifiers and comments alone; a count of placeholders that differs from
 /// the values bound is an error naming both counts.
 ///
+/// Refused with [`ErrorKind::Parameters`] before anything is sent, on every backend:
+/// - `?` directly followed by a digit (`?1`, SQLite's numbered form): on PostgreSQL it would
+///   silently become `$11`;
+/// - native `$n` next to `?`: the `?` are numbered from `$1`, so a hand-written `$1` would take
+///   the first `?`'s value;
+/// - more values than the backend binds in one statement (65,535 on PostgreSQL and
+///   MySQL/MariaDB, 32,766 on SQLite; see [`dal_sql::Dialect::max_params`]).
+///
+/// Text with `$n` and no `?` is sent as written, since dal binds values to `?` only: the server
+/// decides what such a `$n` means (PostgreSQL's `PREPARE … AS` and `BEGIN ATOMIC` function
+/// bodies have their own), and binding values to it is a count mismatch that says to write `?`.
+///
 /// ```no_run
 /// # async fn demo(db: &dal_runtime::Database) -> dal_runtime::Result<()> {
 /// use std::time::Duration;
@@ -139,10 +151,10 @@ impl<'a> Query<'a> {
             return Ok(SqlStr::from_static(text));
         }
         let rewritten = match self.native {
-            Some(text) => dal_sql::Rewritten { sql: text.to_owned(), params },
+            Some(text) => dal_sql::Rewritten { sql: text.to_owned(), params, numbered: None },
             None => self.db.dialect().rewrite_placeholders(self.sql)?,
         };
-        check_count(rewritten.params, params, None)?;
+        check_count(rewritten.params, params, None, rewritten.numbered.as_deref())?;
         if self.tags.is_empty() {
             return Ok(sql(rewritten.sql));
         }
@@ -265,7 +277,7 @@ impl<'a> Query<'a> {
         let Some(first) = rows.first() else { return Ok(0) };
         let sql = self.native_sql(first.len())?;
         for (i, row) in rows.iter().enumerate() {
-            check_count(first.len(), row.len(), Some(i))?;
+            check_count(first.len(), row.len(), Some(i), None)?;
         }
         let in_transaction = self.db.in_transaction().await;
         let tx = if in_transaction { None } else { Some(self.db.begin().await?) };
@@ -324,17 +336,26 @@ impl Query<'_> {
     }
 }
 
-/// The error for a parameter count that does not match the placeholders.
-fn check_count(placeholders: usize, values: usize, set: Option<usize>) -> Result<()> {
+/// The error for a parameter count that does not match the placeholders. `numbered` is the
+/// text's first native `$n`, which explains a mismatch: dal binds nothing to it.
+fn check_count(
+    placeholders: usize,
+    values: usize,
+    set: Option<usize>,
+    numbered: Option<&str>,
+) -> Result<()> {
     if placeholders == values {
         return Ok(());
     }
     let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     let which = set.map(|i| format!(" in parameter set {i}")).unwrap_or_default();
+    let hint = numbered
+        .map(|n| format!(": dal binds values to `?` only, so write `?` where the text has `{n}`"))
+        .unwrap_or_default();
     Err(Error::new(
         ErrorKind::Parameters,
         format!(
-            "the SQL has {placeholders} `?` placeholder{} but {values} value{} bound{which}",
+            "the SQL has {placeholders} `?` placeholder{} but {values} value{} bound{which}{hint}",
             plural(placeholders, "", "s"),
             plural(values, " was", "s were"),
         ),

@@ -11,8 +11,8 @@ use crate::row::Row;
 use crate::types::Value;
 use dal_sql::Dialect;
 
-/// One statement in each dialect's native form; `None` where the text cannot run there (`??`
-/// is a literal `?` on PostgreSQL only).
+/// One statement in each dialect's native form; `None` where the lexer refuses the text for
+/// that dialect (`??` is a literal `?` on PostgreSQL only; `$$ … $$` quotes only there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DialectSql {
     /// The statement as written, for messages.
@@ -34,9 +34,16 @@ impl DialectSql {
             Dialect::Sqlite => self.sqlite,
         };
         text.ok_or_else(|| {
+            // `sql!` leaves a dialect out only when the lexer refused the text there; ask it
+            // again for the reason (`??` is a literal `?` on PostgreSQL only, `$$` quotes only
+            // there).
+            let why = match dialect.rewrite_placeholders(self.source) {
+                Err(e) => e.to_string(),
+                Ok(_) => "its placeholders cannot be rewritten for it".to_owned(),
+            };
             Error::new(
                 ErrorKind::Parameters,
-                format!("this sql! statement cannot run on {dialect}: `??` (a literal `?`) exists only on PostgreSQL: {}", self.source),
+                format!("this sql! statement cannot run on {dialect}: {why}: {}", self.source),
             )
         })
     }
@@ -136,5 +143,27 @@ impl<T: FromRow> TypedSqlQuery<T> {
     /// The first row as `T`; a not-found error when there is none.
     pub async fn fetch_one(&self, db: &Database) -> Result<T> {
         self.query.on(db)?.fetch_one_as().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dialect_left_out_says_why() {
+        const SQL: DialectSql = DialectSql {
+            source: "SELECT $$ $1 $$, ?",
+            postgres: Some("SELECT $$ $1 $$, $1"),
+            mysql: None,
+            sqlite: None,
+        };
+        assert_eq!(SQL.for_dialect(Dialect::Postgres).ok(), Some("SELECT $$ $1 $$, $1"));
+        let e = SQL.for_dialect(Dialect::Sqlite).expect_err("`$$` quotes nothing on SQLite");
+        assert_eq!(e.kind(), ErrorKind::Parameters);
+        assert_eq!(
+            e.to_string(),
+            "this sql! statement cannot run on sqlite: the statement mixes `$1` (at byte 10) with `?`: use `?` only and bind values in order: SELECT $$ $1 $$, ?"
+        );
     }
 }

@@ -10,6 +10,7 @@ mod sqlite;
 
 use crate::IsolationLevel;
 use crate::ident::{Ident, IdentError, validate_ident};
+use crate::param_limit::{self, TooManyParams};
 use crate::placeholders::{self, LexRules, PlaceholderError, Rewritten};
 
 /// The SQL dialect of a backend.
@@ -104,17 +105,32 @@ impl Dialect {
     /// Rewrites `?` placeholders into this dialect's native form.
     ///
     /// `?` inside string literals, quoted identifiers, comments and dollar-quoted bodies is
-    /// left alone; `??` stands for a literal `?` (PostgreSQL's jsonb operators).
+    /// left alone; `??` stands for a literal `?` (PostgreSQL's jsonb operators). `?1` (SQLite's
+    /// numbered form) and native `$n` mixed with `?` are refused; `$n` without any `?` is left
+    /// for the server (see the lexer's module documentation for why).
     pub fn rewrite_placeholders(self, sql: &str) -> Result<Rewritten, PlaceholderError> {
         placeholders::rewrite(sql, self, self.lex_rules())
     }
 
-    /// The most bind parameters one statement may carry.
+    /// The most bind parameters one statement may carry: the protocol's 16-bit count on
+    /// PostgreSQL and MySQL/MariaDB, `SQLITE_MAX_VARIABLE_NUMBER` of the bundled SQLite.
     pub const fn max_params(self) -> usize {
         match self {
             Dialect::Postgres | Dialect::MySql => 65_535,
             Dialect::Sqlite => 32_766,
         }
+    }
+
+    /// Refuses a statement that binds more than [`Dialect::max_params`] values, so it fails
+    /// before it is sent rather than in the driver or on the server.
+    ///
+    /// ```
+    /// use dal_sql::Dialect;
+    /// assert!(Dialect::Sqlite.check_param_count(32_766).is_ok());
+    /// assert!(Dialect::Sqlite.check_param_count(32_767).is_err());
+    /// ```
+    pub fn check_param_count(self, count: usize) -> Result<(), TooManyParams> {
+        param_limit::check(self, count)
     }
 
     /// For `INSERT … VALUES (…)` ending with one row of values: the same statement with `rows`

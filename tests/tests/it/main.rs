@@ -58,6 +58,8 @@ macro_rules! entity_suite {
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,
+            numbered_and_mixed_placeholders_are_refused,
+            too_many_parameters_fail_before_anything_is_sent,
             empty_sql_is_a_usage_error,
             syntax_error_is_categorized,
             duplicate_key_is_a_constraint_error,

@@ -49,6 +49,109 @@ pub async fn wrong_parameter_count_names_both_counts(db: &TestDb) {
     assert_eq!(e.to_string(), "the SQL has 2 `?` placeholders but 1 value was bound");
 }
 
+pub async fn numbered_and_mixed_placeholders_are_refused(db: &TestDb) {
+    table(db).await;
+    let e = db.query("SELECT ?1").bind(1_i64).fetch_all().await.expect_err("`?1`");
+    assert_eq!(e.kind(), ErrorKind::Parameters, "{e}");
+    assert_eq!(
+        e.to_string(),
+        "`?1` at byte 7 is SQLite's numbered form, which dal does not take: write `?` and bind values in order"
+    );
+    let e = db.query("SELECT $1, ?").bind(1_i64).bind(2_i64).fetch_all().await.expect_err("mixed");
+    assert_eq!(e.kind(), ErrorKind::Parameters, "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the statement mixes `$1` (at byte 7) with `?`: use `?` only and bind values in order"
+    );
+    // Every way in: statements, many parameter sets, raw filters of entity queries.
+    let e = db.query("DELETE FROM notes WHERE id = ?2").bind(1_i64).execute().await;
+    assert_eq!(e.expect_err("`?2`").kind(), ErrorKind::Parameters);
+    let sets = [[1_i64.into_value(), "a".into_value()]];
+    let e = db.query("INSERT INTO notes (id, body) VALUES ($1, ?)").execute_many(sets).await;
+    assert_eq!(e.expect_err("mixed").kind(), ErrorKind::Parameters);
+    db.ensure_schema::<Person>().await.expect("schema");
+    let raw = dal::Filter::raw("age > ?1", [18_i32]);
+    let e = db.repo::<Person>().find().filter(raw).all().await.expect_err("raw `?1`");
+    assert_eq!(e.kind(), ErrorKind::Parameters, "{e}");
+    // `$n` bound as if it were `?` is a count mismatch that says what to write.
+    let e = db.query("SELECT body FROM notes WHERE id = $1").bind(1_i64).fetch_all().await;
+    let e = e.expect_err("nothing binds `$1`");
+    assert_eq!(e.kind(), ErrorKind::Parameters);
+    assert_eq!(
+        e.to_string(),
+        "the SQL has 0 `?` placeholders but 1 value was bound: dal binds values to `?` only, so write `?` where the text has `$1`"
+    );
+    assert_eq!(db.count_rows("notes").await, 0, "nothing ran");
+    // Inside literals, quoted names and comments `?1` and `$1` are text.
+    let row = db
+        .query("SELECT '?1 $1' /* ?2 $2 */, ? -- ?3\n")
+        .bind("x")
+        .fetch_one()
+        .await
+        .expect("quoted `?1` is text");
+    assert_eq!(row.get::<String>(0).expect("text"), "?1 $1");
+    assert_eq!(row.get::<String>(1).expect("text"), "x");
+}
+
+/// `SELECT ?, ?, …` with `n` placeholders.
+fn select_placeholders(n: usize) -> String {
+    let mut sql = String::from("SELECT ?");
+    sql.push_str(&", ?".repeat(n - 1));
+    sql
+}
+
+pub async fn too_many_parameters_fail_before_anything_is_sent(db: &TestDb) {
+    const N: usize = 70_000;
+    table(db).await;
+    db.ensure_schema::<Person>().await.expect("schema");
+    // A pool of its own, so its counters see only this test.
+    let pool = dal::Database::connect(db.fresh_config()).await.expect("pool");
+    pool.query("SELECT 1").fetch_all().await.expect("a connection is open");
+    let (opened, before) = (pool.pool().status().size, pool.pool().metrics().statements);
+    let sql = select_placeholders(N);
+    let values = || (0..N as i64).map(IntoValue::into_value).collect::<Vec<_>>();
+    let limit = db.dialect().max_params();
+    let expected = format!(
+        "the statement binds {N} parameters but {} takes at most {limit} in one statement: split the work into several statements",
+        db.dialect()
+    );
+    let check = |e: dal::Error| {
+        assert_eq!(e.kind(), ErrorKind::Parameters, "{e}");
+        assert_eq!(e.to_string(), expected);
+    };
+    let bound = values().into_iter().fold(pool.query(&sql), |q, v| q.bind(v));
+    check(bound.fetch_all().await.expect_err("70,000 values"));
+    let bound = values().into_iter().fold(pool.query(&sql), |q, v| q.bind(v));
+    let mut stream = Box::pin(bound.fetch());
+    check(stream.next().await.expect("an item").expect_err("70,000 values, streamed"));
+    drop(stream);
+    let insert = format!("INSERT INTO notes (id, body) SELECT 1, 'x' WHERE 0 IN ({})", {
+        let mut list = String::from("?");
+        list.push_str(&", ?".repeat(N - 1));
+        list
+    });
+    check(pool.query(&insert).execute_many([values()]).await.expect_err("one set of 70,000"));
+    let names = (0..N).map(|i| format!("n{i}"));
+    check(
+        pool.repo::<Person>()
+            .find()
+            .filter(Person::NAME.is_in(names))
+            .all()
+            .await
+            .expect_err("IN of 70,000"),
+    );
+    // Nothing reached the server: no statement counted (`execute_many`'s BEGIN and ROLLBACK
+    // are transaction control, not counted), no connection given up, and the pool's
+    // connection still answers.
+    assert_eq!(pool.pool().metrics().statements, before, "no statement was sent");
+    let status = tests::until_all_idle(&pool).await;
+    assert_eq!(status.size, opened, "no connection was closed: {status:?}");
+    let one: i64 =
+        pool.query("SELECT 1").fetch_one().await.expect("still works").get(0).expect("int");
+    assert_eq!(one, 1);
+    assert_eq!(db.count_rows("notes").await, 0);
+}
+
 pub async fn empty_sql_is_a_usage_error(db: &TestDb) {
     let e = db.query("  \n ").execute().await.expect_err("nothing to run");
     assert_eq!(e.kind(), ErrorKind::Usage);

@@ -1,0 +1,5 @@
+use dal::prelude::*;
+
+fn main() {
+    let _ = sql!("SELECT * FROM users WHERE id = $1 AND name <> ?", 7, "x");
+}
