@@ -52,6 +52,8 @@ macro_rules! entity_suite {
             find_streams_rows,
             find_skips_soft_deleted_rows_unless_asked,
             filter_values_are_bound_never_spliced,
+            raw_filters_that_could_escape_the_soft_delete_check_are_refused,
+            a_raw_filter_keeps_the_soft_delete_check,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,
