@@ -75,6 +75,7 @@ macro_rules! entity_suite {
             read_only_transaction_refuses_writes,
             serializable_transaction_commits,
             thousand_transactions_leave_exactly_the_committed_rows,
+            endless_durations_mean_no_limit_and_the_pool_still_closes,
             // #[auto_transaction] and sql!
             auto_transaction_commits_on_ok_and_rolls_back_on_err,
             auto_transaction_rolls_back_on_panic,
