@@ -90,12 +90,19 @@ pub async fn find_streams_rows(db: &TestDb) {
     assert_eq!(ages, [Some(17), Some(36), Some(36), Some(52)]);
 }
 
-pub async fn find_skips_soft_deleted_rows_unless_asked(db: &TestDb) {
+/// Two members, "kept" and "gone", the second soft-deleted.
+async fn kept_and_gone(db: &TestDb) -> (Member, Member) {
     db.ensure_schema::<Member>().await.expect("schema");
     let members = db.repo::<Member>();
     let kept = members.save(&Member::new("kept")).await.expect("save");
     let gone = members.save(&Member::new("gone")).await.expect("save");
     members.delete(gone.id).await.expect("delete");
+    (kept, gone)
+}
+
+pub async fn find_skips_soft_deleted_rows_unless_asked(db: &TestDb) {
+    let (kept, gone) = kept_and_gone(db).await;
+    let members = db.repo::<Member>();
     let live = members.find().all().await.expect("live");
     assert_eq!(live.iter().map(|m| m.id).collect::<Vec<_>>(), [kept.id]);
     assert_eq!(members.count().await.expect("count"), 1);
@@ -134,11 +141,8 @@ pub async fn filter_values_are_bound_never_spliced(db: &TestDb) {
 /// Raw filters that could drop the soft-delete condition dal appends, or lift the filter out
 /// from under it, are refused before anything is sent, by every way of running the query.
 pub async fn raw_filters_that_could_escape_the_soft_delete_check_are_refused(db: &TestDb) {
-    db.ensure_schema::<Member>().await.expect("schema");
+    kept_and_gone(db).await;
     let members = db.repo::<Member>();
-    members.save(&Member::new("kept")).await.expect("save");
-    let gone = members.save(&Member::new("gone")).await.expect("save");
-    members.delete(gone.id).await.expect("delete");
     let mut escaping = vec![
         "name = ? --",
         "name = ? -- the rest is a comment",
@@ -169,11 +173,8 @@ pub async fn raw_filters_that_could_escape_the_soft_delete_check_are_refused(db:
 /// A self-contained raw filter is kept as one condition: the soft-delete check still applies
 /// to all of it, even to an `OR` and a comment on a line of its own.
 pub async fn a_raw_filter_keeps_the_soft_delete_check(db: &TestDb) {
-    db.ensure_schema::<Member>().await.expect("schema");
+    let (kept, _) = kept_and_gone(db).await;
     let members = db.repo::<Member>();
-    let kept = members.save(&Member::new("kept")).await.expect("save");
-    let gone = members.save(&Member::new("gone")).await.expect("save");
-    members.delete(gone.id).await.expect("delete");
     let either = || Filter::raw("name = ? OR name = ? -- both names\n", ["gone", "kept"]);
     let found = members.find().filter(either()).all().await.expect("find");
     assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [kept.id]);
