@@ -26,7 +26,7 @@ const TIMER_ROUNDING: Duration = Duration::from_millis(1);
 
 /// The instant `limit` from now on Tokio's clock, or `None` when that is past the end of the
 /// clock: a duration too large to add means no limit, never a panic.
-pub(crate) fn deadline(limit: Duration) -> Option<tokio::time::Instant> {
+fn deadline(limit: Duration) -> Option<tokio::time::Instant> {
     let at = tokio::time::Instant::now().checked_add(limit)?;
     at.checked_add(TIMER_ROUNDING).map(|_| at)
 }
