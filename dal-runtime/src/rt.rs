@@ -11,9 +11,24 @@ pub fn in_tokio_runtime() -> bool {
     tokio::runtime::Handle::try_current().is_ok()
 }
 
-/// Runs `fut` for at most `limit`; `None` when the limit passed first.
+/// Runs `fut` for at most `limit`; `None` when the limit passed first. A limit that puts the
+/// deadline past the end of the clock (`Duration::MAX`, say) is no limit.
 pub(crate) async fn timeout<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    if deadline(limit).is_none() {
+        return Some(fut.await);
+    }
     tokio::time::timeout(limit, fut).await.ok()
+}
+
+/// Tokio rounds a timer's deadline up to its next millisecond; a deadline within that of the
+/// end of the clock would overflow there, so it counts as past the end.
+const TIMER_ROUNDING: Duration = Duration::from_millis(1);
+
+/// The instant `limit` from now on Tokio's clock, or `None` when that is past the end of the
+/// clock: a duration too large to add means no limit, never a panic.
+fn deadline(limit: Duration) -> Option<tokio::time::Instant> {
+    let at = tokio::time::Instant::now().checked_add(limit)?;
+    at.checked_add(TIMER_ROUNDING).map(|_| at)
 }
 
 /// Spawns `fut` on the current runtime; hands it back when there is none (e.g. a guard dropped
@@ -31,9 +46,13 @@ where
     }
 }
 
-/// Sleeps for `d` (on Tokio's clock, which tests can pause).
+/// Sleeps for `d` (on Tokio's clock, which tests can pause); a `d` past the end of the clock
+/// sleeps for good.
 pub(crate) async fn sleep(d: Duration) {
-    tokio::time::sleep(d).await
+    match deadline(d) {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Now, on Tokio's clock (which tests can pause and advance).
@@ -64,5 +83,29 @@ pub(crate) async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limit_past_the_end_of_the_clock_is_no_limit() {
+        for limit in
+            [Duration::MAX, Duration::from_secs(u64::MAX / 2), Duration::new(u64::MAX, 999_999_999)]
+        {
+            assert_eq!(deadline(limit), None);
+            assert_eq!(timeout(limit, async { 7 }).await, Some(7));
+            // Neither the timeout nor the sleep ends: the paused clock runs a year on first.
+            let year = Duration::from_secs(365 * 86_400);
+            let pending = std::future::pending::<()>();
+            assert!(tokio::time::timeout(year, timeout(limit, pending)).await.is_err());
+            assert!(tokio::time::timeout(year, sleep(limit)).await.is_err());
+        }
+        assert_eq!(timeout(Duration::from_secs(1), std::future::pending::<()>()).await, None);
+        let started = now();
+        sleep(Duration::from_secs(3)).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
     }
 }

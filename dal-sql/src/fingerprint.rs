@@ -18,6 +18,8 @@ const RULES: LexRules = LexRules {
     backtick_idents: true,
     bracket_idents: false,
     hash_comments: false,
+    cr_ends_line_comments: false,
+    executable_comments: false,
     nested_block_comments: true,
     dollar_quotes: true,
     literal_question_mark: true,

@@ -7,6 +7,7 @@
 mod comment;
 mod dialect;
 mod fingerprint;
+mod fragment;
 mod ident;
 mod isolation;
 mod numbered;
@@ -17,6 +18,7 @@ mod routing;
 pub use comment::with_tags;
 pub use dialect::Dialect;
 pub use fingerprint::fingerprint;
+pub use fragment::{FragmentError, FragmentProblem};
 pub use ident::{Ident, IdentError, validate_ident};
 pub use isolation::IsolationLevel;
 pub use numbered::NumberedParam;

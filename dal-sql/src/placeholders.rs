@@ -42,6 +42,12 @@ pub(crate) struct LexRules {
     pub bracket_idents: bool,
     /// `#` starts a comment to the end of the line (MySQL).
     pub hash_comments: bool,
+    /// A carriage return ends a line comment as a newline does (PostgreSQL; MySQL and SQLite
+    /// end it at `\n` only).
+    pub cr_ends_line_comments: bool,
+    /// `/*! … */` (and MariaDB's `/*M! … */`) hold SQL the server runs; the lexer reads them
+    /// as comments (MySQL).
+    pub executable_comments: bool,
     /// `/* /* */ */` nests (PostgreSQL).
     pub nested_block_comments: bool,
     /// `$tag$…$tag$` bodies (PostgreSQL).
@@ -161,8 +167,10 @@ pub(crate) fn token(
         b'E' | b'e' if rules.escape_strings && next == Some(b'\'') && !ident_before(b, i) => {
             quoted(skip_quoted(b, i + 1, b'\'', true, "escape string literal")?)
         }
-        b'-' if next == Some(b'-') && line_comment_starts(b, i, rules) => quoted(line_end(b, i)),
-        b'#' if rules.hash_comments => quoted(line_end(b, i)),
+        b'-' if next == Some(b'-') && line_comment_starts(b, i, rules) => {
+            quoted(line_end(b, i, rules))
+        }
+        b'#' if rules.hash_comments => quoted(line_end(b, i, rules)),
         b'/' if next == Some(b'*') => {
             quoted(skip_block_comment(b, i, rules.nested_block_comments)?)
         }
@@ -316,8 +324,15 @@ fn line_comment_starts(b: &[u8], i: usize, rules: LexRules) -> bool {
     b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace() || c.is_ascii_control())
 }
 
-fn line_end(b: &[u8], i: usize) -> usize {
-    b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| i + p + 1)
+/// Just past the end of the line comment starting at `i`: past its line break, or the end of
+/// the text.
+fn line_end(b: &[u8], i: usize, rules: LexRules) -> usize {
+    b[i..].iter().position(|&c| ends_line(c, rules)).map_or(b.len(), |p| i + p + 1)
+}
+
+/// Whether `c` ends a line comment.
+pub(crate) fn ends_line(c: u8, rules: LexRules) -> bool {
+    c == b'\n' || (c == b'\r' && rules.cr_ends_line_comments)
 }
 
 /// Skips a literal opened by `quote` at `start`; a doubled quote is an escaped quote.

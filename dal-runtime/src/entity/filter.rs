@@ -87,6 +87,18 @@ impl Filter {
 
     /// Raw SQL with `?` placeholders and their values: `Filter::raw("age > ? OR vip", [18])`.
     /// The text is yours to keep free of untrusted input; the values are always bound.
+    ///
+    /// The text must stand as one condition, because dal writes its own after it (a query on
+    /// a soft-deleted entity appends `AND "deleted_at" IS NULL`). So when the query is built,
+    /// before anything is sent, a text is refused with [`ErrorKind::Usage`] if, outside
+    /// literals, quoted identifiers and comments, it ends in a line comment (`--`, or `#` on
+    /// MySQL), its parentheses do not balance, it holds a `;`, or (MySQL) an executable
+    /// comment `/*! … */`; each could drop the appended condition or lift the filter out from
+    /// under it (see [`dal_sql::Dialect::check_fragment`], which also reads the text as the
+    /// server would under settings such as MySQL's `NO_BACKSLASH_ESCAPES`). The category is
+    /// `Usage`, not `Syntax`: the server never saw the text, and the text may be valid SQL
+    /// elsewhere; it cannot be a condition dal builds on. A literal or block comment that
+    /// never closes is an [`ErrorKind::Parameters`] error, as for any raw SQL text.
     pub fn raw<V: IntoValue>(
         sql: impl Into<String>,
         params: impl IntoIterator<Item = V>,
@@ -161,6 +173,12 @@ impl Filter {
                         ),
                     ));
                 }
+                d.check_fragment(sql).map_err(|e| {
+                    Error::usage(format!(
+                        "the raw filter cannot stand as one condition: {e}; dal appends conditions of its own (such as the soft-delete check) after it"
+                    ))
+                    .with_source(e)
+                })?;
                 out.push_str(sql);
                 params.extend(values.iter().cloned());
             }
@@ -187,4 +205,40 @@ pub(crate) fn push_column(d: Dialect, out: &mut String, name: &str) -> Result<()
     out.push_str(name);
     out.push(q);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(d: Dialect, f: &Filter) -> Result<String> {
+        let (mut out, mut params) = (String::new(), Vec::new());
+        f.render(d, &mut out, &mut params).map(|()| out)
+    }
+
+    #[test]
+    fn raw_filters_that_reach_past_their_end_are_refused_before_anything_runs() {
+        for d in Dialect::ALL {
+            for sql in ["vip -- for now", "a = 1) OR (1 = 1", "(a = 1", "a = 1; DELETE FROM t"] {
+                let e = render(d, &Filter::raw(sql, Vec::<i32>::new())).expect_err(sql);
+                assert_eq!(e.kind(), ErrorKind::Usage, "{d}: {sql}: {e}");
+                assert!(e.to_string().starts_with("the raw filter cannot stand as one condition"));
+            }
+            let unclosed = Filter::raw("a = 1 /* ?", Vec::<i32>::new());
+            assert_eq!(render(d, &unclosed).expect_err("open").kind(), ErrorKind::Parameters);
+        }
+        let hash = Filter::raw("vip # for now", Vec::<i32>::new());
+        assert_eq!(render(Dialect::MySql, &hash).expect_err("comment").kind(), ErrorKind::Usage);
+        assert!(render(Dialect::Postgres, &hash).is_ok(), "`#` is an operator on PostgreSQL");
+    }
+
+    #[test]
+    fn a_self_contained_raw_filter_is_kept_as_written() {
+        let f = Filter::raw("(age > ? OR name = ')') -- adults\n", [18])
+            .and(Filter::raw("vip", [0; 0]));
+        assert_eq!(
+            render(Dialect::Postgres, &f).expect("renders"),
+            "((age > ? OR name = ')') -- adults\n) AND (vip)"
+        );
+    }
 }

@@ -69,7 +69,7 @@ const SERVER_TIMEOUT_GRACE: Duration = Duration::from_millis(500);
 /// How long the client waits for a statement with `limit` before it stops it itself.
 fn client_wait(limit: Duration, protocol: Protocol) -> Duration {
     match protocol {
-        Protocol::Inline { .. } => limit + SERVER_TIMEOUT_GRACE,
+        Protocol::Inline { .. } => limit.saturating_add(SERVER_TIMEOUT_GRACE),
         Protocol::Cached | Protocol::OneOff => limit,
     }
 }
@@ -190,7 +190,8 @@ impl PooledConnection {
         self.execute_unprepared(begin).await?;
         self.transaction_span = Some(span);
         self.transaction = Some(OpenTransaction { after });
-        self.deadline = budget.map(|b| (Instant::now() + b, b));
+        // A budget too large to add to the clock is no budget.
+        self.deadline = budget.and_then(|b| Some((Instant::now().checked_add(b)?, b)));
         self.saw_serialization_failure = false;
         Ok(())
     }
@@ -519,4 +520,18 @@ async fn roll_back_then_return(
         pool.discard(live);
     }
     drop(permit);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_wait_of_an_endless_limit_saturates() {
+        let inline =
+            Protocol::Inline { statement_timeout: Some(Duration::MAX), in_transaction: false };
+        assert_eq!(client_wait(Duration::MAX, inline), Duration::MAX);
+        assert_eq!(client_wait(Duration::MAX, Protocol::Cached), Duration::MAX);
+        assert_eq!(client_wait(Duration::from_secs(1), inline), Duration::from_millis(1500));
+    }
 }

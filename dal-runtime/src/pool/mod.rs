@@ -522,7 +522,8 @@ impl Pool {
         let inner = &self.inner;
         inner.closed.store(true, Ordering::Release);
         inner.semaphore.close();
-        let deadline = Instant::now() + timeout;
+        // A grace too large to add to the clock is no limit: wait for every connection.
+        let deadline = Instant::now().checked_add(timeout);
         loop {
             let notified = inner.returned.notified();
             let idle: Vec<_> = inner.idle().drain(..).collect();
@@ -532,7 +533,8 @@ impl Pool {
             if inner.size.load(Ordering::Acquire) == 0 {
                 return true;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left =
+                deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
             if left.is_zero() || crate::rt::timeout(left, notified).await.is_none() {
                 break;
             }

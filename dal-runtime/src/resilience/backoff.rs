@@ -38,6 +38,8 @@ impl Backoff {
 
     /// A random delay before retry `attempt` (1-based), within [`Backoff::cap`].
     pub fn delay(&self, attempt: u32) -> Duration {
+        // The fraction is below 1 (at most 1 - 2^-53), so even a cap of `Duration::MAX` gives
+        // a product that fits: no overflow to check.
         self.cap(attempt).mul_f64(random_fraction())
     }
 }
@@ -67,6 +69,17 @@ mod tests {
         let b = Backoff::new(Duration::from_millis(10), Duration::from_millis(100));
         let caps: Vec<u128> = (1..=6).map(|n| b.cap(n).as_millis()).collect();
         assert_eq!(caps, vec![10, 20, 40, 80, 100, 100]);
+    }
+
+    #[test]
+    fn huge_durations_saturate_instead_of_overflowing() {
+        let b = Backoff::new(Duration::MAX, Duration::MAX);
+        for attempt in [1, 2, 64, u32::MAX] {
+            assert_eq!(b.cap(attempt), Duration::MAX);
+            assert!(b.delay(attempt) <= Duration::MAX);
+        }
+        let doubling = Backoff::new(Duration::from_secs(u64::MAX / 2), Duration::MAX);
+        assert_eq!(doubling.cap(3), Duration::MAX);
     }
 
     #[test]

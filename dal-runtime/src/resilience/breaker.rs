@@ -2,24 +2,26 @@
 //! instead of piling up behind timeouts, and let a few probes through to notice recovery.
 //!
 //! Closed: calls pass; a failure that says the backend is unreachable or too slow (connection,
-//! timeout, pool timeout) is remembered for `window`. `failure_threshold` of them within the
+//! timeout, pool timeout) is remembered for `window` (to a twentieth: the window moves in
+//! steps of `window / 20`; see `window.rs`). `failure_threshold` of them within the
 //! window open the breaker. Open: calls are refused with [`ErrorKind::CircuitOpen`] until
 //! `open_for` has passed. Half-open: up to `probes` calls at a time go through; `probes`
 //! successes close the breaker, one failure opens it again. Errors that prove the backend
 //! answered (constraint, syntax, not found, …) are successes here.
 //!
-//! Failures are kept by category (connection, timeout, transaction aborts) so that a
+//! Failures are counted by category (connection, timeout, transaction aborts) in fixed memory,
+//! so recording one and reading the verdict cost the same however many there are, and a
 //! [`BreakerReport`] can tell a dead server ([`BreakerHealth::Failed`]) from a slow-query storm
 //! or a burst of deadlocks ([`BreakerHealth::Degraded`]). Transaction aborts are counted but
 //! never open the breaker: the server answered.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::window::FailureWindow;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The state of a breaker.
@@ -39,7 +41,7 @@ pub enum BreakerState {
 pub struct BreakerOptions {
     /// Failures within `window` that open the breaker.
     pub failure_threshold: u32,
-    /// How long a failure counts.
+    /// How long a failure counts (it leaves between 19/20 of this and this after it happened).
     pub window: Duration,
     /// How long the breaker stays open before probing.
     pub open_for: Duration,
@@ -98,6 +100,10 @@ pub enum FailureCategory {
 }
 
 impl FailureCategory {
+    /// Every category.
+    const ALL: [FailureCategory; 3] =
+        [FailureCategory::Connection, FailureCategory::Timeout, FailureCategory::Transaction];
+
     /// The category of `e`, if it is a failure a breaker counts.
     pub fn of(e: &Error) -> Option<Self> {
         match e.kind() {
@@ -149,8 +155,8 @@ pub struct BreakerReport {
 #[derive(Debug)]
 struct Inner {
     state: BreakerState,
-    /// Failures within the window, oldest first.
-    failures: VecDeque<(Instant, FailureCategory)>,
+    /// Failures within the window, counted by category.
+    failures: FailureWindow,
     opened_at: Instant,
     /// The category that opened the breaker last.
     opened_by: FailureCategory,
@@ -186,7 +192,7 @@ impl CircuitBreaker {
             options,
             inner: Mutex::new(Inner {
                 state: BreakerState::Closed,
-                failures: VecDeque::new(),
+                failures: FailureWindow::new(options.window, Instant::now()),
                 opened_at: Instant::now(),
                 opened_by: FailureCategory::Connection,
                 probes_running: 0,
@@ -223,10 +229,7 @@ impl CircuitBreaker {
         let mut inner = self.inner();
         let now = Instant::now();
         self.refresh(&mut inner, now);
-        let count = |c| {
-            let n = inner.failures.iter().filter(|(_, cat)| *cat == c).count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        };
+        let count = |c| u32::try_from(inner.failures.count(c)).unwrap_or(u32::MAX);
         let connection_failures = count(FailureCategory::Connection);
         let timeout_failures = count(FailureCategory::Timeout);
         let transaction_failures = count(FailureCategory::Transaction);
@@ -252,13 +255,7 @@ impl CircuitBreaker {
     }
 
     fn refresh(&self, inner: &mut Inner, now: Instant) {
-        while inner
-            .failures
-            .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) > self.options.window)
-        {
-            inner.failures.pop_front();
-        }
+        inner.failures.advance(now);
         if inner.state == BreakerState::Open
             && now.duration_since(inner.opened_at) >= self.options.open_for
         {
@@ -345,9 +342,13 @@ impl CircuitBreaker {
         if inner.state != BreakerState::Closed {
             return;
         }
-        inner.failures.push_back((now, category));
-        let tripping = inner.failures.iter().filter(|(_, c)| c.trips()).count();
-        if tripping >= self.options.failure_threshold as usize {
+        inner.failures.record(now, category);
+        let tripping = FailureCategory::ALL
+            .into_iter()
+            .filter(|c| c.trips())
+            .map(|c| inner.failures.count(c))
+            .sum::<u64>();
+        if tripping >= u64::from(self.options.failure_threshold) {
             self.open(&mut inner, now, category);
         }
     }
@@ -512,6 +513,45 @@ mod tests {
         let r = b.report();
         assert_eq!((r.state, r.transaction_failures), (BreakerState::Closed, 100));
         assert_eq!(r.health, BreakerHealth::Degraded);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hundred_thousand_failures_take_fixed_memory_and_keep_the_verdict() {
+        // Failures live in plain arrays: a `Copy` type owns no heap memory, so this size is all
+        // the breaker's state ever takes, however many failures it counts.
+        fn fixed_size<T: Copy>() -> usize {
+            std::mem::size_of::<T>()
+        }
+        assert!(fixed_size::<FailureWindow>() <= 1024, "{}", fixed_size::<FailureWindow>());
+        let b = breaker();
+        let aborted = Error::new(ErrorKind::Serialization, "deadlock");
+        for i in 0..100_000 {
+            b.record(Admission::CLOSED, Some(&aborted));
+            if i % 1000 == 0 {
+                tokio::time::advance(Duration::from_millis(10)).await;
+            }
+        }
+        let r = b.report();
+        assert_eq!(
+            (r.state, r.health, r.transaction_failures, r.connection_failures),
+            (BreakerState::Closed, BreakerHealth::Degraded, 100_000, 0)
+        );
+        // Connection failures still open it at the threshold, not before.
+        let down = Error::new(ErrorKind::Connection, "refused");
+        for _ in 0..2 {
+            b.record(Admission::CLOSED, Some(&down));
+        }
+        assert_eq!(b.state(), BreakerState::Closed);
+        b.record(Admission::CLOSED, Some(&down));
+        let r = b.report();
+        assert_eq!(
+            (r.state, r.health, r.connection_failures),
+            (BreakerState::Open, BreakerHealth::Failed, 3)
+        );
+        // Past the window every count is gone.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        let r = b.report();
+        assert_eq!((r.transaction_failures, r.connection_failures), (0, 0));
     }
 
     #[tokio::test(start_paused = true)]

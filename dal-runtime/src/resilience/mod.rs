@@ -5,6 +5,7 @@ mod backoff;
 mod breaker;
 mod retry;
 mod slow;
+mod window;
 
 pub use self::backoff::Backoff;
 pub use self::breaker::{

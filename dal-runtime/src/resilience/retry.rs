@@ -72,7 +72,7 @@ where
             return Err(error);
         }
         let wait = policy.backoff.delay(attempt);
-        if started.elapsed() + wait >= policy.budget {
+        if started.elapsed().saturating_add(wait) >= policy.budget {
             return Err(error);
         }
         crate::rt::sleep(wait).await;
@@ -117,6 +117,28 @@ mod tests {
         assert!(r.is_err());
         assert!(calls.get() < 1000, "the budget ended it, not the attempts");
         assert!(started.elapsed() < Duration::from_secs(5), "no wait ran past the budget");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_waits_and_budgets_never_overflow() {
+        let endless = Backoff::new(Duration::MAX, Duration::MAX);
+        // A wait past the budget ends the retries at once.
+        let policy = RetryPolicy::new(3).backoff(endless).budget(Duration::from_secs(10));
+        let calls = Cell::new(0);
+        let slow_failure = || {
+            calls.set(calls.get() + 1);
+            async {
+                crate::rt::sleep(Duration::from_secs(3600)).await;
+                Err::<(), _>(failing(ErrorKind::Timeout))
+            }
+        };
+        assert!(retry(policy, slow_failure).await.is_err());
+        assert_eq!(calls.get(), 1);
+        // With no budget to speak of either, the wait is as long as asked: it outlasts a year.
+        let policy = policy.budget(Duration::MAX);
+        let year = Duration::from_secs(365 * 86_400);
+        assert!(tokio::time::timeout(year, retry(policy, slow_failure)).await.is_err());
+        assert_eq!(calls.get(), 2);
     }
 
     #[tokio::test(start_paused = true)]

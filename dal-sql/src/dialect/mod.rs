@@ -349,6 +349,16 @@ impl Dialect {
         format!("ROLLBACK TO SAVEPOINT dal_sp_{n}; RELEASE SAVEPOINT dal_sp_{n}")
     }
 
+    /// How a server may also read text, depending on session settings dal does not control,
+    /// each with the setting that makes it so.
+    pub(crate) const fn other_readings(self) -> &'static [(LexRules, &'static str)] {
+        match self {
+            Dialect::Postgres => postgres::OTHER_READINGS,
+            Dialect::MySql => mysql::OTHER_READINGS,
+            Dialect::Sqlite => sqlite::OTHER_READINGS,
+        }
+    }
+
     pub(crate) const fn lex_rules(self) -> LexRules {
         match self {
             Dialect::Postgres => postgres::LEX_RULES,

@@ -13,11 +13,25 @@ pub(super) const LEX_RULES: LexRules = LexRules {
     backtick_idents: true,
     bracket_idents: false,
     hash_comments: true,
+    cr_ends_line_comments: false,
+    executable_comments: true,
     nested_block_comments: false,
     dollar_quotes: false,
     // A bare `?` is always a parameter here: there is no operator to escape.
     literal_question_mark: false,
 };
+
+/// How a server may read text besides [`LEX_RULES`], by the `sql_mode` that makes it so:
+/// `NO_BACKSLASH_ESCAPES` makes `\` a plain character, `ANSI_QUOTES` makes `"…"` an
+/// identifier.
+pub(super) const OTHER_READINGS: &[(LexRules, &str)] = &[
+    (LexRules { backslash_in_strings: false, ..LEX_RULES }, "sql_mode NO_BACKSLASH_ESCAPES"),
+    (LexRules { double_quoted_strings: false, ..LEX_RULES }, "sql_mode ANSI_QUOTES"),
+    (
+        LexRules { backslash_in_strings: false, double_quoted_strings: false, ..LEX_RULES },
+        "sql_mode ANSI_QUOTES,NO_BACKSLASH_ESCAPES",
+    ),
+];
 
 pub(super) const TABLE_SUFFIX: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 

@@ -12,10 +12,17 @@ pub(super) const LEX_RULES: LexRules = LexRules {
     backtick_idents: false,
     bracket_idents: false,
     hash_comments: false,
+    cr_ends_line_comments: true,
+    executable_comments: false,
     nested_block_comments: true,
     dollar_quotes: true,
     literal_question_mark: true,
 };
+
+/// How a server may read text besides [`LEX_RULES`], by the setting that makes it so:
+/// with `standard_conforming_strings` off, `\` escapes inside `'…'` as well.
+pub(super) const OTHER_READINGS: &[(LexRules, &str)] =
+    &[(LexRules { backslash_in_strings: true, ..LEX_RULES }, "standard_conforming_strings off")];
 
 pub(super) fn push_placeholder(out: &mut String, index: usize) {
     use std::fmt::Write;

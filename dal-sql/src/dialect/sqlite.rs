@@ -12,10 +12,15 @@ pub(super) const LEX_RULES: LexRules = LexRules {
     backtick_idents: true,
     bracket_idents: true,
     hash_comments: false,
+    cr_ends_line_comments: false,
+    executable_comments: false,
     nested_block_comments: false,
     dollar_quotes: false,
     literal_question_mark: false,
 };
+
+/// No setting changes how SQLite reads text.
+pub(super) const OTHER_READINGS: &[(LexRules, &str)] = &[];
 
 pub(super) const BEGIN: &str = "BEGIN IMMEDIATE";
 

@@ -20,6 +20,8 @@ fn leaves_question_marks_in_literals_alone() {
     assert_eq!(pg(r#""col?" = ?"#), r#""col?" = $1"#);
     assert_eq!(pg("E'\\'?' = ?"), "E'\\'?' = $1");
     assert_eq!(pg("-- ?\n?"), "-- ?\n$1");
+    // PostgreSQL ends a line comment at a carriage return too.
+    assert_eq!(pg("-- ?\r?"), "-- ?\r$1");
     assert_eq!(pg("/* ? /* ? */ ? */ ?"), "/* ? /* ? */ ? */ $1");
     assert_eq!(pg("$$ ? $$ ?"), "$$ ? $$ $1");
     assert_eq!(pg("$fn$ ? $x$ ? $fn$ ?"), "$fn$ ? $x$ ? $fn$ $1");
@@ -48,6 +50,7 @@ fn mysql_rules() {
     );
     assert_eq!(my("1--1 = ?"), 1, "`--` without a space is arithmetic on MySQL");
     assert_eq!(my("-- ?\n?"), 1);
+    assert_eq!(my("-- ?\r?"), 0, "only a newline ends a comment on MySQL");
 }
 
 #[test]

@@ -55,6 +55,8 @@ macro_rules! entity_suite {
             find_streams_rows,
             find_skips_soft_deleted_rows_unless_asked,
             filter_values_are_bound_never_spliced,
+            raw_filters_that_could_escape_the_soft_delete_check_are_refused,
+            a_raw_filter_keeps_the_soft_delete_check,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,
@@ -78,6 +80,7 @@ macro_rules! entity_suite {
             read_only_transaction_refuses_writes,
             serializable_transaction_commits,
             thousand_transactions_leave_exactly_the_committed_rows,
+            endless_durations_mean_no_limit_and_the_pool_still_closes,
             // #[auto_transaction] and sql!
             auto_transaction_commits_on_ok_and_rolls_back_on_err,
             auto_transaction_rolls_back_on_panic,

@@ -40,8 +40,11 @@ pub(crate) fn inline(
     }
     let mut out = String::with_capacity(sql.len() + 24 * params.len() + 64);
     if let Some(limit) = statement_timeout {
-        // Whole milliseconds, at least 1: 0 would mean no limit at all.
+        // Whole milliseconds, at least 1: 0 would mean no limit at all. The server takes at
+        // most INT_MAX ms (about 24.8 days) and refuses more; a longer limit is none there (0)
+        // and the client's own wait still applies.
         let ms = limit.as_millis().max(1);
+        let ms = if ms > i32::MAX as u128 { 0 } else { ms };
         let _ = writeln!(out, "SET LOCAL statement_timeout = {ms};");
     }
     let mut copied = 0;
@@ -278,5 +281,11 @@ mod tests {
             inline("SELECT 1 -- x", &[], limit, true).expect("renders"),
             "SET LOCAL statement_timeout = 1500;\nSELECT 1 -- x\n;SET LOCAL statement_timeout TO DEFAULT"
         );
+        for endless in [Duration::MAX, Duration::from_millis(i32::MAX as u64 + 1)] {
+            assert_eq!(
+                inline("SELECT 1", &[], Some(endless), false).expect("renders"),
+                "SET LOCAL statement_timeout = 0;\nSELECT 1"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Typed queries on generated column constants: filters, ordering, paging, count, exists,
 //! streams, soft-delete awareness, and values that are always bound.
 
-use dal::{ErrorKind, Filter, IntoValue};
+use dal::{Backend, ErrorKind, Filter, IntoValue};
 use futures_util::StreamExt;
 use tests::TestDb;
 
@@ -90,12 +90,19 @@ pub async fn find_streams_rows(db: &TestDb) {
     assert_eq!(ages, [Some(17), Some(36), Some(36), Some(52)]);
 }
 
-pub async fn find_skips_soft_deleted_rows_unless_asked(db: &TestDb) {
+/// Two members, "kept" and "gone", the second soft-deleted.
+async fn kept_and_gone(db: &TestDb) -> (Member, Member) {
     db.ensure_schema::<Member>().await.expect("schema");
     let members = db.repo::<Member>();
     let kept = members.save(&Member::new("kept")).await.expect("save");
     let gone = members.save(&Member::new("gone")).await.expect("save");
     members.delete(gone.id).await.expect("delete");
+    (kept, gone)
+}
+
+pub async fn find_skips_soft_deleted_rows_unless_asked(db: &TestDb) {
+    let (kept, gone) = kept_and_gone(db).await;
+    let members = db.repo::<Member>();
     let live = members.find().all().await.expect("live");
     assert_eq!(live.iter().map(|m| m.id).collect::<Vec<_>>(), [kept.id]);
     assert_eq!(members.count().await.expect("count"), 1);
@@ -129,4 +136,51 @@ pub async fn filter_values_are_bound_never_spliced(db: &TestDb) {
         assert_eq!(raw, 1);
     }
     assert_eq!(repo.count().await.expect("the table is intact"), 5 + hostile.len() as i64);
+}
+
+/// Raw filters that could drop the soft-delete condition dal appends, or lift the filter out
+/// from under it, are refused before anything is sent, by every way of running the query.
+pub async fn raw_filters_that_could_escape_the_soft_delete_check_are_refused(db: &TestDb) {
+    kept_and_gone(db).await;
+    let members = db.repo::<Member>();
+    let mut escaping = vec![
+        "name = ? --",
+        "name = ? -- the rest is a comment",
+        "name = ?) OR (1 = 1",
+        "(name = ?",
+        "name = ?; DELETE FROM members",
+    ];
+    if db.backend() == Backend::MySql {
+        escaping.extend(["name = ? # a comment", "name = ? /*! ) OR (1 = 1 */"]);
+    }
+    let refused = |e: dal::Error, sql: &str| {
+        assert_eq!(e.kind(), ErrorKind::Usage, "{sql}: {e}");
+        assert!(e.to_string().contains("soft-delete"), "{sql}: {e}");
+    };
+    for sql in escaping {
+        let find = || members.find().filter(Filter::raw(sql, ["gone"]));
+        refused(find().all().await.expect_err("all"), sql);
+        refused(find().count().await.expect_err("count"), sql);
+        refused(find().exists().await.expect_err("exists"), sql);
+        refused(find().one().await.expect_err("one"), sql);
+    }
+    let open = members.find().filter(Filter::raw("name = ? /* never closed", ["gone"])).all();
+    assert_eq!(open.await.expect_err("unterminated").kind(), ErrorKind::Parameters);
+    let all = members.find().include_deleted().count().await.expect("the table is intact");
+    assert_eq!(all, 2);
+}
+
+/// A self-contained raw filter is kept as one condition: the soft-delete check still applies
+/// to all of it, even to an `OR` and a comment on a line of its own.
+pub async fn a_raw_filter_keeps_the_soft_delete_check(db: &TestDb) {
+    let (kept, _) = kept_and_gone(db).await;
+    let members = db.repo::<Member>();
+    let either = || Filter::raw("name = ? OR name = ? -- both names\n", ["gone", "kept"]);
+    let found = members.find().filter(either()).all().await.expect("find");
+    assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), [kept.id]);
+    assert_eq!(members.find().filter(either()).count().await.expect("count"), 1);
+    let odd = Filter::raw("(name = ? OR name = ')') AND name <> ';'", ["gone"]);
+    assert!(!members.find().filter(odd).exists().await.expect("exists"), "gone is deleted");
+    let both = members.find().include_deleted().filter(either()).count().await.expect("count");
+    assert_eq!(both, 2, "asked for deleted rows, both match");
 }

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dal::{Backend, Database, ErrorKind, PoolManager};
+use dal::{Backend, Database, ErrorKind, PoolManager, PoolOptions, TransactionOptions};
 use tests::TestDb;
 
 pub async fn connection_guard_returns_to_the_pool_on_drop(db: &TestDb) {
@@ -306,4 +306,55 @@ pub async fn leak_report_names_where_the_connection_was_acquired(db: &TestDb) {
     assert!(all.iter().any(|(hash, l)| *hash == pool.pool().hash() && l.len() == 1));
     drop(kept);
     assert!(pool.pool().leaked_connections(Duration::ZERO).is_empty(), "given back");
+}
+
+/// `Duration::MAX` as every limit means no limit: nothing panics on adding it to a clock, the
+/// work runs (behind a transaction pooler too, where the limit is written into the statement),
+/// and a close with endless grace waits for the connection in use, then closes.
+pub async fn endless_durations_mean_no_limit_and_the_pool_still_closes(db: &TestDb) {
+    let endless = Duration::MAX;
+    let options = PoolOptions::default()
+        .max_connections(1)
+        .query_timeout(Some(endless))
+        .acquire_timeout(endless)
+        .connect_timeout(endless)
+        .idle_timeout(Some(endless))
+        .max_lifetime(Some(endless))
+        .validate_after_idle(endless);
+    let pool = Database::connect(db.fresh_config().pool_options(options)).await.expect("pool");
+    let read = |n: i64| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!("SELECT {n}");
+            let row = pool.query(&sql).timeout(endless).fetch_one().await.expect("query");
+            assert_eq!(row.get::<i64>(0).expect("int"), n);
+        }
+    };
+    read(1).await;
+    let tx = pool.begin_with(TransactionOptions::new().budget(endless)).await.expect("begin");
+    let two: i64 = tx.query("SELECT 2").fetch_one().await.expect("in budget").get(0).expect("int");
+    assert_eq!(two, 2);
+    tx.commit().await.expect("commit");
+
+    // A waiter with an endless acquire timeout is served when the connection comes back.
+    let held = pool.connection().await.expect("the one connection");
+    let waiter = tokio::spawn(read(3));
+    until_waiters(&pool, 1).await;
+    drop(held);
+    waiter.await.expect("the waiter was served");
+
+    // Closing with endless grace waits for the connection in use, then closes.
+    let held = pool.connection().await.expect("the one connection");
+    let closing = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.pool().close(endless).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!closing.is_finished(), "close waits for the connection in use");
+    drop(held);
+    let clean = tokio::time::timeout(Duration::from_secs(10), closing).await;
+    assert!(clean.expect("closed once the connection came back").expect("no panic"));
+    assert_eq!(pool.pool().status().size, 0);
+    let e = pool.query("SELECT 1").fetch_one().await.expect_err("closed");
+    assert_eq!(e.kind(), ErrorKind::Closed);
 }
