@@ -127,6 +127,9 @@ fn check_reading(
             Err(PlaceholderError::LiteralQuestionMark { offset, .. }) => {
                 (Token::LiteralQuestionMark, offset + 2)
             }
+            // The lexer reports only the two above; `?1` and `$n` mixed with `?` are the
+            // placeholder rewrite's to refuse, when the whole statement is counted.
+            Err(_) => (Token::Code(b[i]), i + 1),
         };
         match tok {
             Token::Code(b'(') => {
