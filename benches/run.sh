@@ -4,7 +4,7 @@
 # and for sqlx by hand, the ratio dal / sqlx and the target of ../shared/BENCHMARKS.md (met or
 # not); then R0, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
 #
-#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, M1, C1: ~20 min on 2 cores
+#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, M1, C1: ~22 min on 2 cores
 #   bash benches/run.sh --peers          # also SeaORM and Diesel (the `peers` feature): +~10 min
 #   bash benches/run.sh --b1             # also B1, the build cost of #[derive(Entity)]: +~5 min
 #   bash benches/run.sh R1_get_by_id     # other arguments go to the benchmarks (a name filter)
@@ -64,6 +64,25 @@ bench() {
   "${cmd[@]}" 2>&1 | tee -a "$log"
 }
 
+# T1's reference: libpq's own TLS cost on the same PostgreSQL server, `pgbench -S -M prepared`
+# (select-only, prepared) with PGSSLMODE=require against disable, at 1 and 8 clients, 10 s each.
+pgbench_tls() {
+  local pg="${DAL_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  if ! command -v pgbench >/dev/null; then
+    echo "SKIPPED|pgbench|no pgbench on the PATH" | tee -a "$log"
+    return
+  fi
+  PGSSLMODE=disable pgbench -i -s 10 -q "$pg" >/dev/null 2>&1 || true
+  local clients mode tps
+  for clients in 1 8; do
+    for mode in disable require; do
+      tps="$(PGSSLMODE=$mode pgbench -n -S -M prepared -c "$clients" -j "$clients" -T 10 "$pg" 2>/dev/null \
+        | awk '/^tps/ {print $3; exit}')"
+      echo "PGBENCH|$clients|$mode|${tps:-failed}" | tee -a "$log"
+    done
+  done
+}
+
 run_suite() {
   cargo bench -p benches "${features[@]}" --no-run 2>&1 | tee "$log"
   bench r0_pool
@@ -72,6 +91,8 @@ run_suite() {
   bench s1_blocking pinned
   bench l1_placeholders pinned
   bench pooler pinned
+  bench t1_tls pinned
+  pgbench_tls
   bench p1_contention
   if [[ -n "$peers" ]]; then
     bench peers pinned
@@ -206,7 +227,7 @@ WORKLOADS = {
 BACKENDS = ["sqlite", "postgres", "mariadb"]
 
 # Groups with a section of their own below, not in the per-backend dal / sqlx tables.
-OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_", "pooler_")
+OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_", "pooler_", "T1_")
 
 by_backend = {}
 for group, functions in results.items():
@@ -468,6 +489,51 @@ if pool:
             cells = [key.removeprefix("pooler_").replace("_", " "), median_cell(p), median_cell(u),
                      median_cell(i), median_cell(b), ratio_cells(i, p)[0], ratio_cells(b, p)[0]]
             w("| " + " | ".join(cells) + " |")
+
+t1 = section("T1_")
+if t1:
+    w("")
+    w("## T1: the cost of TLS")
+    w("")
+    w("R1 get by id over TLS and in plaintext to the same server, for dal and for sqlx by hand, in one "
+      "run: PostgreSQL is the machine's server (`sslmode=require` against `disable`), MariaDB the "
+      "tests' own TLS server (`ssl-mode=REQUIRED` against `DISABLED`). Targets: dal over TLS within "
+      "1.05x of sqlx over TLS, and dal's TLS / plaintext ratio no worse than libpq's own in the same "
+      "run (`pgbench -S -M prepared` at 1 client, the same single caller as R1; 8 clients shown for "
+      "reference). Client and server share the machine's two cores, so encryption costs both.")
+    w("")
+    w("| backend | dal TLS | dal plain | sqlx TLS | sqlx plain | dal TLS / sqlx TLS | target | dal TLS / plain | sqlx TLS / plain |")
+    w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    dal_overheads = {}
+    for backend, workloads in sorted(t1.items()):
+        f = workloads.get("T1_get_by_id", {})
+        dt, dp, st, sp = (f.get(n) for n in ("dal_tls", "dal_plain", "sqlx_tls", "sqlx_plain"))
+        cells = [backend, median_cell(dt), median_cell(dp), median_cell(st), median_cell(sp)]
+        cells += ratio_cells(dt, st, 1.05)
+        cells += [ratio_cells(dt, dp)[0], ratio_cells(st, sp)[0]]
+        if dt and dp:
+            dal_overheads[backend] = dt["median"] / dp["median"]
+        w("| " + " | ".join(cells) + " |")
+    pgb = {}
+    for clients, mode, tps in lines("PGBENCH"):
+        try:
+            pgb.setdefault(clients, {})[mode] = float(tps)
+        except ValueError:
+            pass
+    if pgb:
+        w("")
+        w("libpq (pgbench, same run): time per transaction with TLS over without.")
+        w("")
+        w("| clients | tps plain | tps TLS | TLS / plain | dal's PostgreSQL TLS / plain | met |")
+        w("|---:|---:|---:|---:|---:|---|")
+        for clients in sorted(pgb, key=int):
+            m = pgb[clients]
+            if "disable" in m and "require" in m and m["require"] > 0:
+                libpq = m["disable"] / m["require"]
+                dal_r = dal_overheads.get("postgres")
+                met = "" if dal_r is None or clients != "1" else ("✓" if dal_r <= libpq else "✗")
+                dal_cell = f"{dal_r:.2f}" if dal_r is not None and clients == "1" else ""
+                w(f"| {clients} | {m['disable']:.0f} | {m['require']:.0f} | **{libpq:.2f}** | {dal_cell} | {met} |")
 
 s1 = section("S1_")
 if s1:

@@ -477,7 +477,7 @@ impl Drop for PooledConnection {
         let permit = self.permit.take();
         let pool = Arc::clone(&self.pool);
         if self.unknown_state {
-            pool.discard(live);
+            pool.discard_holding(live, permit);
         } else if let Some(open) = self.transaction {
             let rollback = roll_back_then_return(live, permit, Arc::clone(&pool), open.after);
             if let Err(unspawned) = crate::rt::spawn(rollback) {
@@ -516,10 +516,10 @@ async fn roll_back_then_return(
     forget.0 = None;
     if ok {
         pool.give_back(live);
+        drop(permit);
     } else {
-        pool.discard(live);
+        pool.discard_holding(live, permit);
     }
-    drop(permit);
 }
 
 #[cfg(test)]

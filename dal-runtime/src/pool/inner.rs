@@ -215,9 +215,27 @@ impl PoolInner {
 
     /// Closes a connection and forgets it.
     pub(super) fn discard(&self, live: Live) {
+        self.discard_holding(live, None);
+    }
+
+    /// [`Self::discard`], keeping `permit` (the right to hold a connection) until the close is
+    /// done: a pool that replaces connections quickly (timeouts, cancellations, TLS sessions
+    /// that take a while to close) then never holds more sessions on the server than its
+    /// maximum. A close that hangs (a dead network) is given up after the connect timeout;
+    /// dropping the connection closes its socket.
+    pub(super) fn discard_holding(
+        &self,
+        live: Live,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
         let session = live.session;
+        let limit = self.options.connect_timeout;
+        let closing = async move {
+            let _ = crate::rt::timeout(limit, live.raw.close()).await;
+            drop(permit);
+        };
         // Without a runtime the connection is simply dropped, which closes its socket.
-        let _ = crate::rt::spawn(live.raw.close());
+        let _ = crate::rt::spawn(closing);
         self.forget_one(session);
     }
 
