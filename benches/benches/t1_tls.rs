@@ -38,7 +38,11 @@ fn tls_url(dialect: Dialect, url: &str, encrypted: bool) -> String {
 
 async fn connect(name: &'static str, dialect: Dialect, url: &str) -> Result<Target, String> {
     let dal = |encrypted: bool| {
-        let url = with_param(&tls_url(dialect, url, encrypted), "alias", &format!("t1_{name}_{encrypted}"));
+        let url = with_param(
+            &tls_url(dialect, url, encrypted),
+            "alias",
+            &format!("t1_{name}_{encrypted}"),
+        );
         async move { Database::connect(url.as_str()).await.map_err(|e| format!("dal: {e}")) }
     };
     let dal_plain = dal(false).await?;
