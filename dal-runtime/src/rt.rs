@@ -20,9 +20,10 @@ pub(crate) async fn timeout<F: Future>(limit: Duration, fut: F) -> Option<F::Out
     tokio::time::timeout(limit, fut).await.ok()
 }
 
-/// Tokio rounds a timer's deadline up to its next millisecond; a deadline within that of the
-/// end of the clock would overflow there, so it counts as past the end.
-const TIMER_ROUNDING: Duration = Duration::from_millis(1);
+/// Tokio rounds a timer's deadline up to its next millisecond: a sleep may last this much
+/// longer than asked, and a deadline within this of the end of the clock would overflow there,
+/// so it counts as past the end.
+pub(crate) const TIMER_ROUNDING: Duration = Duration::from_millis(1);
 
 /// The instant `limit` from now on Tokio's clock, or `None` when that is past the end of the
 /// clock: a duration too large to add means no limit, never a panic.

@@ -72,7 +72,10 @@ where
             return Err(error);
         }
         let wait = policy.backoff.delay(attempt);
-        if started.elapsed().saturating_add(wait) >= policy.budget {
+        // The timer may overshoot by its rounding: a retry must still start within the budget.
+        let retry_starts =
+            started.elapsed().saturating_add(wait).saturating_add(crate::rt::TIMER_ROUNDING);
+        if retry_starts >= policy.budget {
             return Err(error);
         }
         crate::rt::sleep(wait).await;
