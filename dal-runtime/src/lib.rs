@@ -6,19 +6,19 @@
 //! (the handle that routes operations), `cluster` (replicas and failover), `query`, `transaction`, `entity`, `types`, `row`,
 //! `error`, and `rt`, the only module that touches the async runtime.
 
-mod backend;
 mod cluster;
 mod config;
 #[doc(hidden)]
 pub mod const_concat;
 mod database;
+mod driver;
 mod entity;
 mod error;
 mod observe;
 mod pool;
 mod query;
 mod resilience;
-mod row;
+
 mod rt;
 mod shard;
 mod transaction;
@@ -26,10 +26,13 @@ mod types;
 
 pub use dal_sql::{Dialect, IsolationLevel};
 
-pub use self::backend::{Backend, ExecResult};
 pub use self::cluster::{ClusterConfig, ClusterStatus, ReplicaSelection, ReplicaStatus};
-pub use self::config::{ConfigHash, DbConfig, Password, Tls, TlsMode};
-pub use self::database::{Connection, Database, IntoConfig, ServerInfo};
+pub use self::config::{
+    Backend, BreakerOptions, ConfigHash, DbConfig, IntoConfig, Password, PoolOptions, RateLimit,
+    Tls, TlsMode,
+};
+pub use self::database::{Connection, Database, ServerInfo};
+pub use self::driver::ExecResult;
 pub use self::entity::{
     Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange, Filter, Find,
     HistoryEntry, Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField,
@@ -37,19 +40,19 @@ pub use self::entity::{
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::observe::{HealthReport, Percentiles, ScalingSignal, SlowQuery, StatementCacheStats};
 pub use self::pool::{
-    LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolOptions, PoolStatus,
-    PooledConnection, Priority, RateLimit,
+    LeakedConnection, Pool, PoolHealth, PoolManager, PoolMetrics, PoolStatus, PooledConnection,
+    Priority,
 };
-pub use self::query::{DialectSql, FromRow, Query, SqlQuery, TypedSqlQuery};
+pub use self::query::{DialectSql, Query, SqlQuery, TypedSqlQuery};
 pub use self::resilience::{
-    Admission, Backoff, BreakerHealth, BreakerOptions, BreakerReport, BreakerState, CircuitBreaker,
+    Admission, Backoff, BreakerHealth, BreakerReport, BreakerState, CircuitBreaker,
     FailureCategory, RetryPolicy, SlowCallGuard, retry, slow_calls,
 };
-pub use self::row::{Row, RowIndex};
 pub use self::rt::in_tokio_runtime;
 pub use self::shard::{ShardKey, ShardedDatabase, ShardedEntity};
 pub use self::transaction::{
     ScopeOptions, Transaction, TransactionOptions, run as run_in_transaction,
     run_once as run_once_in_transaction,
 };
-pub use self::types::{Column, IntoValue, Kind, Value};
+pub use self::types::{Column, FromRow, IntoValue, Kind, Value};
+pub use self::types::{Row, RowIndex};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::DbConfig;
-use crate::database::IntoConfig;
+use crate::config::IntoConfig;
 use crate::error::{Error, Result};
 
 /// How a read picks among the healthy replicas.

@@ -2,7 +2,7 @@
 
 use super::DbConfig;
 use super::url::apply_param;
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::error::{Error, Result};
 
 pub(super) fn parse(lookup: impl Fn(&str) -> Option<String>) -> Result<DbConfig> {

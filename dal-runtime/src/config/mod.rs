@@ -4,20 +4,24 @@
 //! out, so two handles that differ only in the password share a pool and no hash, log line or
 //! metric label can leak it.
 
+mod backend;
 mod env;
 mod hash;
+mod into;
+mod pool_options;
 mod tls;
 mod url;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use self::backend::Backend;
 pub use self::hash::ConfigHash;
+pub use self::into::IntoConfig;
+pub use self::pool_options::{BreakerOptions, PoolOptions, RateLimit};
 pub use self::tls::{Tls, TlsMode};
 pub(crate) use self::url::parse_duration;
-use crate::backend::Backend;
 use crate::error::Result;
-use crate::pool::PoolOptions;
 
 /// A password that never prints.
 #[derive(Clone, PartialEq, Eq)]

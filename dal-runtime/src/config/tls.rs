@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::error::{Error, Result};
 
 /// How hard a connection insists on TLS, with libpq's names (MySQL's in brackets).

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{DbConfig, TlsMode};
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::error::{Error, Result};
 
 pub(super) fn parse(input: &str) -> Result<DbConfig> {

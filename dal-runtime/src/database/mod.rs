@@ -15,43 +15,13 @@ use sqlx::SqlStr;
 use dal_sql::Dialect;
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::backend::Backend;
 use crate::cluster::{Cluster, ClusterConfig, ClusterStatus};
-use crate::config::DbConfig;
+use crate::config::Backend;
+use crate::config::{DbConfig, IntoConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolManager, PooledConnection, Priority};
 use crate::query::Query;
 use crate::transaction::{Transaction, TransactionOptions};
-
-/// Anything that names a database: a URL (`&str`, `String`) or a [`DbConfig`].
-pub trait IntoConfig {
-    /// Parses or clones into a [`DbConfig`].
-    fn into_config(self) -> Result<DbConfig>;
-}
-
-impl IntoConfig for &str {
-    fn into_config(self) -> Result<DbConfig> {
-        DbConfig::from_url(self)
-    }
-}
-
-impl IntoConfig for String {
-    fn into_config(self) -> Result<DbConfig> {
-        DbConfig::from_url(&self)
-    }
-}
-
-impl IntoConfig for DbConfig {
-    fn into_config(self) -> Result<DbConfig> {
-        Ok(self)
-    }
-}
-
-impl IntoConfig for &DbConfig {
-    fn into_config(self) -> Result<DbConfig> {
-        Ok(self.clone())
-    }
-}
 
 /// What a server reports about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +80,7 @@ impl Pinned {
             conn.end_transaction(SqlStr::from_static("ROLLBACK")).await?;
         } else {
             let text = dialect.rollback_to_savepoint_sql(target);
-            conn.execute_unprepared(crate::transaction::sql(text)).await?;
+            conn.execute_unprepared(crate::driver::sql(text)).await?;
         }
         state.depth = target - 1;
         Ok(())

@@ -25,7 +25,7 @@ pub use self::repo::Repo;
 pub use self::roles::{DeletedAtField, TimestampField, VersionField};
 pub use self::time_travel::FieldChange;
 use crate::error::Result;
-use crate::row::Row;
+use crate::types::Row;
 use crate::types::Value;
 
 /// The SQL of one entity on one backend, generated at compile time.
@@ -135,6 +135,13 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// Marks the entity deleted (or live with `None`); no-op without soft delete.
     fn set_deleted_at(&mut self, _at: Option<DateTime<Utc>>) {}
+}
+
+/// Every entity is read from a whole row by the code its derive generates.
+impl<E: Entity> crate::types::FromRow for E {
+    fn from_row(row: &crate::types::Row) -> Result<Self> {
+        <E as Entity>::from_row(row)
+    }
 }
 
 /// Changes to some fields of an entity; `#[derive(Entity)]` generates one per entity

@@ -12,8 +12,8 @@ use sqlx::SqlStr;
 use super::{Change, Entity, EntityId, HistoryEntry, Operation};
 use crate::database::{Database, routed_read};
 use crate::error::{Error, ErrorKind, Result};
-use crate::row::Row;
 use crate::transaction::Transaction;
+use crate::types::Row;
 use crate::types::{Column, Value};
 
 /// Typed operations on the table of entity `E`. Get one with `db.repo::<E>()`.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, Label, Unit};
 
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::error::ErrorKind;
 
 pub(crate) const CONNECTION_COUNT: &str = "db.client.connection.count";

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::{CacheCounters, DemandTrend, Histogram, Meters, RateWindow, SlowestQueries, Tally};
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::error::ErrorKind;
 
 #[derive(Debug)]
@@ -25,7 +25,7 @@ impl PoolObserver {
     pub(crate) fn new(
         pool_name: &str,
         backend: Backend,
-        options: &crate::pool::PoolOptions,
+        options: &crate::config::PoolOptions,
     ) -> Self {
         PoolObserver {
             meters: Meters::new(

@@ -27,7 +27,7 @@ pub(crate) trait RowCount {
     fn rows(&self) -> u64;
 }
 
-impl RowCount for crate::backend::ExecResult {
+impl RowCount for crate::driver::ExecResult {
     fn rows(&self) -> u64 {
         self.rows_affected
     }
@@ -39,7 +39,7 @@ impl<T> RowCount for Vec<T> {
     }
 }
 
-impl RowCount for Option<crate::row::Row> {
+impl RowCount for Option<crate::types::Row> {
     fn rows(&self) -> u64 {
         u64::from(self.is_some())
     }

@@ -16,12 +16,12 @@ use sqlx::SqlStr;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::inner::{Live, PoolInner};
-use crate::backend::{ExecResult, Protocol, RawConnection};
+use crate::driver::{ExecResult, Protocol, RawConnection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::observe::{Lookup, RowCount};
 use crate::pool::human;
 use crate::resilience::Admission;
-use crate::row::Row;
+use crate::types::Row;
 use crate::types::Value;
 
 /// Runs `$call` on the raw connection under the limit for `$timeout`: counted, traced, timed

@@ -16,8 +16,8 @@ use tokio::sync::{Notify, Semaphore};
 use super::PoolOptions;
 use super::lent::LentRegistry;
 use super::shedding::TokenBucket;
-use crate::backend::{Connector, RawConnection};
 use crate::config::DbConfig;
+use crate::driver::{Connector, RawConnection};
 use crate::error::Error;
 use crate::observe::{PoolObserver, StatementCacheMirror};
 use crate::resilience::{Admission, CircuitBreaker};
@@ -272,7 +272,7 @@ impl PoolInner {
             return;
         };
         for (id, sql) in statements {
-            if let Err(e) = side.execute_unprepared(crate::transaction::sql(sql)).await {
+            if let Err(e) = side.execute_unprepared(crate::driver::sql(sql)).await {
                 tracing::warn!(pool = %self.config, session = id, error = %e, "could not end a session");
             }
         }
@@ -282,9 +282,9 @@ impl PoolInner {
                 loop {
                     let left = side
                         .fetch_optional(
-                            crate::transaction::sql(count.clone()),
+                            crate::driver::sql(count.clone()),
                             &[],
-                            crate::backend::Protocol::OneOff,
+                            crate::driver::Protocol::OneOff,
                         )
                         .await;
                     if left

@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::{LeakedConnection, Pool, PoolHealth, PoolMetrics, PoolStatus};
+use crate::config::BreakerOptions;
 use crate::config::{ConfigHash, DbConfig};
 use crate::error::Result;
-use crate::resilience::{BreakerOptions, CircuitBreaker};
+use crate::resilience::CircuitBreaker;
 
 /// Keeps one [`Pool`] per configuration identity (the whole [`DbConfig`], password
 /// included), created on first use, and lists them by [`ConfigHash`].

@@ -11,7 +11,6 @@ mod guard;
 mod inner;
 mod lent;
 mod manager;
-mod options;
 mod probe;
 mod session;
 mod shedding;
@@ -25,12 +24,12 @@ pub use self::guard::PooledConnection;
 use self::inner::{Idle, Live, PoolInner};
 pub use self::lent::LeakedConnection;
 pub use self::manager::PoolManager;
-pub use self::options::PoolOptions;
 pub(crate) use self::session::SessionFacts;
-pub use self::shedding::{Priority, RateLimit};
+pub use self::shedding::Priority;
 pub use self::status::{PoolHealth, PoolMetrics, PoolStatus};
-use crate::backend::{Backend, Connector, classify};
-use crate::config::{ConfigHash, DbConfig};
+use crate::config::Backend;
+use crate::config::{ConfigHash, DbConfig, PoolOptions};
+use crate::driver::{Connector, classify};
 use crate::error::{Error, ErrorKind, Result};
 use crate::observe::{HealthReport, ScalingSignal, SlowQuery};
 use crate::resilience::{Admission, BreakerReport};
@@ -349,7 +348,7 @@ impl Pool {
                 // An I/O error here is the connect itself failing, not a lost connection.
                 let io_detail = match &e {
                     sqlx::Error::Io(io)
-                        if !crate::backend::is_certificate_failure(&io.to_string()) =>
+                        if !crate::driver::is_certificate_failure(&io.to_string()) =>
                     {
                         Some(io.to_string())
                     }
@@ -601,7 +600,7 @@ fn effective_options(config: &DbConfig) -> PoolOptions {
         options.statement_cache_capacity = 0;
     }
     #[cfg(feature = "sqlite")]
-    if config.backend() == Backend::Sqlite && crate::backend::sqlite_is_memory(config) {
+    if config.backend() == Backend::Sqlite && crate::driver::sqlite_is_memory(config) {
         // One in-memory database per pool, on one connection: SQLite's shared cache would
         // otherwise fail concurrent writers with SQLITE_LOCKED instead of waiting.
         return options.max_connections(1);

@@ -5,10 +5,10 @@
 use sqlx::SqlStr;
 
 use super::Pool;
-use crate::backend::{Protocol, RawConnection};
 use crate::config::DbConfig;
+use crate::driver::{Protocol, RawConnection};
 use crate::error::{Error, ErrorKind, Result};
-use crate::row::Row;
+use crate::types::Row;
 
 /// Refuses a new connection to a server that does not accept writes (see
 /// [`super::PoolOptions::read_write_only`]).
@@ -41,7 +41,7 @@ impl Pool {
         let limit = inner.options.connect_timeout;
         let ask = async {
             let mut side = inner.connector.connect().await.map_err(|e| {
-                let cause = crate::backend::classify(e, inner.config.backend());
+                let cause = crate::driver::classify(e, inner.config.backend());
                 Error::new(
                     ErrorKind::Connection,
                     format!("cannot connect to {}: {}", inner.config.endpoint(), cause.message()),

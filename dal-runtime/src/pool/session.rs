@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use sqlx::SqlStr;
 
 use super::PoolOptions;
-use crate::backend::{Backend, Protocol, RawConnection};
+use crate::config::Backend;
 use crate::config::{DbConfig, TlsMode};
+use crate::driver::{Protocol, RawConnection};
 use crate::error::{Error, Result};
 
 /// Per-pool memory of what was found about sessions, and of the warnings given once.

@@ -8,42 +8,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 use std::time::Instant;
 
+use crate::config::RateLimit;
 use crate::error::{Error, ErrorKind};
-
-/// A token-bucket limit: `per_second` acquires on average, up to `burst` at once.
-///
-/// ```
-/// use dal_runtime::{PoolOptions, RateLimit};
-/// let opts = PoolOptions::default().rate_limit(Some(RateLimit::new(500).burst(50)));
-/// assert_eq!(opts.rate_limit.map(|r| r.per_second), Some(500));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RateLimit {
-    /// Tokens added per second (at least 1).
-    pub per_second: u32,
-    /// Tokens the bucket holds at most: the largest burst let through at once (at least 1).
-    pub burst: u32,
-}
-
-impl RateLimit {
-    /// `per_second` acquires per second, with bursts of as many.
-    pub fn new(per_second: u32) -> Self {
-        let per_second = per_second.max(1);
-        RateLimit { per_second, burst: per_second }
-    }
-
-    /// Sets the largest burst.
-    pub fn burst(mut self, burst: u32) -> Self {
-        self.burst = burst.max(1);
-        self
-    }
-}
 
 /// How urgently an acquire wants a connection.
 ///
 /// Bulk work (batch jobs, backfills, reports) holds at most
-/// [`PoolOptions::bulk_limit`](super::PoolOptions::bulk_limit) connections at once, so the rest
+/// [`PoolOptions::bulk_limit`](crate::PoolOptions::bulk_limit) connections at once, so the rest
 /// stay for normal work, which therefore never queues behind more than that many bulk callers.
 ///
 /// ```no_run

@@ -1,6 +1,6 @@
 //! [`PoolStatus`]: a point-in-time view of one pool.
 
-use crate::backend::Backend;
+use crate::config::Backend;
 use crate::config::ConfigHash;
 
 /// Size and use of a pool at one moment.

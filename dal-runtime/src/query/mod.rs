@@ -1,7 +1,6 @@
 //! [`Query`]: raw SQL with `?` placeholders, bound values, per-query timeout and tags, and the
 //! ways to run it (execute, fetch all/one/optional, stream, typed, many parameter sets).
 
-mod from_row;
 mod static_sql;
 
 use std::time::Duration;
@@ -9,12 +8,12 @@ use std::time::Duration;
 use futures_core::Stream;
 use sqlx::SqlStr;
 
-pub use self::from_row::FromRow;
 pub use self::static_sql::{DialectSql, SqlQuery, TypedSqlQuery};
 use crate::database::{Database, routed_read};
+use crate::driver::sql;
 use crate::error::{Error, ErrorKind, Result};
-use crate::row::Row;
-use crate::transaction::sql;
+use crate::types::FromRow;
+use crate::types::Row;
 use crate::types::{IntoValue, Value};
 
 /// A raw SQL statement with `?` placeholders on every backend, and the values bound to them.
@@ -170,7 +169,7 @@ impl<'a> Query<'a> {
         db: &Database,
         sql: String,
         params: &[Value<'_>],
-    ) -> Result<crate::backend::ExecResult> {
+    ) -> Result<crate::driver::ExecResult> {
         let text = if db.tags().is_empty() {
             sql
         } else {
@@ -179,7 +178,7 @@ impl<'a> Query<'a> {
             dal_sql::with_tags(&sql, &tags)
         };
         let mut lease = db.lease().await?;
-        lease.conn()?.execute(crate::transaction::sql(text), params, None).await
+        lease.conn()?.execute(crate::driver::sql(text), params, None).await
     }
 
     /// Runs the statement; returns the number of rows it changed.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{FromRow, Query};
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
-use crate::row::Row;
+use crate::types::Row;
 use crate::types::Value;
 use dal_sql::Dialect;
 

@@ -17,11 +17,11 @@
 
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use tokio::time::Instant;
 
 use super::window::FailureWindow;
+use crate::config::BreakerOptions;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The state of a breaker.
@@ -33,58 +33,6 @@ pub enum BreakerState {
     Open,
     /// A few probe calls pass.
     HalfOpen,
-}
-
-/// Thresholds and timings of a [`CircuitBreaker`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BreakerOptions {
-    /// Failures within `window` that open the breaker.
-    pub failure_threshold: u32,
-    /// How long a failure counts (it leaves between 19/20 of this and this after it happened).
-    pub window: Duration,
-    /// How long the breaker stays open before probing.
-    pub open_for: Duration,
-    /// Probe calls at a time when half-open, and successes needed to close.
-    pub probes: u32,
-}
-
-impl Default for BreakerOptions {
-    /// 5 failures in 10 s open it for 5 s; 2 probes.
-    fn default() -> Self {
-        BreakerOptions {
-            failure_threshold: 5,
-            window: Duration::from_secs(10),
-            open_for: Duration::from_secs(5),
-            probes: 2,
-        }
-    }
-}
-
-impl BreakerOptions {
-    /// Sets the failures that open the breaker.
-    pub fn failure_threshold(mut self, n: u32) -> Self {
-        self.failure_threshold = n.max(1);
-        self
-    }
-
-    /// Sets how long a failure counts.
-    pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
-        self
-    }
-
-    /// Sets how long the breaker stays open.
-    pub fn open_for(mut self, open_for: Duration) -> Self {
-        self.open_for = open_for;
-        self
-    }
-
-    /// Sets the probes when half-open.
-    pub fn probes(mut self, probes: u32) -> Self {
-        self.probes = probes.max(1);
-        self
-    }
 }
 
 /// What kind of failure a breaker counted.
@@ -402,6 +350,8 @@ impl Drop for ProbeSlot<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn breaker() -> CircuitBreaker {

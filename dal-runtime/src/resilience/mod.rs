@@ -9,8 +9,7 @@ mod window;
 
 pub use self::backoff::Backoff;
 pub use self::breaker::{
-    Admission, BreakerHealth, BreakerOptions, BreakerReport, BreakerState, CircuitBreaker,
-    FailureCategory,
+    Admission, BreakerHealth, BreakerReport, BreakerState, CircuitBreaker, FailureCategory,
 };
 pub use self::retry::{RetryPolicy, retry};
 pub use self::slow::{SlowCallGuard, slow_calls};

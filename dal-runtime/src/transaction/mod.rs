@@ -14,7 +14,9 @@ mod scope;
 pub use self::scope::{ScopeOptions, run, run_once};
 
 use dal_sql::{Dialect, IsolationLevel};
-use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
+use sqlx::SqlStr;
+
+use crate::driver::sql;
 
 use crate::database::{Database, release_pinned};
 use crate::error::{Error, ErrorKind, Result};
@@ -51,10 +53,6 @@ impl std::fmt::Debug for Transaction {
             .field("db", &self.db)
             .finish()
     }
-}
-
-pub(crate) fn sql(text: String) -> SqlStr {
-    AssertSqlSafe(text).into_sql_str()
 }
 
 /// How a transaction runs: isolation level and access mode. The default is the backend's

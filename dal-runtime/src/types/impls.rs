@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{Column, Kind, Value};
 use crate::error::{Error, Result};
-use crate::row::Row;
+use crate::types::Row;
 
 /// A type every backend's driver reads natively. `$wrap` turns `&self` into the payload of
 /// `Value::$kind`; `$decode` is the `Row` method that reads it.

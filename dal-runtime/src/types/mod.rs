@@ -1,15 +1,18 @@
 //! Values crossing the boundary between Rust and SQL: [`Value`] (a bound parameter) and the
 //! [`Column`] trait (a Rust type that can be stored in a column).
 
+mod from_row;
 mod impls;
+mod row;
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+pub use self::from_row::FromRow;
+pub use self::row::{Row, RowIndex};
 use crate::error::Result;
-use crate::row::Row;
 
 /// The SQL-level type of a [`Value`], kept for `NULL`s so PostgreSQL gets a typed null.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,8 @@
 use sqlx::MySql;
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlQueryResult, MySqlSslMode};
 
-use super::{Backend, ExecResult, add_arg};
+use super::{ExecResult, add_arg};
+use crate::config::Backend;
 use crate::config::{DbConfig, Tls, TlsMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{Kind, Value};

@@ -2,7 +2,6 @@
 
 use sqlx::{Column as _, Row as _, ValueRef as _};
 
-use crate::backend::{NativeDecode, PgDecode};
 use crate::error::{Error, Result};
 use crate::types::Column;
 
@@ -201,3 +200,24 @@ impl Row {
         .with_source(e)
     }
 }
+
+/// Types every enabled driver decodes natively. The supertraits change with the backend
+/// features, so generic code needs one bound instead of a `cfg` per backend.
+pub(crate) trait NativeDecode: PgDecode + MySqlDecode + SqliteDecode {}
+impl<T: PgDecode + MySqlDecode + SqliteDecode> NativeDecode for T {}
+
+macro_rules! decode_bound {
+    ($name:ident, $feature:literal, $db:ty) => {
+        #[cfg(feature = $feature)]
+        pub(crate) trait $name: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db> {}
+        #[cfg(feature = $feature)]
+        impl<T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>> $name for T {}
+        #[cfg(not(feature = $feature))]
+        pub(crate) trait $name {}
+        #[cfg(not(feature = $feature))]
+        impl<T> $name for T {}
+    };
+}
+decode_bound!(PgDecode, "postgres", sqlx::Postgres);
+decode_bound!(MySqlDecode, "mysql", sqlx::MySql);
+decode_bound!(SqliteDecode, "sqlite", sqlx::Sqlite);

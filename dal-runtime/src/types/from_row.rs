@@ -1,21 +1,13 @@
 //! [`FromRow`]: turning a row into a typed value — an entity, or a tuple of columns.
 
-use crate::entity::Entity;
+use super::{Column, Row};
 use crate::error::Result;
-use crate::row::Row;
-use crate::types::Column;
 
-/// A type built from a whole row: every [`Entity`], and tuples of up to eight [`Column`]
+/// A type built from a whole row: every [`Entity`](crate::Entity), and tuples of up to eight [`Column`]
 /// types (read by position).
 pub trait FromRow: Sized {
     /// Builds the value from `row`.
     fn from_row(row: &Row) -> Result<Self>;
-}
-
-impl<E: Entity> FromRow for E {
-    fn from_row(row: &Row) -> Result<Self> {
-        E::from_row(row)
-    }
 }
 
 macro_rules! tuple_from_row {

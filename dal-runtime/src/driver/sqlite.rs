@@ -7,7 +7,8 @@ use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteQueryResult, SqliteSynchronous,
 };
 
-use super::{Backend, ExecResult, add_arg};
+use super::{ExecResult, add_arg};
+use crate::config::Backend;
 use crate::config::DbConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{Kind, Value};

@@ -1,9 +1,7 @@
-//! Pool options and their documented defaults.
+//! Pool options and their documented defaults, with the option values they hold: the
+//! circuit breaker's ([`BreakerOptions`]) and the acquire rate limit ([`RateLimit`]).
 
 use std::time::Duration;
-
-use super::RateLimit;
-use crate::resilience::BreakerOptions;
 
 /// How a pool sizes itself and how long it waits.
 ///
@@ -20,7 +18,7 @@ use crate::resilience::BreakerOptions;
 /// | `breaker` | 5 failures in 10 s, open 5 s | the pool's circuit breaker (`None`: off) |
 /// | `max_waiters` | none | callers allowed to queue for a connection; past it acquire fails at once |
 /// | `rate_limit` | none | acquires per second (token bucket); past it acquire fails at once |
-/// | `bulk_limit` | ¾ of `max_connections` | connections [`Priority::Bulk`](super::Priority) work may hold at once |
+/// | `bulk_limit` | ¾ of `max_connections` | connections [`Priority::Bulk`](crate::Priority) work may hold at once |
 /// | `query_timeout` | none | hard limit of every statement (a query's own timeout overrides it) |
 /// | `slow_query_threshold` | 1 s | soft limit: slower statements are logged with their tags, counted and kept in the slowest list |
 /// | `statement_cache_capacity` | 100 | prepared statements kept per connection (0: none kept, for transaction-pooling proxies) |
@@ -67,7 +65,7 @@ pub struct PoolOptions {
     /// Acquires allowed per second, with bursts; past it acquire fails at once with
     /// [`crate::ErrorKind::PoolExhausted`].
     pub rate_limit: Option<RateLimit>,
-    /// Connections that [`Priority::Bulk`](super::Priority) acquires may hold at once, so
+    /// Connections that [`Priority::Bulk`](crate::Priority) acquires may hold at once, so
     /// that normal work always finds room and never queues behind more than this many bulk
     /// callers. `None`: three quarters of `max_connections` (at least 1).
     pub bulk_limit: Option<u32>,
@@ -77,7 +75,7 @@ pub struct PoolOptions {
     pub query_timeout: Option<Duration>,
     /// Soft limit: a statement that takes longer is logged as a warning (with its text,
     /// sqlcommenter tags included, never its values) and counted in
-    /// [`PoolMetrics::slow_queries`](super::PoolMetrics::slow_queries).
+    /// [`PoolMetrics::slow_queries`](crate::PoolMetrics::slow_queries).
     pub slow_query_threshold: Option<Duration>,
     /// Prepared statements each connection keeps (an LRU keyed by SQL text). `0` prepares
     /// nothing to keep: statements go as unnamed (PostgreSQL) or are closed after each run
@@ -313,5 +311,87 @@ impl PoolOptions {
         if !self.server_side_stop {
             field(b"no server-side stop");
         }
+    }
+}
+
+/// A token-bucket limit: `per_second` acquires on average, up to `burst` at once.
+///
+/// ```
+/// use dal_runtime::{PoolOptions, RateLimit};
+/// let opts = PoolOptions::default().rate_limit(Some(RateLimit::new(500).burst(50)));
+/// assert_eq!(opts.rate_limit.map(|r| r.per_second), Some(500));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Tokens added per second (at least 1).
+    pub per_second: u32,
+    /// Tokens the bucket holds at most: the largest burst let through at once (at least 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `per_second` acquires per second, with bursts of as many.
+    pub fn new(per_second: u32) -> Self {
+        let per_second = per_second.max(1);
+        RateLimit { per_second, burst: per_second }
+    }
+
+    /// Sets the largest burst.
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+}
+
+/// Thresholds and timings of a [`CircuitBreaker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BreakerOptions {
+    /// Failures within `window` that open the breaker.
+    pub failure_threshold: u32,
+    /// How long a failure counts (it leaves between 19/20 of this and this after it happened).
+    pub window: Duration,
+    /// How long the breaker stays open before probing.
+    pub open_for: Duration,
+    /// Probe calls at a time when half-open, and successes needed to close.
+    pub probes: u32,
+}
+
+impl Default for BreakerOptions {
+    /// 5 failures in 10 s open it for 5 s; 2 probes.
+    fn default() -> Self {
+        BreakerOptions {
+            failure_threshold: 5,
+            window: Duration::from_secs(10),
+            open_for: Duration::from_secs(5),
+            probes: 2,
+        }
+    }
+}
+
+impl BreakerOptions {
+    /// Sets the failures that open the breaker.
+    pub fn failure_threshold(mut self, n: u32) -> Self {
+        self.failure_threshold = n.max(1);
+        self
+    }
+
+    /// Sets how long a failure counts.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets how long the breaker stays open.
+    pub fn open_for(mut self, open_for: Duration) -> Self {
+        self.open_for = open_for;
+        self
+    }
+
+    /// Sets the probes when half-open.
+    pub fn probes(mut self, probes: u32) -> Self {
+        self.probes = probes.max(1);
+        self
     }
 }

@@ -14,77 +14,13 @@ pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
 
 use std::fmt;
 
-use dal_sql::Dialect;
 use futures_util::stream::BoxStream;
-use sqlx::SqlStr;
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 
-use crate::config::DbConfig;
+use crate::config::{Backend, DbConfig};
 use crate::error::{Error, ErrorKind, Result};
-use crate::row::Row;
+use crate::types::Row;
 use crate::types::Value;
-
-/// A database backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Backend {
-    /// PostgreSQL.
-    Postgres,
-    /// MySQL or MariaDB.
-    MySql,
-    /// SQLite (embedded).
-    Sqlite,
-}
-
-impl Backend {
-    /// Parses a URL scheme: `postgres`/`postgresql`, `mysql`/`mariadb`, `sqlite`.
-    pub fn from_scheme(scheme: &str) -> Result<Self> {
-        match scheme.to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            "mysql" | "mariadb" => Ok(Backend::MySql),
-            "sqlite" => Ok(Backend::Sqlite),
-            _ => Err(Error::config(format!(
-                "unknown database scheme `{scheme}`: expected postgres, postgresql, mysql, mariadb or sqlite"
-            ))),
-        }
-    }
-
-    /// The canonical URL scheme.
-    pub const fn scheme(self) -> &'static str {
-        self.dialect().name()
-    }
-
-    /// The SQL dialect this backend speaks.
-    pub const fn dialect(self) -> Dialect {
-        match self {
-            Backend::Postgres => Dialect::Postgres,
-            Backend::MySql => Dialect::MySql,
-            Backend::Sqlite => Dialect::Sqlite,
-        }
-    }
-
-    /// The default TCP port, `None` for SQLite.
-    pub const fn default_port(self) -> Option<u16> {
-        match self {
-            Backend::Postgres => Some(5432),
-            Backend::MySql => Some(3306),
-            Backend::Sqlite => None,
-        }
-    }
-
-    /// The driver dal uses for this backend, as reported by `server_version` callers.
-    pub const fn driver_name(self) -> &'static str {
-        match self {
-            Backend::Postgres => "sqlx-postgres",
-            Backend::MySql => "sqlx-mysql",
-            Backend::Sqlite => "sqlx-sqlite",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.scheme())
-    }
-}
 
 fn not_built(backend: Backend) -> Error {
     Error::config(format!(
@@ -129,7 +65,7 @@ impl Connector {
             Backend::MySql => mysql::connect_options(config).map(|(o, session)| {
                 (
                     DriverOptions::MySql(o.statement_cache_capacity(capacity)),
-                    Some(crate::transaction::sql(session)),
+                    Some(crate::driver::sql(session)),
                 )
             })?,
             #[cfg(feature = "sqlite")]
@@ -277,7 +213,7 @@ fn inline_text(
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
             postgres::inline(sql.as_str(), params, statement_timeout, in_transaction)
-                .map(|text| Some(crate::transaction::sql(text)))
+                .map(|text| Some(crate::driver::sql(text)))
         }
         other => Err(transaction_pooler_unsupported(other)),
     }
@@ -429,26 +365,11 @@ impl RawConnection {
     }
 }
 
-/// Types every enabled driver decodes natively. The supertraits change with the backend
-/// features, so generic code needs one bound instead of a `cfg` per backend.
-pub(crate) trait NativeDecode: PgDecode + MySqlDecode + SqliteDecode {}
-impl<T: PgDecode + MySqlDecode + SqliteDecode> NativeDecode for T {}
-
-macro_rules! decode_bound {
-    ($name:ident, $feature:literal, $db:ty) => {
-        #[cfg(feature = $feature)]
-        pub(crate) trait $name: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db> {}
-        #[cfg(feature = $feature)]
-        impl<T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>> $name for T {}
-        #[cfg(not(feature = $feature))]
-        pub(crate) trait $name {}
-        #[cfg(not(feature = $feature))]
-        impl<T> $name for T {}
-    };
+/// Statement text built at run time (dialect SQL with checked identifiers, never user values),
+/// as the driver's owned SQL type.
+pub(crate) fn sql(text: String) -> SqlStr {
+    AssertSqlSafe(text).into_sql_str()
 }
-decode_bound!(PgDecode, "postgres", sqlx::Postgres);
-decode_bound!(MySqlDecode, "mysql", sqlx::MySql);
-decode_bound!(SqliteDecode, "sqlite", sqlx::Sqlite);
 
 /// Turns a driver error into a categorized [`Error`].
 pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {

@@ -7,7 +7,8 @@ use sqlx::Postgres;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgQueryResult, PgSslMode};
 
 pub(super) use self::inline::inline;
-use super::{Backend, ExecResult, add_arg};
+use super::{ExecResult, add_arg};
+use crate::config::Backend;
 use crate::config::{DbConfig, Tls, TlsMode};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{Kind, Value};
