@@ -14,6 +14,7 @@ mod database;
 mod driver;
 mod entity;
 mod error;
+mod exec;
 mod observe;
 mod pool;
 mod query;

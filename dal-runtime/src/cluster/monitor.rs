@@ -62,7 +62,8 @@ async fn primary_ok(c: &Cluster) -> bool {
     let Some(sql) = pool.backend().dialect().accepts_writes_sql() else { return true };
     let ask = async {
         let mut conn = pool.acquire().await?;
-        let row = conn.fetch_optional(SqlStr::from_static(sql), &[], None).await?;
+        let row =
+            crate::exec::fetch_optional(&mut conn, SqlStr::from_static(sql), &[], None).await?;
         row.map(|r| r.get::<i64>(0)).transpose()
     };
     matches!(

@@ -100,7 +100,9 @@ impl Replica {
         let dialect = self.pool.backend().dialect();
         let Some(sql) = dialect.replica_lag_sql() else { return Ok(Duration::ZERO) };
         let mut conn: PooledConnection = self.pool.acquire().await?;
-        let Some(row) = conn.fetch_optional(SqlStr::from_static(sql), &[], None).await? else {
+        let Some(row) =
+            crate::exec::fetch_optional(&mut conn, SqlStr::from_static(sql), &[], None).await?
+        else {
             // MySQL/MariaDB list nothing for a server that replicates from no one.
             return Ok(Duration::ZERO);
         };

@@ -77,7 +77,8 @@ impl<'a, E: Entity> Repo<'a, E> {
         sql: &'static str,
         params: &[Value<'_>],
     ) -> Result<Option<Row>> {
-        routed_read!(db, sql, false, |conn| conn.fetch_optional(
+        routed_read!(db, sql, false, |conn| crate::exec::fetch_optional(
+            conn,
             SqlStr::from_static(sql),
             params,
             None
@@ -86,7 +87,9 @@ impl<'a, E: Entity> Repo<'a, E> {
 
     async fn execute(db: &Database, sql: &'static str, params: &[Value<'_>]) -> Result<u64> {
         let mut lease = db.lease().await?;
-        Ok(lease.conn()?.execute(SqlStr::from_static(sql), params, None).await?.rows_affected)
+        Ok(crate::exec::execute(lease.conn()?, SqlStr::from_static(sql), params, None)
+            .await?
+            .rows_affected)
     }
 
     /// Reads the entity with `id`; `None` when there is no such row (or it is soft-deleted).
@@ -219,10 +222,8 @@ impl<'a, E: Entity> Repo<'a, E> {
                 E::Id::decode(&row, 0)?
             } else {
                 let mut lease = db.lease().await?;
-                let done = lease
-                    .conn()?
-                    .execute(SqlStr::from_static(st.insert_generated_id), &values, None)
-                    .await?;
+                let sql = SqlStr::from_static(st.insert_generated_id);
+                let done = crate::exec::execute(lease.conn()?, sql, &values, None).await?;
                 done.last_insert_id.and_then(E::Id::from_assigned).ok_or_else(|| {
                     Error::new(ErrorKind::Other, "the database reported no id for the insert")
                 })?
@@ -383,7 +384,8 @@ impl<'a, E: Entity> Repo<'a, E> {
             return Err(no_history::<E>());
         }
         let params = [id.encode()];
-        let rows = routed_read!(self.db, st.select_history, false, |conn| conn.fetch_all(
+        let rows = routed_read!(self.db, st.select_history, false, |conn| crate::exec::fetch_all(
+            conn,
             SqlStr::from_static(st.select_history),
             &params,
             None

@@ -58,7 +58,7 @@ pub(crate) struct Idle {
 /// connector holds the driver's options, password included.
 pub(crate) struct PoolInner {
     pub(crate) config: DbConfig,
-    pub(super) options: PoolOptions,
+    pub(crate) options: PoolOptions,
     pub(super) connector: Connector,
     pub(super) semaphore: Arc<Semaphore>,
     /// Permits for [`super::Priority::Bulk`] acquires, taken before a connection permit.
@@ -87,9 +87,9 @@ pub(crate) struct PoolInner {
     /// Acquires refused at once (waiting line full, rate limit spent).
     pub(super) shed: AtomicU64,
     /// Statements stopped at their deadline.
-    pub(super) query_timeouts: AtomicU64,
+    pub(crate) query_timeouts: AtomicU64,
     /// Statements slower than the soft limit.
-    pub(super) slow_queries: AtomicU64,
+    pub(crate) slow_queries: AtomicU64,
     /// Connections lent out, for leak reports and use figures.
     pub(super) lent: LentRegistry,
     /// Server session ids of every open connection.
@@ -168,7 +168,7 @@ impl PoolInner {
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(super) fn count_statement(&self) {
+    pub(crate) fn count_statement(&self) {
         self.statements.fetch_add(1, Ordering::Relaxed);
     }
 

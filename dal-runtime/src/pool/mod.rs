@@ -21,7 +21,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use self::guard::PooledConnection;
-use self::inner::{Idle, Live, PoolInner};
+use self::inner::Idle;
+pub(crate) use self::inner::{Live, PoolInner};
 pub use self::lent::LeakedConnection;
 pub use self::manager::PoolManager;
 pub(crate) use self::session::SessionFacts;

@@ -178,7 +178,7 @@ impl<'a> Query<'a> {
             dal_sql::with_tags(&sql, &tags)
         };
         let mut lease = db.lease().await?;
-        lease.conn()?.execute(crate::driver::sql(text), params, None).await
+        crate::exec::execute(lease.conn()?, crate::driver::sql(text), params, None).await
     }
 
     /// Runs the statement; returns the number of rows it changed.
@@ -186,14 +186,15 @@ impl<'a> Query<'a> {
         let sql = self.native_sql(self.params.len())?;
         let mut lease = self.db.lease_for(self.sql).await?;
         let conn = lease.conn()?;
-        Ok(conn.execute(sql, &self.params, self.timeout).await?.rows_affected)
+        Ok(crate::exec::execute(conn, sql, &self.params, self.timeout).await?.rows_affected)
     }
 
     /// Runs the query and returns every row.
     pub async fn fetch_all(self) -> Result<Vec<Row>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_all(
+        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_all(
+            conn,
             sql.clone(),
             params,
             timeout
@@ -204,7 +205,8 @@ impl<'a> Query<'a> {
     pub async fn fetch_optional(self) -> Result<Option<Row>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_optional(
+        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_optional(
+            conn,
             sql.clone(),
             params,
             timeout
@@ -222,7 +224,8 @@ impl<'a> Query<'a> {
     pub async fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| conn.fetch_all_map(
+        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_all_map(
+            conn,
             sql.clone(),
             params,
             timeout,
@@ -249,7 +252,7 @@ impl<'a> Query<'a> {
             let mut lease = self.db.lease_for_read(self.sql, self.on_primary).await?;
             let conn = lease.conn()?;
             {
-                let mut rows = conn.fetch_stream(sql, &self.params)?;
+                let mut rows = crate::exec::fetch_stream(conn, sql, &self.params)?;
                 while let Some(row) = futures_util::StreamExt::next(&mut rows).await {
                     yield row?;
                 }
@@ -292,13 +295,16 @@ impl<'a> Query<'a> {
                     for chunk in rows.chunks(per_statement) {
                         let text = if chunk.len() == per_statement { &full } else { &last };
                         let values: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
-                        total +=
-                            conn.execute(text.clone(), &values, self.timeout).await?.rows_affected;
+                        total += crate::exec::execute(conn, text.clone(), &values, self.timeout)
+                            .await?
+                            .rows_affected;
                     }
                 }
                 None => {
                     for row in &rows {
-                        total += conn.execute(sql.clone(), row, self.timeout).await?.rows_affected;
+                        total += crate::exec::execute(conn, sql.clone(), row, self.timeout)
+                            .await?
+                            .rows_affected;
                     }
                 }
             }
