@@ -5,9 +5,9 @@
 //! constants that expansion turns into `<T as Column>::POSTGRES` and friends.
 
 use dal_sql::Dialect;
+use dal_sql::history::{self, HistoryType};
 
 use super::model::Model;
-use crate::internals::symbol;
 
 /// A piece of `CREATE TABLE` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,8 @@ pub(crate) enum DdlPart {
     IdType,
     /// The column type of a timestamp (`<DateTime<Utc> as Column>::…`).
     TimestampType,
-    /// The column type of optional text (`<Option<String> as Column>::…`).
+    /// The column type of text (`<Option<String> as Column>::…`, the same as `String`'s; the
+    /// nullability is written as text).
     OptionalTextType,
 }
 
@@ -61,13 +62,9 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         out
     };
 
-    let insert =
-        format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), placeholders(1, all.len()));
-    let mut insert_generated_id = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        data.join(", "),
-        placeholders(1, data.len())
-    );
+    let insert = dal_sql::insert_sql(d, &m.table, m.all_columns().map(|c| &c.name), 1);
+    let mut insert_generated_id =
+        dal_sql::insert_sql(d, &m.table, m.columns.iter().map(|c| &c.name), 1);
     if d.supports_returning() {
         insert_generated_id.push_str(&format!(" RETURNING {id}"));
     }
@@ -131,29 +128,17 @@ struct HistorySql {
     select_version: String,
 }
 
-/// The history table: every column of the entity, then what happened, when, by whom, why;
-/// keyed by id and version. Empty without `history`.
+/// The history table (its shape is [`dal_sql::history`]'s): every column of the entity, then
+/// what happened, when, by whom, why; keyed by id and version. Empty without `history`.
 fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&String>) -> HistorySql {
-    let (Some(table), Some(version), true) = (m.history_table(), version, m.history) else {
+    let (Some(history), Some(version), true) = (m.history_table(), version, m.history) else {
         return HistorySql::default();
     };
-    let table = d.quote(&table);
+    let table = d.quote(history.name());
     let id = &all[0];
-    let q = |name: &str| match dal_sql::Ident::new(name) {
-        Ok(ident) => d.quote(&ident),
-        Err(_) => name.to_owned(),
-    };
-    let extra: Vec<String> = symbol::HISTORY_COLUMNS.iter().map(|c| q(c)).collect();
     let mut columns = all.to_vec();
-    columns.extend(extra.iter().cloned());
-    let mut placeholders = String::new();
-    for i in 1..=columns.len() {
-        if i > 1 {
-            placeholders.push_str(", ");
-        }
-        d.push_placeholder(&mut placeholders, i);
-    }
-    let insert = format!("INSERT INTO {table} ({}) VALUES ({placeholders})", columns.join(", "));
+    columns.extend(history::COLUMNS.iter().map(|c| c.quoted(d)));
+    let insert = history.insert_sql(d, m.all_columns().map(|c| &c.name), 1);
     let mut first = String::new();
     d.push_placeholder(&mut first, 1);
     let mut second = String::new();
@@ -176,14 +161,19 @@ fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&Strin
         ddl.part(DdlPart::ColumnType(i));
         ddl.part(DdlPart::Nullability(i));
     }
-    let [operation, changed_at, changed_by, comment] = [&extra[0], &extra[1], &extra[2], &extra[3]];
-    ddl.text(&format!(", {operation} VARCHAR(16) NOT NULL, {changed_at} "));
-    ddl.part(DdlPart::TimestampType);
-    ddl.text(&format!(" NOT NULL, {changed_by} "));
-    ddl.part(DdlPart::OptionalTextType);
-    ddl.text(&format!(", {comment} "));
-    ddl.part(DdlPart::OptionalTextType);
-    let index = m.history_index().map(|i| d.quote(&i)).unwrap_or_default();
+    for c in history::COLUMNS {
+        ddl.text(&format!(", {} ", c.quoted(d)));
+        match c.ty {
+            HistoryType::Sql(sql) => ddl.text(sql),
+            HistoryType::Timestamp => ddl.part(DdlPart::TimestampType),
+            HistoryType::Text => ddl.part(DdlPart::OptionalTextType),
+        }
+        if !c.nullable {
+            ddl.text(" NOT NULL");
+        }
+    }
+    let index = d.quote(history.index());
+    let changed_at = history::CHANGED_AT.quoted(d);
     let mut create_index = String::new();
     if d.indexes_in_create_table() {
         ddl.text(&format!(
