@@ -28,23 +28,20 @@ pub(crate) enum DdlPart {
     OptionalTextType,
 }
 
-/// Every statement of one entity on one dialect.
+/// How one field of the runtime's `Statements` is made on one dialect.
 #[derive(Debug)]
-pub(crate) struct EntitySql {
-    pub(crate) create_table: Vec<DdlPart>,
-    pub(crate) insert: String,
-    pub(crate) insert_generated_id: String,
-    pub(crate) update: String,
-    pub(crate) select_by_id: String,
-    pub(crate) select_live_by_id: String,
-    pub(crate) select_version: String,
-    pub(crate) delete_by_id: String,
-    pub(crate) create_history_table: Vec<DdlPart>,
-    pub(crate) create_indexes: String,
-    pub(crate) insert_history: String,
-    pub(crate) select_history: String,
-    pub(crate) select_history_version: String,
+pub(crate) enum Field {
+    /// Complete statement text (empty when the entity has no such statement).
+    Sql(String),
+    /// DDL, whose column types come from the Rust types.
+    Ddl(Vec<DdlPart>),
+    /// The declared SQL type of every column (`<T as Column>::…`), no statement.
+    ColumnTypes,
 }
+
+/// Every field of the runtime's `Statements` for one entity on one dialect, by name, in the
+/// order the generated struct literal lists them: the one list of those names in dal-macros.
+pub(crate) type EntitySql = Vec<(&'static str, Field)>;
 
 pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     let table = d.quote(&m.table);
@@ -102,21 +99,22 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     }
     ddl.text(&format!("){}", d.create_table_suffix()));
 
-    EntitySql {
-        create_table: ddl.0,
-        insert,
-        insert_generated_id,
-        update,
-        select_by_id,
-        select_live_by_id,
-        select_version,
-        delete_by_id,
-        create_history_table: history.create,
-        create_indexes: history.create_index,
-        insert_history: history.insert,
-        select_history: history.select,
-        select_history_version: history.select_version,
-    }
+    vec![
+        ("create_table", Field::Ddl(ddl.0)),
+        ("column_types", Field::ColumnTypes),
+        ("insert", Field::Sql(insert)),
+        ("insert_generated_id", Field::Sql(insert_generated_id)),
+        ("update", Field::Sql(update)),
+        ("select_by_id", Field::Sql(select_by_id)),
+        ("select_live_by_id", Field::Sql(select_live_by_id)),
+        ("select_version", Field::Sql(select_version)),
+        ("delete_by_id", Field::Sql(delete_by_id)),
+        ("create_history_table", Field::Ddl(history.create)),
+        ("create_indexes", Field::Sql(history.create_index)),
+        ("insert_history", Field::Sql(history.insert)),
+        ("select_history", Field::Sql(history.select)),
+        ("select_history_version", Field::Sql(history.select_version)),
+    ]
 }
 
 #[derive(Default)]
@@ -233,25 +231,16 @@ mod tests {
         };
         let mut out = String::new();
         for d in Dialect::ALL {
-            let s = generate(&model, d);
-            let lines = [
-                ("create_table", ddl(&s.create_table)),
-                ("insert", s.insert),
-                ("insert_generated_id", s.insert_generated_id),
-                ("update", s.update),
-                ("select_by_id", s.select_by_id),
-                ("select_live_by_id", s.select_live_by_id),
-                ("select_version", s.select_version),
-                ("delete_by_id", s.delete_by_id),
-                ("create_history_table", ddl(&s.create_history_table)),
-                ("create_indexes", s.create_indexes),
-                ("insert_history", s.insert_history),
-                ("select_history", s.select_history),
-                ("select_history_version", s.select_history_version),
-            ];
             out.push_str(&format!("[{d}]\n"));
-            for (name, text) in lines.iter().filter(|(_, t)| !t.is_empty()) {
-                out.push_str(&format!("{name}: {text}\n"));
+            for (name, field) in generate(&model, d) {
+                let text = match field {
+                    Field::Sql(text) => text,
+                    Field::Ddl(parts) => ddl(&parts),
+                    Field::ColumnTypes => continue,
+                };
+                if !text.is_empty() {
+                    out.push_str(&format!("{name}: {text}\n"));
+                }
             }
             out.push('\n');
         }
