@@ -1,5 +1,6 @@
 //! SQL text rules of the three backends, as pure functions shared by `dal-macros` (which runs
-//! them at compile time) and `dal-runtime` (which runs them on SQL built at run time).
+//! them at compile time) and `dal-runtime` (which runs them on SQL built at run time): the
+//! dialects, identifiers, the `?` lexer, inserts, and the [history table's shape](history).
 //!
 //! Everything here works on strings only: no I/O, no database, no async. That is what lets the
 //! proc-macros rewrite `?` placeholders into constants with exactly the code the runtime uses.
@@ -8,7 +9,9 @@ mod comment;
 mod dialect;
 mod fingerprint;
 mod fragment;
+pub mod history;
 mod ident;
+mod insert;
 mod isolation;
 mod numbered;
 mod param_limit;
@@ -20,6 +23,7 @@ pub use dialect::Dialect;
 pub use fingerprint::fingerprint;
 pub use fragment::{FragmentError, FragmentProblem};
 pub use ident::{Ident, IdentError, validate_ident};
+pub use insert::insert_sql;
 pub use isolation::IsolationLevel;
 pub use numbered::NumberedParam;
 pub use param_limit::TooManyParams;

@@ -1,6 +1,7 @@
 //! Cross-field rules, one function each, run after parsing and before any code is generated.
 //! Together they turn a parsed [`Container`] into a [`Model`].
 
+use dal_sql::history::{self, HistoryTable};
 use dal_sql::{Ident, IdentError};
 use proc_macro2::Span;
 
@@ -205,15 +206,21 @@ fn features(
             ));
             ok = false;
         }
-        if Ident::new(&format!("{}_history_at", table.as_str())).is_err() {
+        if HistoryTable::of(table.as_str()).is_err() {
             cx.syn_error(syn::Error::new(
                 span,
-                format!("the history table `{}_history` and its index would have too long a name: give the table a name of at most 52 characters", table.as_str()),
+                format!(
+                    "the history table `{}{}` and its index would have too long a name: give the table a name of at most {} characters",
+                    table.as_str(),
+                    history::TABLE_SUFFIX,
+                    history::MAX_TABLE_LEN
+                ),
             ));
             ok = false;
         }
-        for col in columns.iter().filter(|col| symbol::HISTORY_COLUMNS.contains(&col.name.as_str()))
-        {
+        let taken =
+            |col: &&Column<'_>| history::COLUMNS.iter().any(|h| h.name == col.name.as_str());
+        for col in columns.iter().filter(taken) {
             cx.error_spanned_by(
                 col.field,
                 format!("column `{}` is taken by the history table: rename it with #[dal(column = \"...\")]", col.name.as_str()),

@@ -8,7 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::model::Model;
-use super::sql::{self, DdlPart};
+use super::sql::{self, DdlPart, Field};
 
 pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
     let krate = &m.krate;
@@ -153,43 +153,24 @@ fn dialect_const_name(d: Dialect) -> syn::Ident {
 /// `const POSTGRES: Statements = Statements { … };` for one dialect.
 fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
     let name = dialect_const_name(d);
-    let s = sql::generate(m, d);
-    let create_table = ddl(m, &s.create_table, &name, p);
-    let create_history_table = ddl(m, &s.create_history_table, &name, p);
-    let column_types = m.all_columns().map(|c| {
-        let ty = c.ty;
-        quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
+    let fields = sql::generate(m, d).into_iter().map(|(field, made)| {
+        let field = format_ident!("{field}");
+        let value = match made {
+            Field::Sql(text) => quote!(#text),
+            Field::Ddl(parts) => ddl(m, &parts, &name, p),
+            Field::ColumnTypes => {
+                let types = m.all_columns().map(|c| {
+                    let ty = c.ty;
+                    quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
+                });
+                quote!(&[#(#types),*])
+            }
+        };
+        quote!(#field: #value)
     });
-    let sql::EntitySql {
-        insert,
-        insert_generated_id,
-        update,
-        select_by_id,
-        select_live_by_id,
-        select_version,
-        delete_by_id,
-        insert_history,
-        select_history,
-        select_history_version,
-        create_indexes,
-        ..
-    } = &s;
     quote! {
         const #name: #p::Statements = #p::Statements {
-            create_table: #create_table,
-            column_types: &[#(#column_types),*],
-            insert: #insert,
-            insert_generated_id: #insert_generated_id,
-            update: #update,
-            select_by_id: #select_by_id,
-            select_live_by_id: #select_live_by_id,
-            select_version: #select_version,
-            delete_by_id: #delete_by_id,
-            create_history_table: #create_history_table,
-            create_indexes: #create_indexes,
-            insert_history: #insert_history,
-            select_history: #select_history,
-            select_history_version: #select_history_version,
+            #(#fields,)*
         };
     }
 }

@@ -2,6 +2,7 @@
 //! is a checked SQL identifier.
 
 use dal_sql::Ident;
+use dal_sql::history::HistoryTable;
 
 pub(crate) struct Model<'a> {
     pub(crate) ident: &'a syn::Ident,
@@ -47,14 +48,9 @@ impl Model<'_> {
         ![r.version, r.created_at, r.updated_at, r.deleted_at].contains(&Some(i))
     }
 
-    /// The history table's name.
-    pub(crate) fn history_table(&self) -> Option<dal_sql::Ident> {
-        dal_sql::Ident::new(&format!("{}_history", self.table.as_str())).ok()
-    }
-
-    /// The name of the history table's index on `changed_at` (for `as_of` and purges).
-    pub(crate) fn history_index(&self) -> Option<dal_sql::Ident> {
-        dal_sql::Ident::new(&format!("{}_history_at", self.table.as_str())).ok()
+    /// The names of the history table and its index (see [`dal_sql::history`]).
+    pub(crate) fn history_table(&self) -> Option<HistoryTable> {
+        HistoryTable::of(self.table.as_str()).ok()
     }
 
     /// The id, then the other columns: the order of every statement's column list.

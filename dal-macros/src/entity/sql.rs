@@ -5,9 +5,9 @@
 //! constants that expansion turns into `<T as Column>::POSTGRES` and friends.
 
 use dal_sql::Dialect;
+use dal_sql::history::{self, HistoryType};
 
 use super::model::Model;
-use crate::internals::symbol;
 
 /// A piece of `CREATE TABLE` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,27 +23,25 @@ pub(crate) enum DdlPart {
     IdType,
     /// The column type of a timestamp (`<DateTime<Utc> as Column>::…`).
     TimestampType,
-    /// The column type of optional text (`<Option<String> as Column>::…`).
+    /// The column type of text (`<Option<String> as Column>::…`, the same as `String`'s; the
+    /// nullability is written as text).
     OptionalTextType,
 }
 
-/// Every statement of one entity on one dialect.
+/// How one field of the runtime's `Statements` is made on one dialect.
 #[derive(Debug)]
-pub(crate) struct EntitySql {
-    pub(crate) create_table: Vec<DdlPart>,
-    pub(crate) insert: String,
-    pub(crate) insert_generated_id: String,
-    pub(crate) update: String,
-    pub(crate) select_by_id: String,
-    pub(crate) select_live_by_id: String,
-    pub(crate) select_version: String,
-    pub(crate) delete_by_id: String,
-    pub(crate) create_history_table: Vec<DdlPart>,
-    pub(crate) create_indexes: String,
-    pub(crate) insert_history: String,
-    pub(crate) select_history: String,
-    pub(crate) select_history_version: String,
+pub(crate) enum Field {
+    /// Complete statement text (empty when the entity has no such statement).
+    Sql(String),
+    /// DDL, whose column types come from the Rust types.
+    Ddl(Vec<DdlPart>),
+    /// The declared SQL type of every column (`<T as Column>::…`), no statement.
+    ColumnTypes,
 }
+
+/// Every field of the runtime's `Statements` for one entity on one dialect, by name, in the
+/// order the generated struct literal lists them: the one list of those names in dal-macros.
+pub(crate) type EntitySql = Vec<(&'static str, Field)>;
 
 pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     let table = d.quote(&m.table);
@@ -61,13 +59,9 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         out
     };
 
-    let insert =
-        format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), placeholders(1, all.len()));
-    let mut insert_generated_id = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        data.join(", "),
-        placeholders(1, data.len())
-    );
+    let insert = dal_sql::insert_sql(d, &m.table, m.all_columns().map(|c| &c.name), 1);
+    let mut insert_generated_id =
+        dal_sql::insert_sql(d, &m.table, m.columns.iter().map(|c| &c.name), 1);
     if d.supports_returning() {
         insert_generated_id.push_str(&format!(" RETURNING {id}"));
     }
@@ -105,21 +99,22 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     }
     ddl.text(&format!("){}", d.create_table_suffix()));
 
-    EntitySql {
-        create_table: ddl.0,
-        insert,
-        insert_generated_id,
-        update,
-        select_by_id,
-        select_live_by_id,
-        select_version,
-        delete_by_id,
-        create_history_table: history.create,
-        create_indexes: history.create_index,
-        insert_history: history.insert,
-        select_history: history.select,
-        select_history_version: history.select_version,
-    }
+    vec![
+        ("create_table", Field::Ddl(ddl.0)),
+        ("column_types", Field::ColumnTypes),
+        ("insert", Field::Sql(insert)),
+        ("insert_generated_id", Field::Sql(insert_generated_id)),
+        ("update", Field::Sql(update)),
+        ("select_by_id", Field::Sql(select_by_id)),
+        ("select_live_by_id", Field::Sql(select_live_by_id)),
+        ("select_version", Field::Sql(select_version)),
+        ("delete_by_id", Field::Sql(delete_by_id)),
+        ("create_history_table", Field::Ddl(history.create)),
+        ("create_indexes", Field::Sql(history.create_index)),
+        ("insert_history", Field::Sql(history.insert)),
+        ("select_history", Field::Sql(history.select)),
+        ("select_history_version", Field::Sql(history.select_version)),
+    ]
 }
 
 #[derive(Default)]
@@ -131,29 +126,17 @@ struct HistorySql {
     select_version: String,
 }
 
-/// The history table: every column of the entity, then what happened, when, by whom, why;
-/// keyed by id and version. Empty without `history`.
+/// The history table (its shape is [`dal_sql::history`]'s): every column of the entity, then
+/// what happened, when, by whom, why; keyed by id and version. Empty without `history`.
 fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&String>) -> HistorySql {
-    let (Some(table), Some(version), true) = (m.history_table(), version, m.history) else {
+    let (Some(history), Some(version), true) = (m.history_table(), version, m.history) else {
         return HistorySql::default();
     };
-    let table = d.quote(&table);
+    let table = d.quote(history.name());
     let id = &all[0];
-    let q = |name: &str| match dal_sql::Ident::new(name) {
-        Ok(ident) => d.quote(&ident),
-        Err(_) => name.to_owned(),
-    };
-    let extra: Vec<String> = symbol::HISTORY_COLUMNS.iter().map(|c| q(c)).collect();
     let mut columns = all.to_vec();
-    columns.extend(extra.iter().cloned());
-    let mut placeholders = String::new();
-    for i in 1..=columns.len() {
-        if i > 1 {
-            placeholders.push_str(", ");
-        }
-        d.push_placeholder(&mut placeholders, i);
-    }
-    let insert = format!("INSERT INTO {table} ({}) VALUES ({placeholders})", columns.join(", "));
+    columns.extend(history::COLUMNS.iter().map(|c| c.quoted(d)));
+    let insert = history.insert_sql(d, m.all_columns().map(|c| &c.name), 1);
     let mut first = String::new();
     d.push_placeholder(&mut first, 1);
     let mut second = String::new();
@@ -176,14 +159,19 @@ fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&Strin
         ddl.part(DdlPart::ColumnType(i));
         ddl.part(DdlPart::Nullability(i));
     }
-    let [operation, changed_at, changed_by, comment] = [&extra[0], &extra[1], &extra[2], &extra[3]];
-    ddl.text(&format!(", {operation} VARCHAR(16) NOT NULL, {changed_at} "));
-    ddl.part(DdlPart::TimestampType);
-    ddl.text(&format!(" NOT NULL, {changed_by} "));
-    ddl.part(DdlPart::OptionalTextType);
-    ddl.text(&format!(", {comment} "));
-    ddl.part(DdlPart::OptionalTextType);
-    let index = m.history_index().map(|i| d.quote(&i)).unwrap_or_default();
+    for c in history::COLUMNS {
+        ddl.text(&format!(", {} ", c.quoted(d)));
+        match c.ty {
+            HistoryType::Sql(sql) => ddl.text(sql),
+            HistoryType::Timestamp => ddl.part(DdlPart::TimestampType),
+            HistoryType::Text => ddl.part(DdlPart::OptionalTextType),
+        }
+        if !c.nullable {
+            ddl.text(" NOT NULL");
+        }
+    }
+    let index = d.quote(history.index());
+    let changed_at = history::CHANGED_AT.quoted(d);
     let mut create_index = String::new();
     if d.indexes_in_create_table() {
         ddl.text(&format!(
@@ -243,25 +231,16 @@ mod tests {
         };
         let mut out = String::new();
         for d in Dialect::ALL {
-            let s = generate(&model, d);
-            let lines = [
-                ("create_table", ddl(&s.create_table)),
-                ("insert", s.insert),
-                ("insert_generated_id", s.insert_generated_id),
-                ("update", s.update),
-                ("select_by_id", s.select_by_id),
-                ("select_live_by_id", s.select_live_by_id),
-                ("select_version", s.select_version),
-                ("delete_by_id", s.delete_by_id),
-                ("create_history_table", ddl(&s.create_history_table)),
-                ("create_indexes", s.create_indexes),
-                ("insert_history", s.insert_history),
-                ("select_history", s.select_history),
-                ("select_history_version", s.select_history_version),
-            ];
             out.push_str(&format!("[{d}]\n"));
-            for (name, text) in lines.iter().filter(|(_, t)| !t.is_empty()) {
-                out.push_str(&format!("{name}: {text}\n"));
+            for (name, field) in generate(&model, d) {
+                let text = match field {
+                    Field::Sql(text) => text,
+                    Field::Ddl(parts) => ddl(&parts),
+                    Field::ColumnTypes => continue,
+                };
+                if !text.is_empty() {
+                    out.push_str(&format!("{name}: {text}\n"));
+                }
             }
             out.push('\n');
         }

@@ -25,9 +25,6 @@ pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, CRATE]
 pub(crate) const FIELD_KEYS: &[&str] =
     &[ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY];
 
-/// Columns the history table adds to the entity's own; no field may use these names.
-pub(crate) const HISTORY_COLUMNS: &[&str] = &["operation", "changed_at", "changed_by", "comment"];
-
 /// `#[auto_transaction(...)]` keys.
 pub(crate) const ISOLATION: &str = "isolation";
 pub(crate) const READ_ONLY: &str = "read_only";

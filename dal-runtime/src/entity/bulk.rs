@@ -10,47 +10,17 @@
 //! last id.
 
 use chrono::{DateTime, Utc};
-use dal_sql::Dialect;
+use dal_sql::history::{self, HistoryTable};
+use dal_sql::{Dialect, Ident};
 
-use super::filter::push_column;
-use super::repo::{all_values, finish, now, own_transaction};
+use super::filter::{checked_ident, push_column};
+use super::repo::{all_values, finish, history_values, now, own_transaction};
+use super::time_travel::no_history_table;
 use super::{Change, Entity, EntityId, Operation, Repo};
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
 use crate::query::Query;
-use crate::types::{Column, Value};
-
-/// `INSERT INTO table (columns…) VALUES (…), (…)` for `rows` rows, with the backend's own
-/// placeholders: written in native form, so a thousand-row statement is not lexed again.
-fn multi_row_insert(d: Dialect, table: &str, columns: &[&str], rows: usize) -> Result<String> {
-    let mut sql = String::with_capacity(64 + rows * columns.len() * 6);
-    sql.push_str("INSERT INTO ");
-    push_column(d, &mut sql, table)?;
-    sql.push_str(" (");
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        push_column(d, &mut sql, c)?;
-    }
-    sql.push_str(") VALUES ");
-    let mut n = 0;
-    for r in 0..rows {
-        sql.push_str(if r > 0 { ", (" } else { "(" });
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            d.push_placeholder(&mut sql, n);
-        }
-        sql.push(')');
-    }
-    Ok(sql)
-}
-
-/// The history table's extra columns, after the entity's own.
-const HISTORY_EXTRA: [&str; 4] = ["operation", "changed_at", "changed_by", "comment"];
+use crate::types::Value;
 
 impl<E: Entity + Clone> Repo<'_, E> {
     /// Saves every entity, all or nothing, returning them saved in the same order.
@@ -85,27 +55,26 @@ impl<E: Entity + Clone> Repo<'_, E> {
                 saved.push(Some(db.repo::<E>().save_with(e, Change::default()).await?));
             }
         }
+        let table = &checked_ident(E::TABLE)?;
+        let columns = E::COLUMNS.iter().map(|c| checked_ident(c)).collect::<Result<Vec<_>>>()?;
         if assigned && db.dialect() != Dialect::Postgres {
-            insert_assigning_ids(db, &mut fresh).await?;
+            insert_assigning_ids(db, table, &columns[1..], &mut fresh).await?;
         } else {
             if assigned {
                 reserve_ids(db, &mut fresh).await?;
             }
             let rows: Vec<&E> = fresh.iter().map(|(_, e)| e).collect();
-            insert_rows(db, E::TABLE, E::COLUMNS, &rows, |e| all_values(*e)).await?;
+            let insert = |n| dal_sql::insert_sql(d, table, &columns, n);
+            insert_rows(db, columns.len(), insert, &rows, |e| all_values(*e)).await?;
         }
         if E::HISTORY {
             let rows: Vec<&E> = fresh.iter().map(|(_, e)| e).collect();
-            let table = format!("{}_history", E::TABLE);
-            let mut columns: Vec<&str> = E::COLUMNS.to_vec();
-            columns.extend(HISTORY_EXTRA);
-            insert_rows(db, &table, &columns, &rows, |e| {
-                let mut values = all_values(*e);
-                values.push(Value::Text(Operation::Insert.as_str().into()));
-                values.push(Value::DateTime(at));
-                values.push(None::<String>.encode().into_owned());
-                values.push(None::<String>.encode().into_owned());
-                values
+            let table = HistoryTable::of(E::TABLE).map_err(|e| no_history_table::<E>(&e))?;
+            let insert = |n| table.insert_sql(d, &columns, n);
+            let width = columns.len() + history::COLUMNS.len();
+            let change = Change::default();
+            insert_rows(db, width, insert, &rows, |e| {
+                history_values(*e, Operation::Insert, at, &change)
             })
             .await?;
         }
@@ -140,7 +109,12 @@ async fn reserve_ids<E: Entity>(db: &Database, fresh: &mut [(usize, E)]) -> Resu
 
 /// SQLite and MySQL/MariaDB: inserts the rows without their ids, in multi-row statements, and
 /// sets on each the id the database gave it (see the module docs).
-async fn insert_assigning_ids<E: Entity>(db: &Database, fresh: &mut [(usize, E)]) -> Result<()> {
+async fn insert_assigning_ids<E: Entity>(
+    db: &Database,
+    table: &Ident,
+    columns: &[Ident],
+    fresh: &mut [(usize, E)],
+) -> Result<()> {
     let d = db.dialect();
     let step = match d {
         Dialect::MySql => match consecutive_auto_increment(db).await? {
@@ -149,10 +123,9 @@ async fn insert_assigning_ids<E: Entity>(db: &Database, fresh: &mut [(usize, E)]
         },
         _ => 1,
     };
-    let columns = &E::COLUMNS[1..];
     let per_statement = (d.max_params() / columns.len().max(1)).max(1);
     for chunk in fresh.chunks_mut(per_statement) {
-        let sql = multi_row_insert(d, E::TABLE, columns, chunk.len())?;
+        let sql = dal_sql::insert_sql(d, table, columns, chunk.len());
         let params: Vec<Value<'_>> = chunk.iter().flat_map(|(_, e)| e.values()).collect();
         let done = Query::execute_native_result(db, sql, &params).await?;
         let last = done.last_insert_id.ok_or_else(|| {
@@ -209,21 +182,21 @@ fn prepare_new<E: Entity>(mut e: E, at: DateTime<Utc>) -> E {
     e
 }
 
-/// Inserts `rows` into `table` in as few statements as the parameter limit allows.
+/// Inserts `rows` of `width` values each in as few statements as the parameter limit allows,
+/// `insert(n)` being the insert of `n` rows.
 async fn insert_rows<'r, R>(
     db: &Database,
-    table: &str,
-    columns: &[&str],
+    width: usize,
+    insert: impl Fn(usize) -> String,
     rows: &'r [R],
     values: impl Fn(&'r R) -> Vec<Value<'r>>,
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let d = db.dialect();
-    let per_statement = (d.max_params() / columns.len()).max(1);
+    let per_statement = (db.dialect().max_params() / width.max(1)).max(1);
     for chunk in rows.chunks(per_statement) {
-        let sql = multi_row_insert(d, table, columns, chunk.len())?;
+        let sql = insert(chunk.len());
         // Borrowed values: nothing is copied on the way to the driver.
         let params: Vec<Value<'r>> = chunk.iter().flat_map(&values).collect();
         Query::execute_native_result(db, sql, &params).await?;

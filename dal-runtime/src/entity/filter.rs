@@ -1,7 +1,7 @@
 //! [`Filter`]: conditions on typed columns (or raw SQL with `?`), rendered with every value
 //! bound as a parameter — never spliced into the text.
 
-use dal_sql::{Dialect, validate_ident};
+use dal_sql::{Dialect, Ident, IdentError, validate_ident};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{IntoValue, Value};
@@ -197,14 +197,21 @@ impl std::ops::Not for Filter {
 /// Quotes a column name after checking it: no identifier reaches SQL unchecked, even one a
 /// caller built by hand.
 pub(crate) fn push_column(d: Dialect, out: &mut String, name: &str) -> Result<()> {
-    validate_ident(name).map_err(|e| {
-        Error::new(ErrorKind::Usage, format!("`{name}` cannot be a column name: {e}"))
-    })?;
+    validate_ident(name).map_err(|e| not_a_name(name, e))?;
     let q = d.ident_quote();
     out.push(q);
     out.push_str(name);
     out.push(q);
     Ok(())
+}
+
+/// `name` checked as an identifier, for the statements built from it.
+pub(crate) fn checked_ident(name: &str) -> Result<Ident> {
+    Ident::new(name).map_err(|e| not_a_name(name, e))
+}
+
+fn not_a_name(name: &str, e: IdentError) -> Error {
+    Error::new(ErrorKind::Usage, format!("`{name}` cannot be a column name: {e}"))
 }
 
 #[cfg(test)]

@@ -60,7 +60,8 @@ pub struct Statements {
     /// `CREATE INDEX IF NOT EXISTS` statements of secondary indexes, `;`-separated (empty when
     /// the dialect declares them inside `CREATE TABLE`, or there are none).
     pub create_indexes: &'static str,
-    /// Insert of a history row: every column, then operation, changed_at, changed_by, comment.
+    /// Insert of a history row: every column, then those of [`dal_sql::history::COLUMNS`]
+    /// (the history table's shape).
     pub insert_history: &'static str,
     /// Every history row of an id, oldest first.
     pub select_history: &'static str,

@@ -7,6 +7,7 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
+use dal_sql::history;
 use sqlx::SqlStr;
 
 use super::{Change, Entity, EntityId, HistoryEntry, Operation};
@@ -253,11 +254,7 @@ impl<'a, E: Entity> Repo<'a, E> {
         if !E::HISTORY {
             return Ok(());
         }
-        let mut params = all_values(e);
-        params.push(Value::Text(op.as_str().into()));
-        params.push(Value::DateTime(at));
-        params.push(change.by.encode());
-        params.push(change.comment.encode());
+        let params = history_values(e, op, at, change);
         Self::execute(db, self.statements().insert_history, &params).await?;
         Ok(())
     }
@@ -416,11 +413,27 @@ fn no_history<E: Entity>() -> Error {
     )
 }
 
-/// The id, then the other columns: the parameters of `insert` and `insert_history`.
+/// The id, then the other columns: the parameters of `insert`.
 pub(super) fn all_values<E: Entity>(e: &E) -> Vec<Value<'_>> {
-    let mut params = Vec::with_capacity(E::COLUMNS.len() + 4);
+    let mut params = Vec::with_capacity(E::COLUMNS.len() + history::COLUMNS.len());
     params.push(e.id().encode());
     params.extend(e.values());
+    params
+}
+
+/// The parameters of a history row: every column, then the values of
+/// [`history::COLUMNS`] in their order.
+pub(super) fn history_values<'e, E: Entity>(
+    e: &'e E,
+    op: Operation,
+    at: DateTime<Utc>,
+    change: &'e Change,
+) -> Vec<Value<'e>> {
+    let mut params = all_values(e);
+    params.push(Value::Text(op.as_str().into()));
+    params.push(Value::DateTime(at));
+    params.push(change.by.encode());
+    params.push(change.comment.encode());
     params
 }
 
@@ -430,6 +443,7 @@ fn unchanged<E: Entity>(current: &E, new: &E) -> bool {
     a.iter().zip(&b).enumerate().all(|(i, (x, y))| E::UNTRACKED.contains(&i) || x == y)
 }
 
+/// A history row: the entity's columns, then [`history::COLUMNS`] in their order.
 fn history_entry<E: Entity>(row: &Row) -> Result<HistoryEntry<E>> {
     let n = E::COLUMNS.len();
     let entity = E::from_row(row)?;

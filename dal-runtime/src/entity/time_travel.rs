@@ -2,6 +2,8 @@
 //! versions, reverting to a version, and purging old history.
 
 use chrono::{DateTime, Utc};
+use dal_sql::IdentError;
+use dal_sql::history::{self, HistoryTable};
 
 use super::filter::push_column;
 use super::repo::{finish, own_transaction};
@@ -30,9 +32,8 @@ impl<E: Entity + Clone> Repo<'_, E> {
                 format!("{} keeps no history: add `history` to its #[dal(...)]", E::TYPE_NAME),
             ));
         }
-        let mut table = String::new();
-        push_column(self.database().dialect(), &mut table, &format!("{}_history", E::TABLE))?;
-        Ok(table)
+        let history = HistoryTable::of(E::TABLE).map_err(|e| no_history_table::<E>(&e))?;
+        Ok(self.database().dialect().quote(history.name()))
     }
 
     /// The entity as it was at `time`: its last version saved at or before then (`None` if it
@@ -51,8 +52,9 @@ impl<E: Entity + Clone> Repo<'_, E> {
         push_column(d, &mut id_col, E::COLUMNS[0])?;
         push_column(d, &mut version_col, version_column::<E>()?)?;
         let sql = format!(
-            "SELECT {columns} FROM {table} WHERE {id_col} = ? AND changed_at <= ? ORDER BY {version_col} DESC{}",
-            d.limit_offset(Some(1), None)
+            "SELECT {columns} FROM {table} WHERE {id_col} = ? AND {changed_at} <= ? ORDER BY {version_col} DESC{}",
+            d.limit_offset(Some(1), None),
+            changed_at = history::CHANGED_AT.quoted(d),
         );
         Query::new(self.database(), &sql)
             .bind_all(vec![id.encode().into_owned(), Value::DateTime(time)])
@@ -112,7 +114,11 @@ impl<E: Entity + Clone> Repo<'_, E> {
 
     /// Deletes history rows saved before `time`; returns how many.
     pub async fn purge_history_before(&self, time: DateTime<Utc>) -> Result<u64> {
-        let sql = format!("DELETE FROM {} WHERE changed_at < ?", self.history_table()?);
+        let sql = format!(
+            "DELETE FROM {} WHERE {} < ?",
+            self.history_table()?,
+            history::CHANGED_AT.quoted(self.database().dialect())
+        );
         Query::new(self.database(), &sql).bind(time).execute().await
     }
 }
@@ -121,4 +127,9 @@ fn version_column<E: Entity>() -> Result<&'static str> {
     E::VERSION_COLUMN.ok_or_else(|| {
         Error::new(ErrorKind::Usage, format!("{} has no version column", E::TYPE_NAME))
     })
+}
+
+/// The error for an entity table too long to have a history table (the derive refuses those).
+pub(super) fn no_history_table<E: Entity>(e: &IdentError) -> Error {
+    Error::new(ErrorKind::Usage, format!("`{}` cannot have a history table: {e}", E::TABLE))
 }

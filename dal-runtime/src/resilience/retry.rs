@@ -1,6 +1,11 @@
 //! [`RetryPolicy`] and [`retry`]: run an operation again when its error says a retry can help,
 //! bounded by attempts and by a total time budget, waiting a jittered backoff in between.
 //!
+//! As in tower's `retry`, the parts are separate values: the decision (which errors are worth
+//! another attempt: [`Error::is_retryable`] unless [`RetryPolicy::retry_if`] says otherwise),
+//! the delay ([`Backoff`]) and the limits (attempts, budget). `#[auto_transaction]`'s reruns
+//! use this loop too, with a decision of their own.
+//!
 //! Only for operations that are safe to repeat (reads, whole transactions). A single write
 //! outside a transaction must not be retried: it may have been applied before the error.
 
@@ -8,37 +13,47 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::Backoff;
-use crate::error::{Error, Result};
+use crate::error::Error;
 
-/// How often and for how long to retry.
+/// How often and for how long to retry, and after which errors.
 ///
 /// ```
 /// use std::time::Duration;
-/// use dal_runtime::RetryPolicy;
+/// use dal_runtime::{Error, ErrorKind, RetryPolicy};
 /// let policy = RetryPolicy::new(5).budget(Duration::from_secs(2));
 /// assert_eq!(policy.max_attempts, 5);
+/// // Only timeouts, say, for an operation where nothing else is worth repeating.
+/// let timeouts_only = policy.retry_if(|e: &Error| e.kind() == ErrorKind::Timeout);
+/// assert!((timeouts_only.decide)(&Error::new(ErrorKind::Timeout, "slow")));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
-pub struct RetryPolicy {
+pub struct RetryPolicy<D = fn(&Error) -> bool> {
     /// Attempts in all, the first included (at least 1).
     pub max_attempts: u32,
     /// The wait before each retry.
     pub backoff: Backoff,
     /// No retry starts once this much time has passed since the first attempt began.
     pub budget: Duration,
+    /// Whether a failed attempt is worth another (`Fn(&E) -> bool` for the operation's error
+    /// type `E`); [`Error::is_retryable`] by default.
+    pub decide: D,
 }
 
 impl RetryPolicy {
-    /// `max_attempts` attempts, the default backoff (10 ms doubling to 1 s), a 10 s budget.
+    /// `max_attempts` attempts, the default backoff (10 ms doubling to 1 s), a 10 s budget,
+    /// retrying the errors that say a retry can help ([`Error::is_retryable`]).
     pub fn new(max_attempts: u32) -> Self {
         RetryPolicy {
             max_attempts: max_attempts.max(1),
             backoff: Backoff::default(),
             budget: Duration::from_secs(10),
+            decide: Error::is_retryable,
         }
     }
+}
 
+impl<D> RetryPolicy<D> {
     /// Sets the backoff.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
@@ -50,25 +65,47 @@ impl RetryPolicy {
         self.budget = budget;
         self
     }
+
+    /// Retries the failures `decide` accepts instead, keeping attempts, backoff and budget.
+    /// The failure may be of any error type, so an operation can carry what the decision needs.
+    pub fn retry_if<E, F: Fn(&E) -> bool>(self, decide: F) -> RetryPolicy<F> {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            backoff: self.backoff,
+            budget: self.budget,
+            decide,
+        }
+    }
 }
 
-/// Runs `op` until it succeeds, fails with an error that is not retryable
-/// ([`Error::is_retryable`]), runs out of attempts, or would wait past the budget. Returns the
-/// last error in the failing cases.
-pub async fn retry<T, F, Fut>(policy: RetryPolicy, mut op: F) -> Result<T>
+impl<D> PartialEq for RetryPolicy<D> {
+    /// Compares attempts, backoff and budget: decisions are functions, which have no equality.
+    fn eq(&self, other: &Self) -> bool {
+        (self.max_attempts, self.backoff, self.budget)
+            == (other.max_attempts, other.backoff, other.budget)
+    }
+}
+
+impl<D> Eq for RetryPolicy<D> {}
+
+/// Runs `op` until it succeeds, fails with an error the policy's decision does not retry
+/// ([`Error::is_retryable`] by default), runs out of attempts, or would wait past the budget.
+/// Returns the last error in the failing cases.
+pub async fn retry<T, E, D, F, Fut>(policy: RetryPolicy<D>, mut op: F) -> Result<T, E>
 where
+    D: Fn(&E) -> bool,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let started = crate::rt::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let error: Error = match op().await {
+        let error = match op().await {
             Ok(value) => return Ok(value),
             Err(e) => e,
         };
-        if !error.is_retryable() || attempt >= policy.max_attempts {
+        if attempt >= policy.max_attempts || !(policy.decide)(&error) {
             return Err(error);
         }
         let wait = policy.backoff.delay(attempt);
@@ -87,7 +124,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-    use crate::ErrorKind;
+    use crate::{ErrorKind, Result};
 
     fn failing(kind: ErrorKind) -> Error {
         Error::new(kind, "boom")
@@ -153,6 +190,30 @@ mod tests {
         })
         .await;
         assert_eq!(r.expect_err("fails").kind(), ErrorKind::Constraint);
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_decision_of_its_own_chooses_what_is_retried() {
+        // A failure of any type: here one that says itself whether another attempt can help.
+        let calls = Cell::new(0);
+        let policy = RetryPolicy::new(5).retry_if(|(_, again): &(&str, bool)| *again);
+        let r: std::result::Result<(), _> = retry(policy, || {
+            calls.set(calls.get() + 1);
+            let again = calls.get() < 3;
+            async move { Err(("conflict", again)) }
+        })
+        .await;
+        assert_eq!(r, Err(("conflict", false)));
+        assert_eq!(calls.get(), 3);
+        // An error the default decision retries is not, when this one says no.
+        let calls = Cell::new(0);
+        let r: Result<()> = retry(RetryPolicy::new(5).retry_if(|_: &Error| false), || {
+            calls.set(calls.get() + 1);
+            async { Err(failing(ErrorKind::Serialization)) }
+        })
+        .await;
+        assert!(r.is_err());
         assert_eq!(calls.get(), 1);
     }
 

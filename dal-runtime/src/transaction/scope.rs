@@ -1,14 +1,15 @@
-//! What `#[auto_transaction]` runs a function body in, and the loop that commits, rolls back
-//! and retries it. The macro only wraps the body in a closure and calls [`run`]; everything
-//! else is here, where it is tested like any other code.
+//! What `#[auto_transaction]` runs a function body in: a scope that commits or rolls it back,
+//! rerun after conflicts by resilience's [`retry`] loop. The macro only wraps the body in a
+//! closure and calls [`run`]; everything else is here, where it is tested like any other code.
 
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::{Transaction, TransactionOptions};
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
-use crate::resilience::Backoff;
+use crate::resilience::{RetryPolicy, retry};
 
 /// How `#[auto_transaction]` runs its body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -185,34 +186,56 @@ where
 }
 
 /// Like [`run_once`], and with `options.retries`, a body whose transaction the database
-/// aborted for a serialization failure or deadlock runs again after a jittered backoff, each
-/// rerun counted in the pool's metrics. Being rerun, the body cannot consume what it captures.
+/// aborted for a serialization failure or deadlock runs again after a jittered backoff (the
+/// [`retry`] loop, default backoff, no budget but the scope's timeout), each rerun counted in
+/// the pool's metrics. Being rerun, the body cannot consume what it captures.
 pub async fn run<T, E, F, Fut>(
     db: &Database,
     options: ScopeOptions,
-    mut body: F,
+    body: F,
 ) -> std::result::Result<T, E>
 where
     E: From<Error>,
     F: FnMut(Database) -> Fut,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
-    bounded(options.timeout, async {
-        let backoff = Backoff::default();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let scope = Scope::enter(db, &options).await.map_err(E::from)?;
-            let work = body(scope.handle.clone());
-            match once(scope, work, attempt <= options.retries).await {
-                Ok(value) => return Ok(value),
-                Err((e, false)) => return Err(e),
-                Err((_, true)) => {
-                    db.pool().count_transaction_retry();
-                    crate::rt::sleep(backoff.delay(attempt)).await;
-                }
-            }
+    // Whether a rerun can help is known only while the transaction is open (the connection
+    // saw the conflict), so each attempt returns its verdict with its error.
+    let policy = RetryPolicy::new(options.retries.saturating_add(1))
+        .budget(Duration::MAX)
+        .retry_if(|(_, again): &(E, bool)| *again);
+    // Each attempt calls the body once its scope is open, after an await: the attempts share
+    // it through a lock, held for that call only (never across an await).
+    let body = Mutex::new(body);
+    let mut attempt = 0;
+    let attempt_once = || {
+        attempt += 1;
+        if attempt > 1 {
+            db.pool().count_transaction_retry();
         }
-    })
-    .await
+        let (body, options, may_retry) = (&body, &options, attempt <= options.retries);
+        async move {
+            let scope = Scope::enter(db, options).await.map_err(|e| (E::from(e), false))?;
+            let work = body.lock().unwrap_or_else(PoisonError::into_inner)(scope.handle.clone());
+            once(scope, work, may_retry).await
+        }
+    };
+    bounded(options.timeout, async { retry(policy, attempt_once).await.map_err(|(e, _)| e) }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiled, not run: a retried body (shaped as `#[auto_transaction(retry = n)]` shapes it)
+    /// gives a `Send` future, so it can run in a spawned task.
+    #[allow(dead_code, reason = "the assertion is that this type-checks")]
+    fn retried_bodies_are_send<'a>(db: &'a Database, name: &'a str) -> impl Send + 'a {
+        run(db, ScopeOptions::new().retries(2), move |handle: Database| {
+            Box::pin(async move {
+                let db = &handle;
+                db.query("SELECT ?").bind(name).execute().await
+            })
+        })
+    }
 }
