@@ -5,8 +5,6 @@
 
 mod reads;
 
-pub(crate) use self::reads::routed_read;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 

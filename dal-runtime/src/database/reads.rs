@@ -19,27 +19,20 @@ fn unavailable(e: &Error) -> bool {
     )
 }
 
-/// Runs one read with failover across replicas: `routed_read!(db, sql, on_primary, |conn|
-/// conn.fetch_all(…))` evaluates the call on a connection from [`ReadRoute::lease`] until
-/// [`ReadRoute::retry`] says the answer stands. Reads outside a transaction are safe to
-/// repeat, so a read whose replica lost its connection runs again on the next one.
-macro_rules! routed_read {
-    ($db:expr, $sql:expr, $on_primary:expr, |$conn:ident| $call:expr) => {{
-        let mut route = $db.read_route($sql, $on_primary);
-        loop {
-            let mut lease = route.lease().await?;
-            let $conn = lease.conn()?;
-            let result = $call.await;
-            if !route.retry(&result) {
-                break result;
-            }
-        }
-    }};
-}
-pub(crate) use routed_read;
-
 /// Where the attempts of one read go: the healthy replicas in the order the cluster gives,
-/// then the primary.
+/// then the primary. A read runs in a plain loop at its call site:
+///
+/// ```text
+/// let mut route = db.read_route(sql, on_primary);
+/// loop {
+///     let mut lease = route.lease().await?;
+///     let result = exec::fetch_all(lease.conn()?, …).await;
+///     if !route.retry(&result) { return result; }
+/// }
+/// ```
+///
+/// Reads outside a transaction are safe to repeat, so a read whose replica lost its
+/// connection runs again on the next one.
 pub(crate) struct ReadRoute<'d> {
     db: &'d Database,
     sql: &'d str,

@@ -11,7 +11,7 @@ use dal_sql::history;
 use sqlx::SqlStr;
 
 use super::{Change, Entity, EntityId, HistoryEntry, Operation};
-use crate::database::{Database, routed_read};
+use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
 use crate::transaction::Transaction;
 use crate::types::Row;
@@ -78,12 +78,16 @@ impl<'a, E: Entity> Repo<'a, E> {
         sql: &'static str,
         params: &[Value<'_>],
     ) -> Result<Option<Row>> {
-        routed_read!(db, sql, false, |conn| crate::exec::fetch_optional(
-            conn,
-            SqlStr::from_static(sql),
-            params,
-            None
-        ))
+        let mut route = db.read_route(sql, false);
+        loop {
+            let mut lease = route.lease().await?;
+            let result =
+                crate::exec::fetch_optional(lease.conn()?, SqlStr::from_static(sql), params, None)
+                    .await;
+            if !route.retry(&result) {
+                return result;
+            }
+        }
     }
 
     async fn execute(db: &Database, sql: &'static str, params: &[Value<'_>]) -> Result<u64> {
@@ -381,12 +385,15 @@ impl<'a, E: Entity> Repo<'a, E> {
             return Err(no_history::<E>());
         }
         let params = [id.encode()];
-        let rows = routed_read!(self.db, st.select_history, false, |conn| crate::exec::fetch_all(
-            conn,
-            SqlStr::from_static(st.select_history),
-            &params,
-            None
-        ))?;
+        let sql = SqlStr::from_static(st.select_history);
+        let mut route = self.db.read_route(st.select_history, false);
+        let rows = loop {
+            let mut lease = route.lease().await?;
+            let result = crate::exec::fetch_all(lease.conn()?, sql.clone(), &params, None).await;
+            if !route.retry(&result) {
+                break result?;
+            }
+        };
         rows.iter().map(history_entry::<E>).collect()
     }
 

@@ -9,7 +9,7 @@ use futures_core::Stream;
 use sqlx::SqlStr;
 
 pub use self::static_sql::{DialectSql, SqlQuery, TypedSqlQuery};
-use crate::database::{Database, routed_read};
+use crate::database::Database;
 use crate::driver::sql;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::FromRow;
@@ -193,24 +193,29 @@ impl<'a> Query<'a> {
     pub async fn fetch_all(self) -> Result<Vec<Row>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_all(
-            conn,
-            sql.clone(),
-            params,
-            timeout
-        ))
+        let mut route = self.db.read_route(self.sql, self.on_primary);
+        loop {
+            let mut lease = route.lease().await?;
+            let result = crate::exec::fetch_all(lease.conn()?, sql.clone(), params, timeout).await;
+            if !route.retry(&result) {
+                return result;
+            }
+        }
     }
 
     /// Runs the query and returns its first row, or `None`.
     pub async fn fetch_optional(self) -> Result<Option<Row>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_optional(
-            conn,
-            sql.clone(),
-            params,
-            timeout
-        ))
+        let mut route = self.db.read_route(self.sql, self.on_primary);
+        loop {
+            let mut lease = route.lease().await?;
+            let result =
+                crate::exec::fetch_optional(lease.conn()?, sql.clone(), params, timeout).await;
+            if !route.retry(&result) {
+                return result;
+            }
+        }
     }
 
     /// Runs the query and returns its first row; a not-found error when there is none.
@@ -224,13 +229,21 @@ impl<'a> Query<'a> {
     pub async fn fetch_all_as<T: FromRow>(self) -> Result<Vec<T>> {
         let sql = self.native_sql(self.params.len())?;
         let (params, timeout) = (&self.params, self.timeout);
-        routed_read!(self.db, self.sql, self.on_primary, |conn| crate::exec::fetch_all_map(
-            conn,
-            sql.clone(),
-            params,
-            timeout,
-            T::from_row
-        ))
+        let mut route = self.db.read_route(self.sql, self.on_primary);
+        loop {
+            let mut lease = route.lease().await?;
+            let result = crate::exec::fetch_all_map(
+                lease.conn()?,
+                sql.clone(),
+                params,
+                timeout,
+                T::from_row,
+            )
+            .await;
+            if !route.retry(&result) {
+                return result;
+            }
+        }
     }
 
     /// The first row as `T`, or `None`.
