@@ -28,7 +28,8 @@ use benches::d1::{self, by_hand, with_dal};
 use benches::hand::HandPool;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
-use dal::{Database, Dialect};
+use dal::Database;
+use dal::query::Dialect;
 use tokio::runtime::Runtime;
 
 #[cfg(feature = "peers")]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use benches::backend_name;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dal::Dialect;
+use dal::query::Dialect;
 use dal::types::{DateTime, Utc};
 
 /// The statement: a reporting query of 2,051 bytes with 8 parameters and `?` in comments
@@ -61,7 +61,7 @@ const STATEMENT: &str = "/* L1: a reporting query of about 2 KB; a ? in a commen
 const PARAMS: usize = 8;
 
 /// The statement built with `sql!` and its 8 arguments.
-fn with_macro(from: DateTime<Utc>, to: DateTime<Utc>) -> dal::SqlQuery {
+fn with_macro(from: DateTime<Utc>, to: DateTime<Utc>) -> dal::query::SqlQuery {
     dal::sql!(
         "/* L1: a reporting query of about 2 KB; a ? in a comment is not a parameter */\n\
         SELECT o.id, o.customer_id, o.status, o.total_cents, o.currency, o.created_at, o.updated_at,\n\

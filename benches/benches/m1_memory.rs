@@ -19,7 +19,8 @@ use std::alloc::System;
 
 use benches::hand::{self, HandPool};
 use benches::{MIN_AGE, R2_SEEDED, User, backend_name, fresh_sqlite_file, mysql_url, pg_url, seed};
-use dal::{Database, Dialect};
+use dal::Database;
+use dal::query::Dialect;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]

@@ -17,8 +17,9 @@ use benches::peers::with_seaorm::Sea;
 use benches::{HistoryUser, MIN_AGE, R2_SEEDED, User, backend_name, seed};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use dal::Database;
+use dal::query::Dialect;
 use dal::types::Uuid;
-use dal::{Database, Dialect};
 use tokio::runtime::Runtime;
 
 /// W3's batch.

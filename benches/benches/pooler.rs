@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use benches::{User, analyze, pg_url, seed};
 use criterion::{Criterion, criterion_group, criterion_main};
+use dal::pool::Pool;
 use dal::types::Uuid;
-use dal::{Database, DbConfig, Pool};
+use dal::{Database, DbConfig};
 use tokio::runtime::Runtime;
 
 /// Rows seeded: R2 reads the first 100 with an age of at least 10.

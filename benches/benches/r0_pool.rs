@@ -47,7 +47,7 @@ fn r0(c: &mut Criterion) {
         return;
     };
     // The statement dal's `get` runs (live rows only: `User` has soft delete).
-    let select = User::statements(dal::Dialect::Postgres).select_live_by_id;
+    let select = User::statements(dal::query::Dialect::Postgres).select_live_by_id;
 
     let mut group = c.benchmark_group("R0_pool_get_by_id_postgres");
     group.sample_size(20).measurement_time(Duration::from_secs(4));

@@ -20,8 +20,9 @@ use std::time::Duration;
 use benches::d1::{self, D1User, TRIVIAL_SQL};
 use benches::{User, fresh_sqlite_file, seed};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use dal::Entity;
+use dal::query::Dialect;
 use dal::types::{DateTime, Utc, Uuid};
-use dal::{Dialect, Entity};
 use rusqlite::OptionalExtension;
 
 /// Users seeded for the get by id.

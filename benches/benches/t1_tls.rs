@@ -12,8 +12,9 @@
 use benches::hand::HandPool;
 use benches::{R2_SEEDED, User, seed, with_param};
 use criterion::{Criterion, criterion_group, criterion_main};
+use dal::query::Dialect;
 use dal::types::Uuid;
-use dal::{Database, Dialect, TlsMode};
+use dal::{Database, TlsMode};
 use tokio::runtime::Runtime;
 
 /// One server reached four ways.

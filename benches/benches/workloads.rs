@@ -13,8 +13,9 @@ use benches::{
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main};
+use dal::Database;
+use dal::query::Dialect;
 use dal::types::Uuid;
-use dal::{Database, Dialect};
 use tokio::runtime::Runtime;
 
 /// Users with posts (two each) for R3.

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use dal::{Database, Dialect, Entity};
+use dal::query::Dialect;
+use dal::{Database, Entity};
 use sqlx::QueryBuilder;
 
 use crate::hand::{HandConn, HandResult};
@@ -226,7 +227,7 @@ pub mod with_dal {
     /// sends as one multi-row statement (`save_all` saves entities with database-assigned ids
     /// one at a time, to read each id back).
     pub async fn insert_many_raw(db: &Database, users: &[D1User]) -> dal::Result<u64> {
-        use dal::IntoValue as _;
+        use dal::types::IntoValue as _;
         db.query("INSERT INTO d1_users (name, hair_color) VALUES (?, ?)")
             .execute_many(
                 users

@@ -10,8 +10,9 @@
 
 use std::str::FromStr;
 
+use dal::Entity;
+use dal::query::Dialect;
 use dal::types::{DateTime, Utc, Uuid};
-use dal::{Dialect, Entity};
 use sqlx::QueryBuilder;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::pool::{PoolConnection, PoolOptions};

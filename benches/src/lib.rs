@@ -10,8 +10,9 @@ pub mod peers;
 
 use std::path::PathBuf;
 
+use dal::query::Dialect;
 use dal::types::{DateTime, Utc, Uuid};
-use dal::{Database, Dialect, Entity};
+use dal::{Database, Entity};
 use sqlx::Row as _;
 
 /// The 8-column `User` of the benchmark workloads: soft delete and optimistic locking, no

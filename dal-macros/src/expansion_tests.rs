@@ -28,6 +28,7 @@ fn auto_transaction_expansion() {
 #[test]
 fn sql_expansion() {
     let out = crate::sql::expand(quote!(
+        ::dal;
         "SELECT id FROM users WHERE age > ? AND name <> ? AND note = '?'",
         18,
         name

@@ -75,25 +75,24 @@ pub fn auto_transaction(args: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Raw SQL with `?` placeholders, rewritten for every backend when the program compiles:
-/// `sql!("SELECT id FROM users WHERE age > ? AND name <> ?", 18, "x")`. The number of
-/// arguments must match the placeholders; `??` is a literal `?` (PostgreSQL only). `?1`
-/// (SQLite's numbered form) and native `$n` next to `?` are compile errors: write `?` and pass
-/// arguments in order. Run the result with `.fetch_all(&db)`, `.execute(&db)`, …
+/// The engine of `dal::sql!`, which documents it; use that one. `dal::sql!` passes its
+/// `$crate` first (`sql!($crate; "SQL", args…)`), since a proc macro has no `$crate` of its own
+/// and generated code must reach `dal` under whatever name the user's Cargo.toml gives it.
 #[proc_macro]
 pub fn sql(input: TokenStream) -> TokenStream {
     sql::expand(input.into()).unwrap_or_else(internals::to_compile_errors).into()
 }
 
-/// `sql!` whose rows come back as a type (an entity or a tuple of columns):
-/// `sql_as!(User, "SELECT … FROM users WHERE id = ?", id).fetch_one(&db)`.
+/// The engine of `dal::sql_as!` (`sql!` whose rows come back as a type), which documents it;
+/// called as `sql_as!($crate; Type, "SQL", args…)`.
 #[proc_macro]
 pub fn sql_as(input: TokenStream) -> TokenStream {
     sql::expand_typed(input.into()).unwrap_or_else(internals::to_compile_errors).into()
 }
 
 /// Times every call of the function: a call slower than `threshold` (default 1 s) logs a
-/// warning with the function's path and elapsed time, and is counted (`dal::slow_calls()`).
+/// warning with the function's path and elapsed time, and is counted
+/// (`dal::resilience::slow_calls()`).
 /// Works on `async fn` and plain `fn`: `#[track_slow(threshold = "2s")]`.
 #[proc_macro_attribute]
 pub fn track_slow(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -1,10 +1,15 @@
-//! Runtime of `dal`: configuration, pools and the pool manager, connections, transactions,
-//! raw queries, the entity traits `#[derive(Entity)]` implements, and errors.
+//! Runtime of `dal`: configuration, connection pools and the pool manager, the `Database`
+//! handle with its raw queries and transactions, resilience (retries, circuit breakers,
+//! timeouts that stop the statement on the server), observability, clusters and shards, the
+//! entity traits `#[derive(Entity)]` implements, and the one error type.
 //!
-//! Users depend on the `dal` facade; this crate holds the logic. One module per concern:
-//! `config`, `backend` (everything driver-specific, one file per backend), `pool`, `database`
-//! (the handle that routes operations), `cluster` (replicas and failover), `query`, `transaction`, `entity`, `types`, `row`,
-//! `error`, and `rt`, the only module that touches the async runtime.
+//! Users depend on the `dal` facade, which re-exports what is public here grouped by concern
+//! (`dal::pool`, `dal::resilience`, `dal::observe`, `dal::cluster`, …); this crate holds the
+//! logic and exports it flat. One module per concern, each opening with a line that says what
+//! it owns. Their intended order, each importing only the ones below it: `error` and `rt` (the
+//! only module that calls the async runtime) at the bottom; configuration and value types; the
+//! drivers; resilience and observability; pools; the `Database` handle with its queries,
+//! transactions and clusters; the entity runtime and sharding on top.
 
 mod cluster;
 mod config;

@@ -49,7 +49,7 @@ fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
 
 /// A blocking handle to a database. Cheap to clone; clones share the pool and the runtime.
 ///
-/// `Debug` shows the async handle it wraps (see [`dal_runtime::Database`]'s: no password); the
+/// `Debug` shows the async handle it wraps (see [`crate::Database`]'s: no password); the
 /// runtime is left out.
 #[derive(Clone)]
 pub struct Database {
@@ -167,7 +167,7 @@ fn block_on_error<T>() -> Result<T> {
     ))
 }
 
-/// A blocking query; see [`dal_runtime::Query`] for the text rules.
+/// A blocking query; see [`crate::Query`] for the text rules.
 ///
 /// `Debug` shows the async query it wraps (no password); the runtime is left out.
 #[must_use = "a query does nothing until it is executed or fetched"]

@@ -7,7 +7,7 @@
 //! | `GET /notes/{id}` | 200 and the note, or 404 |
 //! | `GET /notes` | 200 and up to 100 notes, newest first |
 //! | `DELETE /notes/{id}` | 204 (soft delete), or 404 |
-//! | `GET /health` | the pool's [`dal::HealthReport`]: 200 when its score is at least 50, else 503 |
+//! | `GET /health` | the pool's [`dal::observe::HealthReport`]: 200 when its score is at least 50, else 503 |
 //! | `GET /metrics` | Prometheus text: dal's pool and query metrics |
 //!
 //! Errors are JSON, `{"error": kind, "message": ...}`, with the status [`status_for`] gives a
@@ -211,7 +211,7 @@ pub async fn serve(
     // Closes and unregisters the pool, so that a later connect with the same configuration
     // gets a new one; a pool the manager does not list (`Database::from_pool`) is closed as is.
     let pool = db.pool();
-    if dal::PoolManager::global().close_pool(pool.hash(), CLOSE_TIMEOUT).await.is_none() {
+    if dal::pool::PoolManager::global().close_pool(pool.hash(), CLOSE_TIMEOUT).await.is_none() {
         pool.close(CLOSE_TIMEOUT).await;
     }
     served

@@ -21,7 +21,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
+use dal::pool::Pool;
+use dal::{Backend, Database, DbConfig, ErrorKind};
 
 pub mod cluster;
 pub mod mariadb_tls;
@@ -79,7 +80,7 @@ pub fn unique_name(prefix: &str) -> String {
 /// the status then. Waiting matters: rollbacks after a panic or a cancellation run on tasks of
 /// their own, and `PoolManager::health_check_all` in a parallel test may briefly borrow a
 /// connection of any registered pool.
-pub async fn until_all_idle(db: &Database) -> dal::PoolStatus {
+pub async fn until_all_idle(db: &Database) -> dal::pool::PoolStatus {
     let started = std::time::Instant::now();
     loop {
         let s = db.pool().status();

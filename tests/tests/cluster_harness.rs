@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use dal::{Backend, Database, DbConfig, PoolOptions};
+use dal::pool::PoolOptions;
+use dal::{Backend, Database, DbConfig};
 use tests::{ClusterOptions, PgBouncer, PgCluster};
 
 /// Whether anything still listens on 127.0.0.1:`port`.

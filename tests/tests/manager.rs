@@ -2,7 +2,8 @@
 //! connection of every registered pool, which would disturb the exact pool counts other tests
 //! assert if they shared the process (and would open connections on their runtimes).
 
-use dal::{Backend, Database, PoolManager};
+use dal::pool::PoolManager;
+use dal::{Backend, Database};
 use tests::TestDb;
 
 async fn health_check_all_covers_every_pool(backend: Backend) {
@@ -59,7 +60,10 @@ async fn shutdown_finishes_short_work_and_rolls_back_the_rest() {
             running.push((backend, 2, tokio::spawn(write_then_pause(worker, 2, long))));
         }
         // A private pool, outside the registry, survives the shutdown to check the outcome.
-        checks.push((Database::from_pool(dal::Pool::new(db.config().clone()).expect("pool")), db));
+        checks.push((
+            Database::from_pool(dal::pool::Pool::new(db.config().clone()).expect("pool")),
+            db,
+        ));
     }
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let (stop, signal) = tokio::sync::oneshot::channel::<()>();

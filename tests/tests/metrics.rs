@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use dal::{Backend, Database, ErrorKind, PoolOptions};
+use dal::pool::PoolOptions;
+use dal::{Backend, Database, ErrorKind};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tests::TestDb;
 

@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dal::{Backend, ClusterConfig, Database, DbConfig, Entity, PoolManager, ShardedDatabase};
+use dal::cluster::{ClusterConfig, ShardedDatabase};
+use dal::pool::PoolManager;
+use dal::{Backend, Database, DbConfig, Entity};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use tests::TestDb;
 use tracing::field::{Field, Visit};
@@ -204,7 +206,7 @@ impl Drop for MariaUser {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             let Ok(rt) = rt else { return };
             rt.block_on(async move {
-                let Ok(pool) = dal::Pool::new(admin) else { return };
+                let Ok(pool) = dal::pool::Pool::new(admin) else { return };
                 let db = Database::from_pool(pool);
                 let _ = db.query(&sql).execute().await;
                 db.pool().close(Duration::from_secs(1)).await;
@@ -225,7 +227,7 @@ async fn create_maria_user(database: &str, password: &str) -> MariaUser {
         .max_connections(1);
     let name = tests::unique_name("dal_redact");
     let user = MariaUser { admin: admin.clone(), name: name.clone() };
-    let db = Database::from_pool(dal::Pool::new(admin).expect("admin pool"));
+    let db = Database::from_pool(dal::pool::Pool::new(admin).expect("admin pool"));
     db.query(&format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"))
         .execute()
         .await

@@ -11,7 +11,7 @@
 //! MariaDB, whose `DATETIME` Diesel reads as `NaiveDateTime` (in UTC, as dal writes it).
 #![allow(missing_docs, reason = "Diesel's table! generates undocumented modules and structs")]
 
-use dal::Dialect;
+use dal::query::Dialect;
 use dal::types::{DateTime, NaiveDateTime, Utc, Uuid};
 use diesel::prelude::{
     Associations, BelongingToDsl, ExpressionMethods, GroupedBy, Identifiable, Insertable,

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use dal::Dialect;
+use dal::query::Dialect;
 use dal::types::{DateTime, Utc, Uuid};
 use sea_orm::{
     ColumnTrait, ConnectOptions, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,

@@ -69,7 +69,12 @@ pub struct Statements {
     pub select_history_version: &'static str,
 }
 
-/// A struct stored as one row of a table. Implement it with `#[derive(Entity)]`.
+/// A struct stored as one row of a table: what `#[derive(Entity)]` implements.
+///
+/// Use the derive, not a hand-written impl: it generates every backend's SQL at compile time
+/// ([`Entity::statements`]) and keeps the other items consistent with it. `dal` re-exports this
+/// trait with a runnable example of the derive (this crate's doctests cannot derive: it does
+/// not depend on the macros).
 pub trait Entity: Sized + Send + Sync + 'static {
     /// The id type: `Uuid` (generated on first save when nil) or `i64` (assigned by the
     /// database).

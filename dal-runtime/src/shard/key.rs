@@ -5,7 +5,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a shard key",
     label = "not a shard key",
-    note = "shard keys: String, str, i64, i32, Uuid (or implement dal::ShardKey with bytes that never change)"
+    note = "shard keys: String, str, i64, i32, Uuid (or implement dal::cluster::ShardKey with bytes that never change)"
 )]
 pub trait ShardKey: std::fmt::Debug {
     /// The bytes the shard rule hashes or looks up.

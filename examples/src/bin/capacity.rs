@@ -30,7 +30,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use dal::{Database, DbConfig, ErrorKind, PoolOptions, ScalingSignal};
+use dal::observe::ScalingSignal;
+use dal::pool::PoolOptions;
+use dal::{Database, DbConfig, ErrorKind};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
@@ -283,7 +285,7 @@ async fn run(args: Args) -> dal::Result<bool> {
     if let Some(last) = results.last() {
         println!("signal after the last step: {} ({})", last.signal, last.signal.advice());
     }
-    dal::PoolManager::global().close_all(Duration::from_secs(5)).await;
+    dal::pool::PoolManager::global().close_all(Duration::from_secs(5)).await;
     Ok(reached)
 }
 

@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     web_service::serve(listener, db, Some(metrics), web_service::shutdown_signal()).await?;
-    let clean = dal::PoolManager::global().close_all(Duration::from_secs(10)).await;
+    let clean = dal::pool::PoolManager::global().close_all(Duration::from_secs(10)).await;
     println!("stopped; pools closed {}", if clean { "cleanly" } else { "after the timeout" });
     Ok(())
 }

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use dal::cluster::{ClusterConfig, ReplicaSelection};
 use dal::types::Uuid;
-use dal::{Backend, ClusterConfig, Database, Entity, ErrorKind, ReplicaSelection};
+use dal::{Backend, Database, Entity, ErrorKind};
 use tests::{ClusterOptions, PgCluster, TestDb};
 use tokio::sync::Mutex;
 
@@ -379,7 +380,7 @@ async fn reads_spread_round_robin_or_go_to_the_least_busy_replica() {
     .await
     .expect("cluster");
     // Hold a connection of the first replica's pool: it is the busier one now.
-    let first = dal::PoolManager::global()
+    let first = dal::pool::PoolManager::global()
         .pool(&dal::DbConfig::from_url(&aliased(pg.replica_url(0))).expect("url"))
         .expect("the replica's pool");
     let held = first.acquire().await.expect("a connection of the first replica");

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use dal::{Backend, Database, DbConfig, ErrorKind, PoolManager};
+use dal::pool::PoolManager;
+use dal::{Backend, Database, DbConfig, ErrorKind};
 use tests::TestDb;
 
 /// A MariaDB user with a password of its own, with every right on the test's database;

@@ -7,8 +7,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use dal::pool::PoolOptions;
+use dal::resilience::{BreakerOptions, BreakerState};
 use dal::types::Uuid;
-use dal::{BreakerOptions, BreakerState, Database, ErrorKind, PoolOptions};
+use dal::{Database, ErrorKind};
 use tests::{FaultProxy, TestDb};
 
 use crate::entities::Member;

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use dal::{Backend, Database, DbConfig, ErrorKind, Pool};
+use dal::pool::Pool;
+use dal::{Backend, Database, DbConfig, ErrorKind};
 use tests::{Target, TestDb};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,7 +131,7 @@ async fn a_timeout_through_a_pooler_never_ends_another_clients_session() {
             .alias(tests::unique_name(name))
             .max_connections(1)
             .pool_options(
-                dal::PoolOptions::default().max_connections(1).statement_cache_capacity(0),
+                dal::pool::PoolOptions::default().max_connections(1).statement_cache_capacity(0),
             )
     };
     let table = tests::unique_name("pooled_victim");

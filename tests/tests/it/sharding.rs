@@ -3,7 +3,8 @@
 //! a fan-out find returns the union in the requested order, and what would span shards (a key
 //! without a route, a transaction, a batch over several shards) is refused.
 
-use dal::{Backend, Database, ErrorKind, ShardedDatabase};
+use dal::cluster::ShardedDatabase;
+use dal::{Backend, Database, ErrorKind};
 use tests::TestDb;
 
 use crate::entities::{Member, TenantOrder};

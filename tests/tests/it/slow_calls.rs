@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dal::track_slow;
+use dal::resilience::track_slow;
 
 #[track_slow(threshold = "20ms")]
 async fn sometimes_slow(wait: Duration) -> u32 {
@@ -18,10 +18,10 @@ fn quick(x: u32) -> u32 {
 
 #[tokio::test]
 async fn slow_calls_are_counted_and_fast_ones_are_not() {
-    let before = dal::slow_calls();
+    let before = dal::resilience::slow_calls();
     assert_eq!(sometimes_slow(Duration::ZERO).await, 7);
     assert_eq!(quick(1), 2);
-    assert_eq!(dal::slow_calls(), before, "fast calls are not counted");
+    assert_eq!(dal::resilience::slow_calls(), before, "fast calls are not counted");
     assert_eq!(sometimes_slow(Duration::from_millis(60)).await, 7);
-    assert_eq!(dal::slow_calls(), before + 1);
+    assert_eq!(dal::resilience::slow_calls(), before + 1);
 }

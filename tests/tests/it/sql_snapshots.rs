@@ -1,7 +1,8 @@
 //! The SQL constants `#[derive(Entity)]` generated, as the compiler resolved them (column
 //! types included), pinned per backend.
 
-use dal::{Dialect, Entity};
+use dal::Entity;
+use dal::query::Dialect;
 
 use crate::entities::{AllTypes, Member, Person, Ticket};
 

@@ -35,7 +35,7 @@ pub async fn blocking_api_does_the_same_crud(db: &TestDb) {
 }
 
 pub async fn blocking_api_refuses_inside_an_async_runtime(db: &TestDb) {
-    assert!(dal::in_tokio_runtime());
+    assert!(dal::blocking::in_tokio_runtime());
     let e = blocking::Database::connect(db.fresh_config()).expect_err("inside a runtime");
     assert_eq!(e.kind(), ErrorKind::Usage);
     assert!(e.to_string().contains("use the async API"), "{e}");

@@ -1,7 +1,8 @@
 //! `save_all`: many rows in few statements, history included, all or nothing.
 
+use dal::query::Dialect;
 use dal::types::Uuid;
-use dal::{Database, Dialect, Entity};
+use dal::{Database, Entity};
 use tests::TestDb;
 
 use crate::entities::{Entry, Member};

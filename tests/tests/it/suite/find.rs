@@ -1,7 +1,9 @@
 //! Typed queries on generated column constants: filters, ordering, paging, count, exists,
 //! streams, soft-delete awareness, and values that are always bound.
 
-use dal::{Backend, ErrorKind, Filter, IntoValue};
+use dal::entity::Filter;
+use dal::types::IntoValue;
+use dal::{Backend, ErrorKind};
 use futures_util::StreamExt;
 use tests::TestDb;
 

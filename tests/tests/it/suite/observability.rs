@@ -5,7 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use dal::{Backend, Database, ErrorKind, PoolOptions, ScalingSignal};
+use dal::observe::ScalingSignal;
+use dal::pool::PoolOptions;
+use dal::{Backend, Database, ErrorKind};
 use tests::TestDb;
 
 use super::endless;

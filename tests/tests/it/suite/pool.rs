@@ -3,7 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dal::{Backend, Database, ErrorKind, PoolManager, PoolOptions, TransactionOptions};
+use dal::pool::{PoolManager, PoolOptions};
+use dal::{Backend, Database, ErrorKind, TransactionOptions};
 use tests::TestDb;
 
 pub async fn connection_guard_returns_to_the_pool_on_drop(db: &TestDb) {
@@ -182,7 +183,7 @@ pub async fn health_check_reports_each_pool(db: &TestDb) {
 pub async fn min_connections_are_opened_at_connect(db: &TestDb) {
     let config = db
         .fresh_config()
-        .pool_options(dal::PoolOptions::default().min_connections(3).max_connections(5));
+        .pool_options(dal::pool::PoolOptions::default().min_connections(3).max_connections(5));
     let pool = Database::connect(config).await.expect("connect");
     let status = pool.pool().status();
     assert_eq!((status.size, status.idle, status.min), (3, 3, 3), "{status:?}");
@@ -193,7 +194,7 @@ pub async fn idle_connection_ended_on_the_server_is_replaced(db: &TestDb) {
         return; // SQLite: no server that could end a session
     };
     let config = db.fresh_config().pool_options(
-        dal::PoolOptions::default().max_connections(1).validate_after_idle(Duration::ZERO),
+        dal::pool::PoolOptions::default().max_connections(1).validate_after_idle(Duration::ZERO),
     );
     let pool = Database::connect(config).await.expect("connect");
     let session: i64 = pool.query(session_sql).fetch_one().await.expect("id").get(0).expect("int");
@@ -239,7 +240,7 @@ pub async fn idle_and_old_connections_are_replaced(db: &TestDb) {
     let session = |pool: Database| async move {
         pool.query(session_sql).fetch_one().await.expect("id").get::<i64>(0).expect("int")
     };
-    let idle = dal::PoolOptions::default()
+    let idle = dal::pool::PoolOptions::default()
         .max_connections(1)
         .idle_timeout(Some(Duration::from_millis(50)));
     let pool = Database::connect(db.fresh_config().pool_options(idle)).await.expect("connect");
@@ -248,7 +249,7 @@ pub async fn idle_and_old_connections_are_replaced(db: &TestDb) {
     tokio::time::sleep(Duration::from_millis(120)).await;
     assert_ne!(session(pool.clone()).await, first, "closed after sitting idle too long");
 
-    let old = dal::PoolOptions::default()
+    let old = dal::pool::PoolOptions::default()
         .max_connections(1)
         .max_lifetime(Some(Duration::from_millis(50)));
     let pool = Database::connect(db.fresh_config().pool_options(old)).await.expect("connect");
@@ -289,7 +290,7 @@ async fn acquire_and_keep(pool: &Database) -> (dal::Connection, u32) {
 }
 
 pub async fn leak_report_names_where_the_connection_was_acquired(db: &TestDb) {
-    let options = dal::PoolOptions::default().capture_acquire_backtraces(true);
+    let options = dal::pool::PoolOptions::default().capture_acquire_backtraces(true);
     let pool = Database::connect(db.fresh_config().pool_options(options)).await.expect("connect");
     let (kept, line) = acquire_and_keep(&pool).await;
     assert!(

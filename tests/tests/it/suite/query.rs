@@ -2,7 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use dal::{Backend, ErrorKind, IntoValue};
+use dal::types::IntoValue;
+use dal::{Backend, ErrorKind};
 use futures_util::StreamExt;
 use tests::TestDb;
 
@@ -70,7 +71,7 @@ pub async fn numbered_and_mixed_placeholders_are_refused(db: &TestDb) {
     let e = db.query("INSERT INTO notes (id, body) VALUES ($1, ?)").execute_many(sets).await;
     assert_eq!(e.expect_err("mixed").kind(), ErrorKind::Parameters);
     db.ensure_schema::<Person>().await.expect("schema");
-    let raw = dal::Filter::raw("age > ?1", [18_i32]);
+    let raw = dal::entity::Filter::raw("age > ?1", [18_i32]);
     let e = db.repo::<Person>().find().filter(raw).all().await.expect_err("raw `?1`");
     assert_eq!(e.kind(), ErrorKind::Parameters, "{e}");
     // `$n` bound as if it were `?` is a count mismatch that says what to write.

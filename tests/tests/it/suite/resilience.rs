@@ -4,8 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use dal::{Backend, BreakerHealth, BreakerState, Database, ErrorKind, PoolOptions, Priority};
-use dal::{RateLimit, TransactionOptions};
+use dal::TransactionOptions;
+use dal::pool::RateLimit;
+use dal::pool::{PoolOptions, Priority};
+use dal::resilience::{BreakerHealth, BreakerState};
+use dal::{Backend, Database, ErrorKind};
 use tests::TestDb;
 
 /// A statement that keeps the backend busy for far longer than any test waits, marked with a
@@ -168,7 +171,7 @@ pub async fn soft_limit_counts_slow_queries(db: &TestDb) {
 
 pub async fn constraint_errors_never_open_the_pool_breaker(db: &TestDb) {
     db.query("CREATE TABLE uniq (id INTEGER PRIMARY KEY)").execute().await.expect("create");
-    let breaker = dal::BreakerOptions::default().failure_threshold(5);
+    let breaker = dal::resilience::BreakerOptions::default().failure_threshold(5);
     let pool = connect(db, PoolOptions::default().breaker(Some(breaker))).await;
     pool.query("INSERT INTO uniq (id) VALUES (1)").execute().await.expect("first");
     for i in 0..1000 {
@@ -182,7 +185,7 @@ pub async fn constraint_errors_never_open_the_pool_breaker(db: &TestDb) {
 }
 
 pub async fn timeouts_open_the_pool_breaker_and_it_recovers(db: &TestDb) {
-    let breaker = dal::BreakerOptions::default()
+    let breaker = dal::resilience::BreakerOptions::default()
         .failure_threshold(2)
         .open_for(Duration::from_millis(300))
         .probes(1);

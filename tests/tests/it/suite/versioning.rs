@@ -1,8 +1,9 @@
 //! Versions, optimistic locking, timestamps, soft delete and history — each checked in the
 //! table and in the history table, not only in the returned value.
 
+use dal::ErrorKind;
+use dal::entity::{Change, Operation};
 use dal::types::Uuid;
-use dal::{Change, ErrorKind, Operation};
 use tests::TestDb;
 
 use crate::entities::{Member, MemberPatch, Person};
@@ -225,8 +226,8 @@ pub async fn as_of_diff_revert_and_purge_history(db: &TestDb) {
     let changes = members.diff(v1.id, 1, 2).await.expect("diff");
     let columns: Vec<&str> = changes.iter().map(|c| c.column).collect();
     assert_eq!(columns, ["name", "age"], "version and timestamps are not listed");
-    assert_eq!(changes[0].before, dal::Value::Text("gil".into()));
-    assert_eq!(changes[0].after, dal::Value::Text("gill".into()));
+    assert_eq!(changes[0].before, dal::types::Value::Text("gil".into()));
+    assert_eq!(changes[0].after, dal::types::Value::Text("gill".into()));
     assert_eq!(members.diff(v1.id, 1, 7).await.expect_err("no v7").kind(), ErrorKind::NotFound);
 
     let v3 = members.revert_to(v1.id, 1).await.expect("revert");

@@ -1,5 +1,5 @@
 use dal::prelude::*;
-use dal::ShardedEntity;
+use dal::cluster::ShardedEntity;
 
 #[derive(Entity, Debug, Clone)]
 struct Order {
