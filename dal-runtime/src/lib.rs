@@ -6,10 +6,20 @@
 //! Users depend on the `dal` facade, which re-exports what is public here grouped by concern
 //! (`dal::pool`, `dal::resilience`, `dal::observe`, `dal::cluster`, …); this crate holds the
 //! logic and exports it flat. One module per concern, each opening with a line that says what
-//! it owns. Their intended order, each importing only the ones below it: `error` and `rt` (the
-//! only module that calls the async runtime) at the bottom; configuration and value types; the
-//! drivers; resilience and observability; pools; the `Database` handle with its queries,
-//! transactions and clusters; the entity runtime and sharding on top.
+//! it owns, in layers; each imports only the layers below it (within a layer, one way only;
+//! `database`, `query` and `transaction` are the one circle):
+//!
+//! | layer | modules | owns |
+//! |---|---|---|
+//! | 0 | `error`, `rt` | the error type; the only calls into the async runtime |
+//! | 1 | `config` | `DbConfig`, `Backend`, `Tls`, `PoolOptions`, `IntoConfig` |
+//! | 2 | `types` | `Value`, `Column`, `Row`, `FromRow` |
+//! | 3 | `driver` | the drivers: connect options, binding, error classification |
+//! | 4 | `resilience`, `observe` | retries, breakers; metrics, spans, slow queries |
+//! | 5 | `pool` | the lease: acquire, permits, return on drop, close |
+//! | 6 | `exec` | one statement's pipeline: deadline, server stop, span, cache, outcome |
+//! | 7 | `database`, `query`, `transaction`, `cluster` | the handle users hold |
+//! | 8 | `entity`, `shard` | what `#[derive(Entity)]` implements; routing by shard key |
 
 mod cluster;
 mod config;
@@ -24,7 +34,6 @@ mod observe;
 mod pool;
 mod query;
 mod resilience;
-
 mod rt;
 mod shard;
 mod transaction;
