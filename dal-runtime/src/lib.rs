@@ -26,7 +26,7 @@ mod config;
 #[doc(hidden)]
 pub mod const_concat;
 mod database;
-mod driver;
+pub mod driver;
 mod entity;
 mod error;
 mod exec;

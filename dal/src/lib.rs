@@ -240,6 +240,63 @@ pub mod types {
     pub use uuid::Uuid;
 }
 
+pub mod driver {
+    //! The driver trait set: how a new backend plugs into dal. Implement [`Driver`] (opens
+    //! connections), [`DriverConnection`] (runs statements, streams rows, runs transaction
+    //! control) and [`RowSource`] (reads a row's columns as [`Value`]s); hand the driver to
+    //! [`Pool::with_driver`](crate::pool::Pool::with_driver). Everything above the driver —
+    //! `?` placeholders, deadlines, retries, breakers, transactions, entities, history,
+    //! metrics — is dal's. The built-in drivers implement the same traits ([`SqlxDriver`]), so
+    //! a driver can also wrap one.
+    //!
+    //! ```
+    //! use std::sync::Arc;
+    //! use std::sync::atomic::{AtomicUsize, Ordering};
+    //!
+    //! use dal::driver::{BoxFuture, Driver, DriverConnection, SqlxDriver};
+    //! use dal::pool::Pool;
+    //! use dal::{Backend, Database, DbConfig};
+    //!
+    //! /// Counts connections, and otherwise is the built-in SQLite driver.
+    //! struct Counting(SqlxDriver, Arc<AtomicUsize>);
+    //!
+    //! impl Driver for Counting {
+    //!     fn backend(&self) -> Backend {
+    //!         self.0.backend()
+    //!     }
+    //!     fn name(&self) -> &'static str {
+    //!         "counting-sqlite"
+    //!     }
+    //!     fn connect<'a>(
+    //!         &'a self,
+    //!         config: &'a DbConfig,
+    //!     ) -> BoxFuture<'a, dal::Result<Box<dyn DriverConnection>>> {
+    //!         self.1.fetch_add(1, Ordering::Relaxed);
+    //!         self.0.connect(config)
+    //!     }
+    //! }
+    //!
+    //! # #[tokio::main(flavor = "current_thread")]
+    //! # async fn main() -> dal::Result<()> {
+    //! # let file = std::env::temp_dir().join(format!("dal-driver-doc-{}.db", std::process::id()));
+    //! let opened = Arc::new(AtomicUsize::new(0));
+    //! let config = DbConfig::from_url(&format!("sqlite://{}", file.display()))?;
+    //! let driver = Counting(SqlxDriver::new(Backend::Sqlite), Arc::clone(&opened));
+    //! let db = Database::from_pool(Pool::with_driver(config, driver)?);
+    //! let n: i64 = db.query("SELECT ? + 1").bind(41_i64).fetch_one().await?.get(0)?;
+    //! assert_eq!(n, 42);
+    //! assert_eq!(db.server_info().await?.driver, "counting-sqlite");
+    //! assert_eq!(opened.load(Ordering::Relaxed), 1);
+    //! # let _ = std::fs::remove_file(&file);
+    //! # Ok(()) }
+    //! ```
+    pub use dal_runtime::driver::{
+        BoxFuture, BoxStream, Driver, DriverConnection, ExecResult, RowSource, SqlxDriver,
+        Statement, unreadable,
+    };
+    pub use dal_runtime::{Kind, Row, Value};
+}
+
 pub mod pool {
     //! Pools: one per configuration, created lazily and shared by every
     //! [`Database`](crate::Database) made from an equal configuration; their options, status

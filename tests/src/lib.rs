@@ -30,6 +30,7 @@ pub mod pg_tls;
 pub mod pgbouncer;
 pub mod process;
 pub mod proxy;
+pub mod recording_driver;
 pub mod tls_certs;
 pub use cluster::{ClusterOptions, PgCluster};
 pub use mariadb_tls::{
@@ -39,6 +40,7 @@ pub use mariadb_tls::{
 pub use pg_tls::{PG_PASSWORD, PG_PASSWORD_USER, PG_TLS_DATABASE, PgTlsServer};
 pub use pgbouncer::PgBouncer;
 pub use proxy::FaultProxy;
+pub use recording_driver::{RECORDED_TABLE, RecordingDriver, StatementLog};
 pub use tls_certs::{CLIENT_USERS, MARIADB_X509_USER, PG_CERT_USER, TestCa};
 
 /// Default PostgreSQL server of the test machines.

@@ -299,7 +299,7 @@ impl Database {
         Ok(ServerInfo {
             backend: self.backend(),
             version: row.get(0)?,
-            driver: self.backend().driver_name(),
+            driver: self.pool().driver_name(),
             encrypted: self.pool().status().encrypted,
         })
     }

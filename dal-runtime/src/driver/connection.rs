@@ -1,101 +1,43 @@
-//! [`RawConnection`]: one open connection to some backend, and the calls the statement
-//! pipeline makes on it, each sent as its [`Protocol`] says.
+//! [`RawConnection`]: one open connection, of a built-in driver (called directly) or of a
+//! third-party [`DriverConnection`] (called through the trait), and the calls the statement
+//! pipeline makes on it.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use sqlx::SqlStr;
 
-#[cfg(feature = "mysql")]
-use super::mysql;
-#[cfg(feature = "postgres")]
-use super::postgres;
-#[cfg(feature = "sqlite")]
-use super::sqlite;
-use super::{ExecResult, Protocol, classify, transaction_pooler_unsupported};
+use super::api::{DriverConnection, Statement};
+use super::sqlx_connection::SqlxConnection;
+use super::{ExecResult, Protocol};
 use crate::config::Backend;
 use crate::error::Result;
 use crate::types::{Row, Value};
 
-/// One open connection to some backend.
-#[derive(Debug)]
+/// One open connection.
 pub(crate) enum RawConnection {
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgConnection),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlConnection),
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqliteConnection),
+    /// A built-in driver's, dispatched without boxing.
+    Sqlx(SqlxConnection),
+    /// A third-party driver's.
+    Custom { conn: Box<dyn DriverConnection>, backend: Backend },
 }
 
-/// Runs `$body` with `$conn` bound to the driver connection and `$b` to the backend module.
-macro_rules! dispatch {
-    ($self:expr, $conn:ident, $b:ident => $body:expr) => {
-        match $self {
-            #[cfg(feature = "postgres")]
-            RawConnection::Postgres($conn) => {
-                #[allow(unused_imports, reason = "not every body names the backend module")]
-                use self::postgres as $b;
-                $body
-            }
-            #[cfg(feature = "mysql")]
-            RawConnection::MySql($conn) => {
-                #[allow(unused_imports, reason = "not every body names the backend module")]
-                use self::mysql as $b;
-                $body
-            }
-            #[cfg(feature = "sqlite")]
-            RawConnection::Sqlite($conn) => {
-                #[allow(unused_imports, reason = "not every body names the backend module")]
-                use self::sqlite as $b;
-                $body
+impl std::fmt::Debug for RawConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RawConnection::Sqlx(conn) => conn.fmt(f),
+            RawConnection::Custom { backend, .. } => {
+                f.debug_struct("DriverConnection").field("backend", backend).finish_non_exhaustive()
             }
         }
-    };
-}
-
-/// The text to send as a simple query when `protocol` is [`Protocol::Inline`]; `None` for the
-/// prepared protocols.
-fn inline_text(
-    backend: Backend,
-    sql: &SqlStr,
-    params: &[Value<'_>],
-    protocol: Protocol,
-) -> Result<Option<SqlStr>> {
-    let Protocol::Inline { statement_timeout, in_transaction } = protocol else {
-        return Ok(None);
-    };
-    match backend {
-        #[cfg(feature = "postgres")]
-        Backend::Postgres => {
-            postgres::inline(sql.as_str(), params, statement_timeout, in_transaction)
-                .map(|text| Some(crate::driver::sql(text)))
-        }
-        other => Err(transaction_pooler_unsupported(other)),
     }
 }
 
-/// Calls `$method` on the statement as `$protocol` says to send it: a simple-protocol
-/// `raw_sql` with the values written in, or a prepared `query_with` with them bound. `await`
-/// before the method awaits each arm (their futures differ in type).
-macro_rules! run {
-    ($b:ident, $conn:ident, $sql:ident, $params:ident, $protocol:ident, await $method:ident) => {
-        match inline_text($b::BACKEND, &$sql, $params, $protocol)? {
-            Some(text) => sqlx::raw_sql(text).$method(&mut *$conn).await,
-            None => {
-                sqlx::query_with($sql, $b::arguments($params)?)
-                    .persistent($protocol.persistent())
-                    .$method(&mut *$conn)
-                    .await
-            }
-        }
-    };
-    ($b:ident, $conn:ident, $sql:ident, $params:ident, $protocol:ident, $method:ident) => {
-        match inline_text($b::BACKEND, &$sql, $params, $protocol)? {
-            Some(text) => sqlx::raw_sql(text).$method(&mut *$conn),
-            None => sqlx::query_with($sql, $b::arguments($params)?)
-                .persistent($protocol.persistent())
-                .$method(&mut *$conn),
-        }
-    };
+/// The statement as a third-party driver gets it.
+fn statement<'a>(sql: &'a SqlStr, params: &'a [Value<'a>], protocol: Protocol) -> Statement<'a> {
+    Statement { sql: sql.as_str(), params, persistent: protocol == Protocol::Cached }
 }
 
 impl RawConnection {
@@ -105,11 +47,12 @@ impl RawConnection {
         params: &[Value<'_>],
         protocol: Protocol,
     ) -> Result<ExecResult> {
-        dispatch!(self, conn, b => {
-            let done = run!(b, conn, sql, params, protocol, await execute)
-                .map_err(|e| classify(e, b::BACKEND))?;
-            Ok(b::exec_result(&done))
-        })
+        match self {
+            RawConnection::Sqlx(conn) => conn.execute(sql, params, protocol).await,
+            RawConnection::Custom { conn, .. } => {
+                conn.execute(statement(&sql, params, protocol)).await
+            }
+        }
     }
 
     pub(crate) async fn fetch_all(
@@ -118,15 +61,15 @@ impl RawConnection {
         params: &[Value<'_>],
         protocol: Protocol,
     ) -> Result<Vec<Row>> {
-        dispatch!(self, conn, b => {
-            let rows = run!(b, conn, sql, params, protocol, await fetch_all)
-                .map_err(|e| classify(e, b::BACKEND))?;
-            Ok(rows.into_iter().map(Row::from).collect())
-        })
+        match self {
+            RawConnection::Sqlx(conn) => conn.fetch_all(sql, params, protocol).await,
+            RawConnection::Custom { conn, .. } => {
+                conn.fetch(statement(&sql, params, protocol)).try_collect().await
+            }
+        }
     }
 
-    /// Runs a query and maps each row with `map` as it arrives, so the driver's rows are
-    /// not all held at once (what `fetch_all` followed by a map would do).
+    /// Runs a query and maps each row with `map` as it arrives.
     pub(crate) async fn fetch_all_map<T>(
         &mut self,
         sql: SqlStr,
@@ -134,28 +77,36 @@ impl RawConnection {
         map: fn(&Row) -> Result<T>,
         protocol: Protocol,
     ) -> Result<Vec<T>> {
-        use futures_util::TryStreamExt;
-        dispatch!(self, conn, b => {
-            let mut rows = run!(b, conn, sql, params, protocol, fetch);
-            let mut out = Vec::new();
-            while let Some(row) = rows.try_next().await.map_err(|e| classify(e, b::BACKEND))? {
-                out.push(map(&Row::from(row))?);
+        match self {
+            RawConnection::Sqlx(conn) => conn.fetch_all_map(sql, params, map, protocol).await,
+            RawConnection::Custom { conn, .. } => {
+                let mut rows = conn.fetch(statement(&sql, params, protocol));
+                let mut out = Vec::new();
+                while let Some(row) = rows.try_next().await? {
+                    out.push(map(&row)?);
+                }
+                Ok(out)
             }
-            Ok(out)
-        })
+        }
     }
 
+    /// The first row; the rest are read and dropped, so the connection is ready for the next
+    /// statement.
     pub(crate) async fn fetch_optional(
         &mut self,
         sql: SqlStr,
         params: &[Value<'_>],
         protocol: Protocol,
     ) -> Result<Option<Row>> {
-        dispatch!(self, conn, b => {
-            let row = run!(b, conn, sql, params, protocol, await fetch_optional)
-                .map_err(|e| classify(e, b::BACKEND))?;
-            Ok(row.map(Row::from))
-        })
+        match self {
+            RawConnection::Sqlx(conn) => conn.fetch_optional(sql, params, protocol).await,
+            RawConnection::Custom { conn, .. } => {
+                let mut rows = conn.fetch(statement(&sql, params, protocol));
+                let first = rows.try_next().await?;
+                while rows.try_next().await?.is_some() {}
+                Ok(first)
+            }
+        }
     }
 
     /// Streams the rows of a query as they arrive.
@@ -165,52 +116,54 @@ impl RawConnection {
         params: &[Value<'_>],
         protocol: Protocol,
     ) -> Result<BoxStream<'c, Result<Row>>> {
-        use futures_util::StreamExt;
-        dispatch!(self, conn, b => {
-            let rows = run!(b, conn, sql, params, protocol, fetch);
-            Ok(rows.map(|r| r.map(Row::from).map_err(|e| classify(e, b::BACKEND))).boxed())
-        })
+        match self {
+            RawConnection::Sqlx(conn) => conn.fetch_stream(sql, params, protocol),
+            RawConnection::Custom { conn, .. } => {
+                // The driver's stream borrows the text and values; they are the caller's for
+                // the call only, so the stream owns copies.
+                let params: Vec<Value<'static>> =
+                    params.iter().cloned().map(Value::into_owned).collect();
+                let stream = async_stream::try_stream! {
+                    let mut rows = conn.fetch(statement(&sql, &params, protocol));
+                    while let Some(row) = rows.try_next().await? {
+                        yield row;
+                    }
+                };
+                Ok(stream.boxed())
+            }
+        }
     }
 
     /// Runs statements without preparing them (transaction control, DDL).
     pub(crate) async fn execute_unprepared(&mut self, sql: SqlStr) -> Result<()> {
-        let backend = self.backend();
-        self.execute_raw(sql).await.map_err(|e| classify(e, backend))
+        match self {
+            RawConnection::Sqlx(conn) => conn.execute_unprepared(sql).await,
+            RawConnection::Custom { conn, .. } => conn.execute_batch(sql.as_str()).await,
+        }
     }
 
-    /// [`Self::execute_unprepared`] with the driver's error, for the connect path.
-    pub(super) async fn execute_raw(
-        &mut self,
-        sql: SqlStr,
-    ) -> std::result::Result<(), sqlx::Error> {
-        use sqlx::Executor;
-        dispatch!(self, conn, _b => conn.execute(sqlx::raw_sql(sql)).await.map(|_| ()))
-    }
-
-    /// The backend this connection talks to.
-    pub(crate) fn backend(&self) -> Backend {
-        dispatch!(self, _conn, b => b::BACKEND)
-    }
-
-    /// SQLite: installs a progress handler that stops the running statement (with
-    /// SQLITE_INTERRUPT) once the returned flag is set, so a query timeout stops the work and
-    /// not only the wait. `None` on server backends, whose sessions are ended instead.
-    pub(crate) async fn interrupter(
-        &mut self,
-    ) -> Result<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> {
-        dispatch!(self, conn, b => b::interrupter(conn).await)
+    /// A flag that stops the running statement once set (SQLite); `None` where sessions are
+    /// ended on the server instead.
+    pub(crate) async fn interrupter(&mut self) -> Result<Option<Arc<AtomicBool>>> {
+        match self {
+            RawConnection::Sqlx(conn) => conn.interrupter().await,
+            RawConnection::Custom { conn, .. } => Ok(conn.interrupt_flag()),
+        }
     }
 
     /// Checks the connection answers.
     pub(crate) async fn ping(&mut self) -> Result<()> {
-        use sqlx::Connection;
-        dispatch!(self, conn, b => conn.ping().await.map_err(|e| classify(e, b::BACKEND)))
+        match self {
+            RawConnection::Sqlx(conn) => conn.ping().await,
+            RawConnection::Custom { conn, .. } => conn.ping().await,
+        }
     }
 
     /// Closes the connection politely (the server is told, not left to notice).
     pub(crate) async fn close(self) {
-        use sqlx::Connection;
-        // The connection is going away; a failure to say goodbye changes nothing.
-        let _ = dispatch!(self, conn, _b => conn.close().await);
+        match self {
+            RawConnection::Sqlx(conn) => conn.close().await,
+            RawConnection::Custom { conn, .. } => conn.close().await,
+        }
     }
 }

@@ -2,18 +2,21 @@
 //! configuration, and the statement that sets up each new session.
 
 use std::fmt;
+use std::sync::Arc;
 
 use sqlx::SqlStr;
 
+use super::api::Driver;
 #[cfg(feature = "mysql")]
 use super::mysql;
 #[cfg(feature = "postgres")]
 use super::postgres;
 #[cfg(feature = "sqlite")]
 use super::sqlite;
-use super::{RawConnection, transaction_pooler_unsupported};
+use super::sqlx_connection::SqlxConnection;
+use super::{RawConnection, classify, is_certificate_failure, transaction_pooler_unsupported};
 use crate::config::{Backend, DbConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 fn not_built(backend: Backend) -> Error {
     Error::config(format!(
@@ -29,10 +32,14 @@ pub(crate) struct Connector {
     options: DriverOptions,
     /// Run once on every new connection, before it is used (MySQL's session settings).
     session_sql: Option<SqlStr>,
+    /// The configuration, for third-party drivers (which connect from it) and for errors.
+    config: DbConfig,
 }
 
 #[derive(Clone)]
 enum DriverOptions {
+    /// A third-party driver.
+    Custom(Arc<dyn Driver>),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgConnectOptions),
     #[cfg(feature = "mysql")]
@@ -67,23 +74,103 @@ impl Connector {
             #[allow(unreachable_patterns, reason = "reached when a backend feature is off")]
             other => return Err(not_built(other)),
         };
-        Ok(Connector { options, session_sql })
+        Ok(Connector { options, session_sql, config: config.clone() })
     }
 
-    pub(crate) async fn connect(&self) -> std::result::Result<RawConnection, sqlx::Error> {
-        use sqlx::ConnectOptions;
-        let mut raw = match &self.options {
-            #[cfg(feature = "postgres")]
-            DriverOptions::Postgres(o) => RawConnection::Postgres(o.connect().await?),
-            #[cfg(feature = "mysql")]
-            DriverOptions::MySql(o) => RawConnection::MySql(o.connect().await?),
-            #[cfg(feature = "sqlite")]
-            DriverOptions::Sqlite(o) => RawConnection::Sqlite(o.connect().await?),
-        };
-        if let Some(sql) = &self.session_sql {
-            raw.execute_raw(sql.clone()).await?;
+    /// A connector for a third-party `driver`, which must speak the configuration's backend.
+    /// The pooler mode, which writes values into PostgreSQL statement text, is the built-in
+    /// PostgreSQL driver's alone.
+    pub(crate) fn with_driver(config: &DbConfig, driver: Arc<dyn Driver>) -> Result<Self> {
+        if driver.backend() != config.backend() {
+            return Err(Error::config(format!(
+                "the driver `{}` speaks {}, but the configuration is for {}",
+                driver.name(),
+                driver.backend(),
+                config.backend()
+            )));
         }
-        Ok(raw)
+        if config.pool().transaction_pooler {
+            return Err(Error::config(format!(
+                "transaction_pooler is a mode of the built-in PostgreSQL driver; the driver `{}` cannot take it",
+                driver.name()
+            )));
+        }
+        Ok(Connector {
+            options: DriverOptions::Custom(driver),
+            session_sql: None,
+            config: config.clone(),
+        })
+    }
+
+    /// The driver's name, as `ServerInfo` reports it.
+    pub(crate) fn driver_name(&self) -> &'static str {
+        match &self.options {
+            DriverOptions::Custom(driver) => driver.name(),
+            _ => self.config.backend().driver_name(),
+        }
+    }
+
+    /// Opens a connection. The error says where it could not connect and why: a
+    /// [`ErrorKind::Config`] error when the configuration is wrong (credentials, an unknown
+    /// database), a [`ErrorKind::Connection`] error otherwise.
+    pub(crate) async fn connect(&self) -> Result<RawConnection> {
+        match &self.options {
+            DriverOptions::Custom(driver) => {
+                let backend = driver.backend();
+                driver
+                    .connect(&self.config)
+                    .await
+                    .map(|conn| RawConnection::Custom { conn, backend })
+                    .map_err(|e| self.cannot_connect(e.kind(), e.message().to_owned(), e))
+            }
+            _ => self.connect_sqlx().await.map(RawConnection::Sqlx),
+        }
+    }
+
+    pub(super) async fn connect_sqlx(&self) -> Result<SqlxConnection> {
+        use sqlx::ConnectOptions;
+        let connected = match &self.options {
+            DriverOptions::Custom(_) => {
+                return Err(Error::new(ErrorKind::Other, "not a built-in driver"));
+            }
+            #[cfg(feature = "postgres")]
+            DriverOptions::Postgres(o) => o.connect().await.map(SqlxConnection::Postgres),
+            #[cfg(feature = "mysql")]
+            DriverOptions::MySql(o) => o.connect().await.map(SqlxConnection::MySql),
+            #[cfg(feature = "sqlite")]
+            DriverOptions::Sqlite(o) => o.connect().await.map(SqlxConnection::Sqlite),
+        };
+        let mut conn = connected.map_err(|e| self.sqlx_connect_error(e))?;
+        if let Some(sql) = &self.session_sql {
+            conn.execute_raw(sql.clone()).await.map_err(|e| self.sqlx_connect_error(e))?;
+        }
+        Ok(conn)
+    }
+
+    /// A failed connect of a built-in driver, in words: an I/O error here is the connect itself
+    /// failing (refused, unreachable), not a lost connection.
+    fn sqlx_connect_error(&self, e: sqlx::Error) -> Error {
+        let io_detail = match &e {
+            sqlx::Error::Io(io) if !is_certificate_failure(&io.to_string()) => Some(io.to_string()),
+            _ => None,
+        };
+        let cause = classify(e, self.config.backend());
+        let detail = io_detail.unwrap_or_else(|| cause.message().to_owned());
+        self.cannot_connect(cause.kind(), detail, cause)
+    }
+
+    fn cannot_connect(&self, kind: ErrorKind, detail: String, cause: Error) -> Error {
+        let kind =
+            if kind == ErrorKind::Config { ErrorKind::Config } else { ErrorKind::Connection };
+        Error::new(
+            kind,
+            format!(
+                "cannot connect to {} at {}: {detail}",
+                self.config.backend(),
+                self.config.endpoint()
+            ),
+        )
+        .with_source(cause)
     }
 }
 
@@ -94,6 +181,11 @@ impl Connector {
 impl fmt::Debug for Connector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.options {
+            DriverOptions::Custom(driver) => f
+                .debug_struct("Connector")
+                .field("driver", &driver.name())
+                .field("endpoint", &self.config.endpoint())
+                .finish_non_exhaustive(),
             #[cfg(feature = "postgres")]
             DriverOptions::Postgres(o) => f
                 .debug_struct("Connector::Postgres")

@@ -5,6 +5,7 @@
 //! error classification (`classify.rs`). The rest of the runtime speaks only
 //! [`RawConnection`] and [`Row`](crate::types::Row).
 
+mod api;
 mod classify;
 mod connection;
 mod connector;
@@ -14,12 +15,20 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod sqlx_connection;
+mod sqlx_driver;
 
+pub use self::api::{Driver, DriverConnection, RowSource, Statement, unreadable};
 pub(crate) use self::classify::{classify, is_certificate_failure};
 pub(crate) use self::connection::RawConnection;
 pub(crate) use self::connector::Connector;
 #[cfg(feature = "sqlite")]
 pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
+pub use self::sqlx_driver::SqlxDriver;
+/// The boxed future and stream types the driver traits return.
+pub use futures_util::future::BoxFuture;
+/// See [`BoxFuture`].
+pub use futures_util::stream::BoxStream;
 
 use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr};
 

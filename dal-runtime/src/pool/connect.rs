@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use super::inner::Live;
 use super::{Pool, human, probe, session};
-use crate::driver::classify;
 use crate::error::{Error, ErrorKind, Result};
 
 impl Pool {
@@ -45,31 +44,7 @@ impl Pool {
                     statements: Default::default(),
                 })
             }
-            Some(Err(e)) => {
-                // An I/O error here is the connect itself failing, not a lost connection.
-                let io_detail = match &e {
-                    sqlx::Error::Io(io)
-                        if !crate::driver::is_certificate_failure(&io.to_string()) =>
-                    {
-                        Some(io.to_string())
-                    }
-                    _ => None,
-                };
-                let cause = classify(e, backend);
-                let kind = match cause.kind() {
-                    ErrorKind::Config => ErrorKind::Config,
-                    _ => ErrorKind::Connection,
-                };
-                Err(Error::new(
-                    kind,
-                    format!(
-                        "cannot connect to {backend} at {}: {}",
-                        config.endpoint(),
-                        io_detail.as_deref().unwrap_or(cause.message())
-                    ),
-                )
-                .with_source(cause))
-            }
+            Some(Err(e)) => Err(e),
             None => Err(Error::new(
                 ErrorKind::Timeout,
                 format!(

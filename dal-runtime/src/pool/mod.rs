@@ -64,6 +64,24 @@ impl Pool {
         Ok(Pool { inner: Arc::new(PoolInner::new(config, options, connector)) })
     }
 
+    /// Creates a pool whose connections `driver` opens: a third-party backend driver
+    /// implementing the [`driver`](crate::driver) trait set. The configuration's backend must
+    /// be the driver's (it decides the SQL dialect); everything above the driver (pooling,
+    /// deadlines, retries, transactions, entities, metrics) works as with the built-in ones.
+    ///
+    /// A private pool, like [`Pool::new`]; hand it to `Database::from_pool`.
+    pub fn with_driver(config: DbConfig, driver: impl crate::driver::Driver) -> Result<Self> {
+        let connector = Connector::with_driver(&config, Arc::new(driver))?;
+        let options = effective_options(&config);
+        Ok(Pool { inner: Arc::new(PoolInner::new(config, options, connector)) })
+    }
+
+    /// The name of the driver the pool's connections use (`sqlx-postgres`, or a third-party
+    /// driver's own).
+    pub fn driver_name(&self) -> &'static str {
+        self.inner.connector.driver_name()
+    }
+
     /// The configuration this pool connects with.
     pub fn config(&self) -> &DbConfig {
         &self.inner.config

@@ -40,13 +40,7 @@ impl Pool {
         let inner = &self.inner;
         let limit = inner.options.connect_timeout;
         let ask = async {
-            let mut side = inner.connector.connect().await.map_err(|e| {
-                let cause = crate::driver::classify(e, inner.config.backend());
-                Error::new(
-                    ErrorKind::Connection,
-                    format!("cannot connect to {}: {}", inner.config.endpoint(), cause.message()),
-                )
-            })?;
+            let mut side = inner.connector.connect().await?;
             let row = side.fetch_optional(SqlStr::from_static(sql), &[], Protocol::OneOff).await;
             side.close().await;
             row

@@ -2,8 +2,9 @@
 
 use sqlx::{Column as _, Row as _, ValueRef as _};
 
+use super::{Column, Kind, Value};
+use crate::driver::RowSource;
 use crate::error::{Error, Result};
-use crate::types::Column;
 
 /// One row of a result.
 ///
@@ -19,6 +20,14 @@ pub struct Row(RowInner);
 
 #[derive(Debug)]
 enum RowInner {
+    /// A row of a built-in driver, read through sqlx's decoding.
+    Sqlx(SqlxRow),
+    /// A row of a third-party driver (see [`crate::driver::RowSource`]).
+    Custom(Box<dyn RowSource>),
+}
+
+#[derive(Debug)]
+enum SqlxRow {
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgRow),
     #[cfg(feature = "mysql")]
@@ -30,33 +39,34 @@ enum RowInner {
 #[cfg(feature = "postgres")]
 impl From<sqlx::postgres::PgRow> for Row {
     fn from(r: sqlx::postgres::PgRow) -> Self {
-        Row(RowInner::Postgres(r))
+        Row(RowInner::Sqlx(SqlxRow::Postgres(r)))
     }
 }
 
 #[cfg(feature = "mysql")]
 impl From<sqlx::mysql::MySqlRow> for Row {
     fn from(r: sqlx::mysql::MySqlRow) -> Self {
-        Row(RowInner::MySql(r))
+        Row(RowInner::Sqlx(SqlxRow::MySql(r)))
     }
 }
 
 #[cfg(feature = "sqlite")]
 impl From<sqlx::sqlite::SqliteRow> for Row {
     fn from(r: sqlx::sqlite::SqliteRow) -> Self {
-        Row(RowInner::Sqlite(r))
+        Row(RowInner::Sqlx(SqlxRow::Sqlite(r)))
     }
 }
 
+/// Runs `$body` with `$r` bound to the sqlx row, whichever backend it is from.
 macro_rules! each {
-    ($self:expr, $r:ident => $body:expr) => {
-        match &$self.0 {
+    ($row:expr, $r:ident => $body:expr) => {
+        match $row {
             #[cfg(feature = "postgres")]
-            RowInner::Postgres($r) => $body,
+            SqlxRow::Postgres($r) => $body,
             #[cfg(feature = "mysql")]
-            RowInner::MySql($r) => $body,
+            SqlxRow::MySql($r) => $body,
             #[cfg(feature = "sqlite")]
-            RowInner::Sqlite($r) => $body,
+            SqlxRow::Sqlite($r) => $body,
         }
     };
 }
@@ -89,9 +99,16 @@ impl RowIndex for &str {
 }
 
 impl Row {
+    pub(crate) fn custom(source: Box<dyn RowSource>) -> Row {
+        Row(RowInner::Custom(source))
+    }
+
     /// The number of columns.
     pub fn len(&self) -> usize {
-        each!(self, r => r.len())
+        match &self.0 {
+            RowInner::Sqlx(row) => each!(row, r => r.len()),
+            RowInner::Custom(source) => source.len(),
+        }
     }
 
     /// Whether the row has no columns.
@@ -101,7 +118,10 @@ impl Row {
 
     /// The name of column `index`.
     pub fn column_name(&self, index: usize) -> Option<&str> {
-        each!(self, r => r.columns().get(index).map(|c| c.name()))
+        match &self.0 {
+            RowInner::Sqlx(row) => each!(row, r => r.columns().get(index).map(|c| c.name())),
+            RowInner::Custom(source) => source.column_name(index),
+        }
     }
 
     /// Reads a column as `T`.
@@ -111,10 +131,13 @@ impl Row {
 
     /// Whether column `index` is SQL `NULL`.
     pub fn is_null(&self, index: usize) -> Result<bool> {
-        each!(self, r => r
-            .try_get_raw(index)
-            .map(|v| v.is_null())
-            .map_err(|e| self.decode_error::<()>(index, e)))
+        match &self.0 {
+            RowInner::Sqlx(row) => each!(row, r => r
+                .try_get_raw(index)
+                .map(|v| v.is_null())
+                .map_err(|e| self.decode_error::<()>(index, e))),
+            RowInner::Custom(source) => source.is_null(index),
+        }
     }
 
     /// A `NULL` read into a non-optional type is an error on every backend (SQLite's driver
@@ -127,10 +150,32 @@ impl Row {
         ))
     }
 
+    /// A third-party driver's value of `T`'s kind, converted.
+    fn decode_custom<T: FromValue>(&self, source: &dyn RowSource, index: usize) -> Result<T> {
+        match source.value(index, T::KIND)? {
+            Value::Null(_) => Err(self.null_error::<T>(index)),
+            value => {
+                let shown = format!("{value:?}");
+                T::from_value(value).ok_or_else(|| {
+                    crate::driver::unreadable(
+                        source,
+                        index,
+                        T::KIND,
+                        &format!("{shown} (the driver gave another kind)"),
+                    )
+                })
+            }
+        }
+    }
+
     /// Decodes through the driver's `Option<T>`, which looks the value up once and checks it
     /// for `NULL` once.
-    pub(crate) fn decode_native<T: NativeDecode>(&self, index: usize) -> Result<T> {
-        let value = each!(self, r => r
+    pub(crate) fn decode_native<T: NativeDecode + FromValue>(&self, index: usize) -> Result<T> {
+        let row = match &self.0 {
+            RowInner::Sqlx(row) => row,
+            RowInner::Custom(source) => return self.decode_custom(source.as_ref(), index),
+        };
+        let value = each!(row, r => r
             .try_get::<Option<T>, _>(index)
             .map_err(|e| self.decode_error::<T>(index, e)))?;
         value.ok_or_else(|| self.null_error::<T>(index))
@@ -140,11 +185,11 @@ impl Row {
     /// convert with a range check, PostgreSQL's needs the column's exact width.
     pub(crate) fn decode_integer<T>(&self, index: usize) -> Result<T>
     where
-        T: NativeDecode + TryFrom<i64>,
+        T: NativeDecode + FromValue + TryFrom<i64>,
     {
         match &self.0 {
             #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => {
+            RowInner::Sqlx(SqlxRow::Postgres(r)) => {
                 use sqlx::TypeInfo;
                 if self.is_null(index)? {
                     return Err(self.null_error::<T>(index));
@@ -170,20 +215,24 @@ impl Row {
 
     /// For types PostgreSQL has natively and the others store as text (UUID, JSON): `parse`
     /// reads the text where it lies in the row, without copying it.
-    pub(crate) fn decode_native_or_text<T: PgDecode>(
+    pub(crate) fn decode_native_or_text<T: PgDecode + FromValue>(
         &self,
         index: usize,
         parse: impl FnOnce(&str) -> Result<T>,
     ) -> Result<T> {
-        match &self.0 {
+        let row = match &self.0 {
+            RowInner::Sqlx(row) => row,
+            RowInner::Custom(source) => return self.decode_custom(source.as_ref(), index),
+        };
+        match row {
             #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => r
+            SqlxRow::Postgres(r) => r
                 .try_get::<Option<T>, _>(index)
                 .map_err(|e| self.decode_error::<T>(index, e))?
                 .ok_or_else(|| self.null_error::<T>(index)),
             #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
             _ => {
-                let text = each!(self, r => r
+                let text = each!(row, r => r
                     .try_get::<Option<&str>, _>(index)
                     .map_err(|e| self.decode_error::<T>(index, e)))?;
                 parse(text.ok_or_else(|| self.null_error::<T>(index))?)
@@ -221,3 +270,38 @@ macro_rules! decode_bound {
 decode_bound!(PgDecode, "postgres", sqlx::Postgres);
 decode_bound!(MySqlDecode, "mysql", sqlx::MySql);
 decode_bound!(SqliteDecode, "sqlite", sqlx::Sqlite);
+
+/// A Rust type read from a third-party driver's [`Value`] of its [`Kind`].
+pub(crate) trait FromValue: Sized {
+    /// The kind the driver is asked for.
+    const KIND: Kind;
+    /// The value, when it is of that kind.
+    fn from_value(value: Value<'_>) -> Option<Self>;
+}
+
+macro_rules! from_value {
+    ($ty:ty, $kind:ident, |$v:ident| $convert:expr) => {
+        impl FromValue for $ty {
+            const KIND: Kind = Kind::$kind;
+            fn from_value(value: Value<'_>) -> Option<Self> {
+                match value {
+                    Value::$kind($v) => Some($convert),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+from_value!(bool, Bool, |v| v);
+from_value!(i16, I16, |v| v);
+from_value!(i32, I32, |v| v);
+from_value!(i64, I64, |v| v);
+from_value!(f32, F32, |v| v);
+from_value!(f64, F64, |v| v);
+from_value!(String, Text, |v| v.into_owned());
+from_value!(Vec<u8>, Bytes, |v| v.into_owned());
+from_value!(uuid::Uuid, Uuid, |v| v);
+from_value!(chrono::DateTime<chrono::Utc>, DateTime, |v| v);
+from_value!(chrono::NaiveDateTime, NaiveDateTime, |v| v);
+from_value!(chrono::NaiveDate, NaiveDate, |v| v);
+from_value!(serde_json::Value, Json, |v| v.into_owned());

@@ -4,6 +4,7 @@
 mod cluster;
 mod connect_errors;
 mod credentials;
+mod driver;
 mod entities;
 mod error_codes;
 mod faults;
