@@ -6,6 +6,7 @@
 //! [`RawConnection`] and [`Row`](crate::types::Row).
 
 mod api;
+mod bind;
 mod classify;
 mod connection;
 mod connector;

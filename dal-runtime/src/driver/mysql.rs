@@ -108,45 +108,39 @@ fn tls_options(o: MySqlConnectOptions, tls: &Tls) -> MySqlConnectOptions {
 }
 
 pub(super) fn arguments(params: &[Value<'_>]) -> Result<MySqlArguments> {
-    let mut args = MySqlArguments::default();
-    for p in params {
-        let a = &mut args;
-        match p {
-            Value::Null(kind) => bind_null(a, *kind)?,
-            Value::Bool(v) => add_arg::<MySql, _>(a, v)?,
-            Value::I16(v) => add_arg::<MySql, _>(a, v)?,
-            Value::I32(v) => add_arg::<MySql, _>(a, v)?,
-            Value::I64(v) => add_arg::<MySql, _>(a, v)?,
-            Value::F32(v) => add_arg::<MySql, _>(a, v)?,
-            Value::F64(v) => add_arg::<MySql, _>(a, v)?,
-            Value::Text(v) => add_arg::<MySql, _>(a, v.as_ref())?,
-            Value::Bytes(v) => add_arg::<MySql, _>(a, v.as_ref())?,
-            // Stored as CHAR(36) text: readable in any client.
-            Value::Uuid(v) => add_arg::<MySql, _>(a, v.hyphenated().to_string())?,
-            // As DATETIME, not TIMESTAMP: a TIMESTAMP parameter past 2038 becomes a zero date.
-            Value::DateTime(v) => add_arg::<MySql, _>(a, v.naive_utc())?,
-            Value::NaiveDateTime(v) => add_arg::<MySql, _>(a, v)?,
-            Value::NaiveDate(v) => add_arg::<MySql, _>(a, v)?,
-            Value::Json(v) => add_arg::<MySql, _>(a, v.to_string())?,
-        }
-    }
-    Ok(args)
+    super::bind::arguments::<MySql>(params)
 }
 
-fn bind_null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
-    match kind {
-        Kind::Bool => add_arg::<MySql, _>(a, None::<bool>),
-        Kind::I16 => add_arg::<MySql, _>(a, None::<i16>),
-        Kind::I32 => add_arg::<MySql, _>(a, None::<i32>),
-        Kind::I64 => add_arg::<MySql, _>(a, None::<i64>),
-        Kind::F32 => add_arg::<MySql, _>(a, None::<f32>),
-        Kind::F64 => add_arg::<MySql, _>(a, None::<f64>),
-        Kind::Bytes => add_arg::<MySql, _>(a, None::<&[u8]>),
-        Kind::DateTime | Kind::NaiveDateTime => {
-            add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>)
+impl super::bind::Binding for MySql {
+    /// As CHAR(36) text: readable in any client.
+    fn uuid(a: &mut MySqlArguments, v: &uuid::Uuid) -> Result<()> {
+        add_arg::<MySql, _>(a, v.hyphenated().to_string())
+    }
+
+    /// As DATETIME, not TIMESTAMP: a TIMESTAMP parameter past 2038 becomes a zero date.
+    fn datetime(a: &mut MySqlArguments, v: &chrono::DateTime<chrono::Utc>) -> Result<()> {
+        add_arg::<MySql, _>(a, v.naive_utc())
+    }
+
+    fn json(a: &mut MySqlArguments, v: &serde_json::Value) -> Result<()> {
+        add_arg::<MySql, _>(a, v.to_string())
+    }
+
+    fn null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
+        match kind {
+            Kind::Bool => add_arg::<MySql, _>(a, None::<bool>),
+            Kind::I16 => add_arg::<MySql, _>(a, None::<i16>),
+            Kind::I32 => add_arg::<MySql, _>(a, None::<i32>),
+            Kind::I64 => add_arg::<MySql, _>(a, None::<i64>),
+            Kind::F32 => add_arg::<MySql, _>(a, None::<f32>),
+            Kind::F64 => add_arg::<MySql, _>(a, None::<f64>),
+            Kind::Bytes => add_arg::<MySql, _>(a, None::<&[u8]>),
+            Kind::DateTime | Kind::NaiveDateTime => {
+                add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>)
+            }
+            Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
+            Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
         }
-        Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
-        Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
     }
 }
 

@@ -76,33 +76,26 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<SqliteConnectOptions>
 }
 
 pub(super) fn arguments(params: &[Value<'_>]) -> Result<SqliteArguments> {
-    let mut args = SqliteArguments::default();
-    for p in params {
-        let a = &mut args;
-        match p {
-            Value::Null(kind) => bind_null(a, *kind)?,
-            Value::Bool(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::I16(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::I32(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::I64(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::F32(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::F64(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::Text(v) => add_arg::<Sqlite, _>(a, v.as_ref())?,
-            Value::Bytes(v) => add_arg::<Sqlite, _>(a, v.as_ref())?,
-            Value::Uuid(v) => add_arg::<Sqlite, _>(a, v.hyphenated().to_string())?,
-            Value::DateTime(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::NaiveDateTime(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::NaiveDate(v) => add_arg::<Sqlite, _>(a, v)?,
-            Value::Json(v) => add_arg::<Sqlite, _>(a, v.to_string())?,
-        }
-    }
-    Ok(args)
+    super::bind::arguments::<Sqlite>(params)
 }
 
-fn bind_null(a: &mut SqliteArguments, kind: Kind) -> Result<()> {
-    // SQLite columns are dynamically typed: the kind of a NULL does not matter.
-    let _ = kind;
-    add_arg::<Sqlite, _>(a, None::<i64>)
+impl super::bind::Binding for Sqlite {
+    fn uuid(a: &mut SqliteArguments, v: &uuid::Uuid) -> Result<()> {
+        add_arg::<Sqlite, _>(a, v.hyphenated().to_string())
+    }
+
+    fn datetime(a: &mut SqliteArguments, v: &chrono::DateTime<chrono::Utc>) -> Result<()> {
+        add_arg::<Sqlite, _>(a, v)
+    }
+
+    fn json(a: &mut SqliteArguments, v: &serde_json::Value) -> Result<()> {
+        add_arg::<Sqlite, _>(a, v.to_string())
+    }
+
+    /// SQLite columns are dynamically typed: the kind of a NULL does not matter.
+    fn null(a: &mut SqliteArguments, _kind: Kind) -> Result<()> {
+        add_arg::<Sqlite, _>(a, None::<i64>)
+    }
 }
 
 pub(super) fn exec_result(done: &SqliteQueryResult) -> ExecResult {

@@ -171,45 +171,39 @@ fn parse_libpq_options(text: &str) -> Result<Vec<(String, String)>> {
 }
 
 pub(super) fn arguments(params: &[Value<'_>]) -> Result<PgArguments> {
-    let mut args = PgArguments::default();
-    for p in params {
-        let a = &mut args;
-        match p {
-            Value::Null(kind) => bind_null(a, *kind)?,
-            Value::Bool(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::I16(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::I32(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::I64(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::F32(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::F64(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::Text(v) => add_arg::<Postgres, _>(a, v.as_ref())?,
-            Value::Bytes(v) => add_arg::<Postgres, _>(a, v.as_ref())?,
-            Value::Uuid(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::DateTime(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::NaiveDateTime(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::NaiveDate(v) => add_arg::<Postgres, _>(a, v)?,
-            Value::Json(v) => add_arg::<Postgres, _>(a, v.as_ref())?,
-        }
-    }
-    Ok(args)
+    super::bind::arguments::<Postgres>(params)
 }
 
-/// PostgreSQL checks parameter types, so a `NULL` is sent with the type of its column.
-fn bind_null(a: &mut PgArguments, kind: Kind) -> Result<()> {
-    match kind {
-        Kind::Bool => add_arg::<Postgres, _>(a, None::<bool>),
-        Kind::I16 => add_arg::<Postgres, _>(a, None::<i16>),
-        Kind::I32 => add_arg::<Postgres, _>(a, None::<i32>),
-        Kind::I64 => add_arg::<Postgres, _>(a, None::<i64>),
-        Kind::F32 => add_arg::<Postgres, _>(a, None::<f32>),
-        Kind::F64 => add_arg::<Postgres, _>(a, None::<f64>),
-        Kind::Text => add_arg::<Postgres, _>(a, None::<&str>),
-        Kind::Bytes => add_arg::<Postgres, _>(a, None::<&[u8]>),
-        Kind::Uuid => add_arg::<Postgres, _>(a, None::<uuid::Uuid>),
-        Kind::DateTime => add_arg::<Postgres, _>(a, None::<chrono::DateTime<chrono::Utc>>),
-        Kind::NaiveDateTime => add_arg::<Postgres, _>(a, None::<chrono::NaiveDateTime>),
-        Kind::NaiveDate => add_arg::<Postgres, _>(a, None::<chrono::NaiveDate>),
-        Kind::Json => add_arg::<Postgres, _>(a, None::<serde_json::Value>),
+impl super::bind::Binding for Postgres {
+    fn uuid(a: &mut PgArguments, v: &uuid::Uuid) -> Result<()> {
+        add_arg::<Postgres, _>(a, v)
+    }
+
+    fn datetime(a: &mut PgArguments, v: &chrono::DateTime<chrono::Utc>) -> Result<()> {
+        add_arg::<Postgres, _>(a, v)
+    }
+
+    fn json(a: &mut PgArguments, v: &serde_json::Value) -> Result<()> {
+        add_arg::<Postgres, _>(a, v)
+    }
+
+    /// PostgreSQL checks parameter types, so a `NULL` is sent with the type of its column.
+    fn null(a: &mut PgArguments, kind: Kind) -> Result<()> {
+        match kind {
+            Kind::Bool => add_arg::<Postgres, _>(a, None::<bool>),
+            Kind::I16 => add_arg::<Postgres, _>(a, None::<i16>),
+            Kind::I32 => add_arg::<Postgres, _>(a, None::<i32>),
+            Kind::I64 => add_arg::<Postgres, _>(a, None::<i64>),
+            Kind::F32 => add_arg::<Postgres, _>(a, None::<f32>),
+            Kind::F64 => add_arg::<Postgres, _>(a, None::<f64>),
+            Kind::Text => add_arg::<Postgres, _>(a, None::<&str>),
+            Kind::Bytes => add_arg::<Postgres, _>(a, None::<&[u8]>),
+            Kind::Uuid => add_arg::<Postgres, _>(a, None::<uuid::Uuid>),
+            Kind::DateTime => add_arg::<Postgres, _>(a, None::<chrono::DateTime<chrono::Utc>>),
+            Kind::NaiveDateTime => add_arg::<Postgres, _>(a, None::<chrono::NaiveDateTime>),
+            Kind::NaiveDate => add_arg::<Postgres, _>(a, None::<chrono::NaiveDate>),
+            Kind::Json => add_arg::<Postgres, _>(a, None::<serde_json::Value>),
+        }
     }
 }
 
