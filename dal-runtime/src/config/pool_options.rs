@@ -344,7 +344,7 @@ impl RateLimit {
     }
 }
 
-/// Thresholds and timings of a [`CircuitBreaker`].
+/// Thresholds and timings of a [`CircuitBreaker`](crate::CircuitBreaker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BreakerOptions {

@@ -4,7 +4,7 @@
 //! - [`Driver`]: opens connections for a configuration;
 //! - [`DriverConnection`]: one open connection — run a statement, stream a query's rows, run
 //!   unprepared text (transaction control, DDL), ping, close;
-//! - [`RowSource`]: one row of a result, read column by column as a [`Value`] of the kind the
+//! - [`RowSource`](crate::types::RowSource): one row of a result, read column by column as a [`Value`] of the kind the
 //!   caller asks for.
 //!
 //! Everything above the driver is dal's and comes for free: `?` placeholders are rewritten into
@@ -19,7 +19,6 @@
 //! difference a third-party driver sees. `tests/src/recording_driver.rs` shows a whole driver
 //! in under 300 lines.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -28,8 +27,8 @@ use futures_util::stream::BoxStream;
 
 use super::ExecResult;
 use crate::config::{Backend, DbConfig};
-use crate::error::{Error, Result};
-use crate::types::{Kind, Row, Value};
+use crate::error::Result;
+use crate::types::{Row, Value};
 
 /// Opens connections to one kind of database.
 ///
@@ -96,41 +95,4 @@ pub trait DriverConnection: Send + 'static {
     fn interrupt_flag(&mut self) -> Option<Arc<AtomicBool>> {
         None
     }
-}
-
-/// One row of a result, as a driver holds it.
-pub trait RowSource: Send + Sync + fmt::Debug {
-    /// The number of columns.
-    fn len(&self) -> usize;
-
-    /// Whether the row has no column.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The name of column `index`.
-    fn column_name(&self, index: usize) -> Option<&str>;
-
-    /// Whether column `index` is SQL `NULL`.
-    fn is_null(&self, index: usize) -> Result<bool>;
-
-    /// Column `index` as a value of `kind` ([`Value::Null`] when it is NULL), converted from
-    /// what the backend stores (text timestamps on SQLite, say). A value that cannot be read as
-    /// `kind` is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error naming the column.
-    fn value(&self, index: usize, kind: Kind) -> Result<Value<'_>>;
-}
-
-impl Row {
-    /// A row a third-party driver made.
-    pub fn from_source(source: impl RowSource + 'static) -> Row {
-        Row::custom(Box::new(source))
-    }
-}
-
-/// The error for a value a [`RowSource`] cannot read as the kind asked for.
-pub fn unreadable(row: &dyn RowSource, index: usize, kind: Kind, found: &str) -> Error {
-    Error::decode(format!(
-        "cannot read column {index} (`{}`) as {kind:?}: it holds {found}",
-        row.column_name(index).unwrap_or("?")
-    ))
 }

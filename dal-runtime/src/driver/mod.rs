@@ -1,9 +1,11 @@
-//! The drivers: everything that differs between backends at run time (connect options,
-//! parameter binding, error codes) lives in this folder, one file per backend
-//! (`postgres/`, `mysql.rs`, `sqlite.rs`) over what they share: the [`Connector`]
-//! (`connector.rs`), the [`RawConnection`] the statement pipeline calls (`connection.rs`), and
-//! error classification (`classify.rs`). The rest of the runtime speaks only
-//! [`RawConnection`] and [`Row`](crate::types::Row).
+//! Drivers. Public: the trait set a backend implements ([`Driver`], [`DriverConnection`],
+//! [`RowSource`], with [`Statement`] and [`ExecResult`]; see `api.rs`) and the built-in drivers
+//! behind it ([`SqlxDriver`]). Inside the runtime: everything that differs between the built-in
+//! backends at run time (connect options, parameter binding, error codes) lives here, one file
+//! per backend (`postgres/`, `mysql.rs`, `sqlite.rs`) over what they share: the connector
+//! (`connector.rs`), the connection the statement pipeline calls (`connection.rs`,
+//! `sqlx_connection.rs`), one value binder (`bind.rs`) and error classification
+//! (`classify.rs`).
 
 mod api;
 mod bind;
@@ -19,13 +21,14 @@ mod sqlite;
 mod sqlx_connection;
 mod sqlx_driver;
 
-pub use self::api::{Driver, DriverConnection, RowSource, Statement, unreadable};
+pub use self::api::{Driver, DriverConnection, Statement};
 pub(crate) use self::classify::{classify, is_certificate_failure};
 pub(crate) use self::connection::RawConnection;
 pub(crate) use self::connector::Connector;
 #[cfg(feature = "sqlite")]
 pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
 pub use self::sqlx_driver::SqlxDriver;
+pub use crate::types::{RowSource, unreadable};
 /// The boxed future and stream types the driver traits return.
 pub use futures_util::future::BoxFuture;
 /// See [`BoxFuture`].

@@ -21,7 +21,7 @@ pub(crate) struct Histogram {
     max_us: AtomicU64,
 }
 
-/// Percentiles of a [`Histogram`], in milliseconds (upper bounds of their buckets).
+/// Percentiles of a histogram, in milliseconds (upper bounds of their buckets).
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Percentiles {
     /// Values recorded.

@@ -4,6 +4,7 @@
 mod from_row;
 mod impls;
 mod row;
+mod source;
 
 use std::borrow::Cow;
 
@@ -12,6 +13,7 @@ use uuid::Uuid;
 
 pub use self::from_row::FromRow;
 pub use self::row::{Row, RowIndex};
+pub use self::source::{RowSource, unreadable};
 use crate::error::Result;
 
 /// The SQL-level type of a [`Value`], kept for `NULL`s so PostgreSQL gets a typed null.

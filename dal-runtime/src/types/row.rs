@@ -2,8 +2,8 @@
 
 use sqlx::{Column as _, Row as _, ValueRef as _};
 
+use super::RowSource;
 use super::{Column, Kind, Value};
-use crate::driver::RowSource;
 use crate::error::{Error, Result};
 
 /// One row of a result.
@@ -22,7 +22,7 @@ pub struct Row(RowInner);
 enum RowInner {
     /// A row of a built-in driver, read through sqlx's decoding.
     Sqlx(SqlxRow),
-    /// A row of a third-party driver (see [`crate::driver::RowSource`]).
+    /// A row of a third-party driver (see [`RowSource`]).
     Custom(Box<dyn RowSource>),
 }
 
@@ -157,7 +157,7 @@ impl Row {
             value => {
                 let shown = format!("{value:?}");
                 T::from_value(value).ok_or_else(|| {
-                    crate::driver::unreadable(
+                    super::unreadable(
                         source,
                         index,
                         T::KIND,
