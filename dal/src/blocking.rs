@@ -6,6 +6,14 @@
 //! from inside an async runtime would stall that runtime's thread, so it returns a
 //! [`ErrorKind::Usage`] error there instead of panicking or deadlocking: use the async API.
 //!
+//! On SQLite the pool runs on the rusqlite driver (`dal-rusqlite`, the default `rusqlite`
+//! feature): each statement runs on the calling thread, inside the call, with rusqlite's
+//! prepared-statement cache, instead of crossing to sqlx's SQLite worker thread. Files,
+//! options, values and error categories are the built-in driver's. One difference follows
+//! from running on the calling thread: a query timeout cannot interrupt a SQLite statement
+//! while it runs (the thread that would notice the deadline is the one running it); waits for
+//! a connection and for locks (`busy_timeout`) are limited as before.
+//!
 //! ```
 //! use dal::blocking::Database;
 //!
@@ -47,6 +55,15 @@ fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
     Ok(rt.block_on(fut))
 }
 
+/// The pool of a blocking handle: on SQLite the rusqlite driver's, elsewhere the built-in one.
+fn private_pool(config: DbConfig) -> Result<Pool> {
+    #[cfg(feature = "rusqlite")]
+    if config.backend() == Backend::Sqlite {
+        return Pool::with_driver(config, dal_rusqlite::RusqliteDriver::new());
+    }
+    Pool::new(config)
+}
+
 /// A blocking handle to a database. Cheap to clone; clones share the pool and the runtime.
 ///
 /// `Debug` shows the async handle it wraps (see [`crate::Database`]'s: no password); the
@@ -82,8 +99,7 @@ impl Database {
                     format!("cannot start the runtime of dal::blocking: {e}"),
                 )
             })?;
-        let pool = Pool::new(config)?;
-        let inner = dal_runtime::Database::from_pool(pool);
+        let inner = dal_runtime::Database::from_pool(private_pool(config)?);
         block_on(&rt, async {
             inner.pool().health_check().await?;
             inner.pool().warm_up().await

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use dal::pool::Pool;
 use dal::{Backend, Database, DbConfig, ErrorKind};
+use dal_rusqlite::RusqliteDriver;
 
 pub mod cluster;
 pub mod mariadb_tls;
@@ -119,6 +120,8 @@ pub enum Target {
     MySql,
     /// SQLite, a file.
     Sqlite,
+    /// SQLite, a file, through the rusqlite driver (`dal-rusqlite`) instead of the built-in one.
+    Rusqlite,
     /// PostgreSQL through PgBouncer (`pool_mode = transaction`).
     PgBouncer,
     /// The TLS PostgreSQL server of [`shared_pg_tls`], with `sslmode=verify-full`.
@@ -143,7 +146,7 @@ impl Target {
         match self {
             Target::Postgres | Target::PgBouncer | Target::PostgresTls => Backend::Postgres,
             Target::MySql | Target::MySqlTls => Backend::MySql,
-            Target::Sqlite => Backend::Sqlite,
+            Target::Sqlite | Target::Rusqlite => Backend::Sqlite,
         }
     }
 }
@@ -194,6 +197,7 @@ pub fn shared_mariadb_tls() -> Option<&'static MariaDbTlsServer> {
 /// A database for one test, isolated from every other test, dropped at the end.
 pub struct TestDb {
     db: Database,
+    target: Target,
     cleanup: Option<Cleanup>,
 }
 
@@ -220,7 +224,7 @@ impl TestDb {
         let backend = target.backend();
         let name = unique_name(&format!("dal_{test}"));
         let made = match target {
-            Target::Sqlite => Ok(Self::sqlite(&name)),
+            Target::Sqlite | Target::Rusqlite => Ok(Self::sqlite(&name, target)),
             Target::Postgres | Target::MySql => {
                 let url = server_url(backend).expect("network backend");
                 Self::server(backend, &url, &name).await
@@ -248,7 +252,10 @@ impl TestDb {
             }
         };
         match made {
-            Ok(t) => Some(t),
+            Ok(mut t) => {
+                t.target = target;
+                Some(t)
+            }
             Err(e) if matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout) => {
                 let why = format!("skipping the {backend} suite: {e}");
                 if servers_required() {
@@ -264,7 +271,7 @@ impl TestDb {
         }
     }
 
-    fn sqlite(name: &str) -> TestDb {
+    fn sqlite(name: &str, target: Target) -> TestDb {
         let dir = std::env::temp_dir().join("dal-tests");
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join(format!("{name}.db"));
@@ -272,8 +279,13 @@ impl TestDb {
             .database(path.to_string_lossy())
             .alias(name)
             .acquire_timeout(Duration::from_secs(30));
-        let db = Database::connect_lazy(config).expect("sqlite config is valid");
-        TestDb { db, cleanup: Some(Cleanup::File(path)) }
+        let db = if target == Target::Rusqlite {
+            let pool = Pool::with_driver(config, RusqliteDriver::new());
+            Database::from_pool(pool.expect("sqlite config is valid"))
+        } else {
+            Database::connect_lazy(config).expect("sqlite config is valid")
+        };
+        TestDb { db, target, cleanup: Some(Cleanup::File(path)) }
     }
 
     async fn server(backend: Backend, url: &str, name: &str) -> dal::Result<TestDb> {
@@ -298,7 +310,7 @@ impl TestDb {
         admin_db.pool().close(Duration::from_secs(1)).await;
         let db =
             Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
-        Ok(TestDb { db, cleanup: Some(cleanup) })
+        Ok(TestDb { db, target: backend.into(), cleanup: Some(cleanup) })
     }
 
     /// A PostgreSQL database of its own, created on the server directly and reached through
@@ -318,7 +330,11 @@ impl TestDb {
             config.pool_options(options).alias(name).acquire_timeout(Duration::from_secs(30));
         let cleanup = Cleanup::PgDatabase { admin, name: name.to_owned() };
         // Made before the first connection, so a failure still drops the database.
-        let made = TestDb { db: Database::connect_lazy(config)?, cleanup: Some(cleanup) };
+        let made = TestDb {
+            db: Database::connect_lazy(config)?,
+            target: Target::PgBouncer,
+            cleanup: Some(cleanup),
+        };
         made.db.pool().health_check().await?;
         Ok(made)
     }
@@ -327,6 +343,26 @@ impl TestDb {
     /// new pool on the same isolated database.
     pub fn fresh_config(&self) -> DbConfig {
         self.db.config().clone().alias(unique_name("dal_pool"))
+    }
+
+    /// A new pool for `config` (usually [`fresh_config`](Self::fresh_config) with changes)
+    /// through this test's driver: `Database::connect` on the built-in drivers, a private
+    /// pool on the rusqlite driver (third-party drivers have no registry entry).
+    pub async fn connect(&self, config: DbConfig) -> dal::Result<Database> {
+        match self.target {
+            Target::Rusqlite => {
+                let db = Database::from_pool(Pool::with_driver(config, RusqliteDriver::new())?);
+                db.pool().health_check().await?;
+                db.pool().warm_up().await?;
+                Ok(db)
+            }
+            _ => Database::connect(config).await,
+        }
+    }
+
+    /// Where this test runs.
+    pub fn target(&self) -> Target {
+        self.target
     }
 
     /// The number of rows in `table` (a name the test itself chose).
@@ -403,7 +439,9 @@ async fn drop_with(admin: DbConfig, sql: String) {
 /// `postgres::a`, `mysql::a`, `sqlite::a`, … each calling `crate::suite::a(&TestDb)`;
 /// `behaviour_suite!(pgbouncer: a, b)` makes `pgbouncer::a`, … run through PgBouncer in
 /// transaction pooling mode; `behaviour_suite!(tls: a, b)` makes `postgres_tls::a` and
-/// `mysql_tls::a`, … run on the TLS servers with full verification.
+/// `mysql_tls::a`, … run on the TLS servers with full verification;
+/// `behaviour_suite!(rusqlite: a, b)` makes `rusqlite::a`, … run on SQLite through the
+/// rusqlite driver (`dal-rusqlite`).
 #[macro_export]
 #[allow(
     clippy::crate_in_macro_def,
@@ -416,6 +454,9 @@ macro_rules! behaviour_suite {
     (tls: $($test:ident),* $(,)?) => {
         $crate::behaviour_suite!(@target postgres_tls, PostgresTls, $($test),*);
         $crate::behaviour_suite!(@target mysql_tls, MySqlTls, $($test),*);
+    };
+    (rusqlite: $($test:ident),* $(,)?) => {
+        $crate::behaviour_suite!(@target rusqlite, Rusqlite, $($test),*);
     };
     ($($test:ident),* $(,)?) => {
         $crate::behaviour_suite!(@target postgres, Postgres, $($test),*);

@@ -154,17 +154,16 @@ impl Row {
     fn decode_custom<T: FromValue>(&self, source: &dyn RowSource, index: usize) -> Result<T> {
         match source.value(index, T::KIND)? {
             Value::Null(_) => Err(self.null_error::<T>(index)),
-            value => {
-                let shown = format!("{value:?}");
-                T::from_value(value).ok_or_else(|| {
-                    super::unreadable(
-                        source,
-                        index,
-                        T::KIND,
-                        &format!("{shown} (the driver gave another kind)"),
-                    )
-                })
-            }
+            // The value is shown only when it is not of the kind asked for: formatting it on
+            // every read would cost more than the read.
+            value => T::from_value(value).map_err(|other| {
+                super::unreadable(
+                    source,
+                    index,
+                    T::KIND,
+                    &format!("{other:?} (the driver gave another kind)"),
+                )
+            }),
         }
     }
 
@@ -275,18 +274,18 @@ decode_bound!(SqliteDecode, "sqlite", sqlx::Sqlite);
 pub(crate) trait FromValue: Sized {
     /// The kind the driver is asked for.
     const KIND: Kind;
-    /// The value, when it is of that kind.
-    fn from_value(value: Value<'_>) -> Option<Self>;
+    /// The value, when it is of that kind; else the value given back.
+    fn from_value(value: Value<'_>) -> std::result::Result<Self, Value<'_>>;
 }
 
 macro_rules! from_value {
     ($ty:ty, $kind:ident, |$v:ident| $convert:expr) => {
         impl FromValue for $ty {
             const KIND: Kind = Kind::$kind;
-            fn from_value(value: Value<'_>) -> Option<Self> {
+            fn from_value(value: Value<'_>) -> std::result::Result<Self, Value<'_>> {
                 match value {
-                    Value::$kind($v) => Some($convert),
-                    _ => None,
+                    Value::$kind($v) => Ok($convert),
+                    other => Err(other),
                 }
             }
         }

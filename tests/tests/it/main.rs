@@ -1,5 +1,5 @@
 //! Integration tests of dal on real databases. The behaviour suite runs once per backend
-//! (`postgres::…`, `mysql::…`, `sqlite::…`); see the `tests` crate for isolation and skipping.
+//! (`postgres::…`, `mysql::…`, `sqlite::…`, and `rusqlite::…` for SQLite on the rusqlite driver); see the `tests` crate for isolation and skipping.
 
 mod cluster;
 mod connect_errors;
@@ -100,6 +100,9 @@ macro_rules! entity_suite {
 // prepared statements, session-level timeouts), which that mode does without by design;
 // `pooler.rs` tests its timeouts instead.
 entity_suite!(pgbouncer:);
+
+// The same suite on SQLite through the rusqlite driver (`dal-rusqlite`, public traits only).
+entity_suite!(rusqlite:);
 
 // The same suite once over TLS on each server backend (verify-full against the tests' own CA).
 entity_suite!(tls:);

@@ -73,7 +73,7 @@ pub async fn auto_transaction_rolls_back_on_cancellation(db: &TestDb) {
     if db.backend() == Backend::Postgres {
         config = config.option("application_name", &app);
     }
-    let pool = Database::connect(config).await.expect("pool");
+    let pool = db.connect(config).await.expect("pool");
     let cancelled = tokio::time::timeout(Duration::from_millis(200), insert_then_hang(&pool)).await;
     assert!(cancelled.is_err(), "the future was dropped at its deadline");
     tests::until_all_idle(&pool).await;
@@ -176,7 +176,7 @@ pub async fn retry_reruns_a_transaction_that_lost_a_conflict(db: &TestDb) {
         .await
         .expect("create");
     db.query("INSERT INTO accounts (id, n) VALUES (1, 0), (2, 0)").execute().await.expect("rows");
-    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let pool = db.connect(db.fresh_config()).await.expect("pool");
     let (gate, attempts) = (tokio::sync::Barrier::new(2), AtomicU32::new(0));
     let before = pool.pool().metrics().transaction_retries;
     let (a, b) = tokio::join!(

@@ -25,7 +25,11 @@ fn crud(config: dal::DbConfig) {
     assert!(people.delete_permanently(saved.id).expect("delete"));
     assert_eq!(people.get(saved.id).expect("get"), None);
     assert_eq!(people.get(Uuid::new_v4()).expect("get"), None);
-    assert!(!db.server_info().expect("info").version.is_empty());
+    let info = db.server_info().expect("info");
+    assert!(!info.version.is_empty());
+    if db.backend() == dal::Backend::Sqlite {
+        assert_eq!(info.driver, "rusqlite", "blocking SQLite runs on the rusqlite driver");
+    }
 }
 
 pub async fn blocking_api_does_the_same_crud(db: &TestDb) {

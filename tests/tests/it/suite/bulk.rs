@@ -1,8 +1,8 @@
 //! `save_all`: many rows in few statements, history included, all or nothing.
 
+use dal::Entity;
 use dal::query::Dialect;
 use dal::types::Uuid;
-use dal::{Database, Entity};
 use tests::TestDb;
 
 use crate::entities::{Entry, Member};
@@ -18,7 +18,7 @@ fn statements_needed(d: Dialect, rows: usize, columns: usize) -> u64 {
 
 pub async fn save_all_uses_as_few_statements_as_the_parameter_limit_allows(db: &TestDb) {
     db.ensure_schema::<Member>().await.expect("schema");
-    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let pool = db.connect(db.fresh_config()).await.expect("pool");
     let before = pool.pool().metrics().statements;
     let saved = pool.repo::<Member>().save_all(&members(10_000)).await.expect("save_all");
     let used = pool.pool().metrics().statements - before;
@@ -69,7 +69,7 @@ pub async fn save_all_gives_database_assigned_ids_in_few_statements(db: &TestDb)
     db.ensure_schema::<Entry>().await.expect("schema");
     let repo = db.repo::<Entry>();
     let first = repo.save(&Entry::new("before")).await.expect("save one");
-    let pool = Database::connect(db.fresh_config()).await.expect("pool");
+    let pool = db.connect(db.fresh_config()).await.expect("pool");
     let before = pool.pool().metrics().statements;
     let batch: Vec<Entry> = (0..2_500).map(|i| Entry::new(&format!("entry {i}"))).collect();
     let saved = pool.repo::<Entry>().save_all(&batch).await.expect("save_all");

@@ -106,7 +106,7 @@ pub async fn too_many_parameters_fail_before_anything_is_sent(db: &TestDb) {
     table(db).await;
     db.ensure_schema::<Person>().await.expect("schema");
     // A pool of its own, so its counters see only this test.
-    let pool = dal::Database::connect(db.fresh_config()).await.expect("pool");
+    let pool = db.connect(db.fresh_config()).await.expect("pool");
     pool.query("SELECT 1").fetch_all().await.expect("a connection is open");
     let (opened, before) = (pool.pool().status().size, pool.pool().metrics().statements);
     let sql = select_placeholders(N);
@@ -343,5 +343,9 @@ pub async fn server_info_names_version_and_driver(db: &TestDb) {
     let info = db.server_info().await.expect("info");
     assert_eq!(info.backend, db.backend());
     assert!(info.version.chars().next().is_some_and(|c| c.is_ascii_digit()), "{info:?}");
-    assert_eq!(info.driver, format!("sqlx-{}", db.backend()));
+    let driver = match db.target() {
+        tests::Target::Rusqlite => "rusqlite".to_owned(),
+        _ => format!("sqlx-{}", db.backend()),
+    };
+    assert_eq!(info.driver, driver);
 }

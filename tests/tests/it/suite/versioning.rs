@@ -141,7 +141,7 @@ pub async fn history_and_at_version_travel_back(db: &TestDb) {
 pub async fn concurrent_updates_lose_nothing(db: &TestDb) {
     db.ensure_schema::<Member>().await.expect("schema");
     let start = db.repo::<Member>().save(&Member::new("race")).await.expect("insert");
-    let pool = dal::Database::connect(db.fresh_config()).await.expect("pool");
+    let pool = db.connect(db.fresh_config()).await.expect("pool");
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let pool = pool.clone();
