@@ -32,6 +32,28 @@ fn deadline(limit: Duration) -> Option<tokio::time::Instant> {
     at.checked_add(TIMER_ROUNDING).map(|_| at)
 }
 
+/// A task that runs `fire` once `limit` has passed, unless dropped first; `None` without a
+/// runtime or when the limit is past the end of the clock (no limit).
+pub(crate) fn after(limit: Duration, fire: impl FnOnce() + Send + 'static) -> Option<Armed> {
+    let at = deadline(limit)?;
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    let task = handle.spawn(async move {
+        tokio::time::sleep_until(at).await;
+        fire();
+    });
+    Some(Armed(task))
+}
+
+/// A task armed by [`after`]; dropping it disarms it.
+#[derive(Debug)]
+pub(crate) struct Armed(tokio::task::JoinHandle<()>);
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Spawns `fut` on the current runtime; hands it back when there is none (e.g. a guard dropped
 /// after its runtime shut down), so the caller can fall back to a synchronous path.
 pub(crate) fn spawn<F>(fut: F) -> Result<(), F>

@@ -115,6 +115,8 @@ struct Statement {
     span: tracing::Span,
     lookup: Option<Lookup>,
     started: Instant,
+    /// Stops the statement at its deadline even while the driver does not yield.
+    watchdog: Option<stop::Watchdog>,
 }
 
 /// How the wait for the driver ended.
@@ -140,7 +142,16 @@ impl Statement {
         let span = trace::query_span(conn, sql);
         let protocol = cache::protocol(conn, limit);
         let lookup = cache::lookup(conn, sql, protocol);
-        Ok(Statement { text: sql.clone(), limit, protocol, span, lookup, started: Instant::now() })
+        let watchdog = stop::Watchdog::arm(conn, limit);
+        Ok(Statement {
+            text: sql.clone(),
+            limit,
+            protocol,
+            span,
+            lookup,
+            started: Instant::now(),
+            watchdog,
+        })
     }
 
     /// Waits for the driver call, in the statement's span, under its limit.
@@ -160,18 +171,31 @@ impl Statement {
         conn: &mut PooledConnection,
         answer: Answer<T>,
     ) -> Result<T> {
-        let result = match answer {
-            Answer::Given(result) => result,
-            Answer::Late(limit) => {
+        let stopped = self.watchdog.as_ref().is_some_and(stop::Watchdog::fired);
+        let result = match (answer, self.limit) {
+            // The watchdog stopped it: a failure is the timeout; a statement that finished
+            // first keeps its result, on a connection that cannot be reused.
+            (Answer::Given(Err(_)), Some(limit)) if stopped => {
+                stop::on_server(conn).await;
+                return Err(outcome::timed_out(conn, limit, self.started.elapsed()));
+            }
+            (Answer::Given(result), _) => result,
+            (Answer::Late(limit), _) => {
                 stop::on_server(conn).await;
                 return Err(outcome::timed_out(conn, limit, self.started.elapsed()));
             }
         };
+
         outcome::record_duration(conn, self.started.elapsed(), &self.text);
         if let Ok(done) = &result {
             trace::record_rows(&self.span, done);
             cache::prepared(conn, self.lookup);
         }
-        outcome::settle(conn, result, self.limit, self.protocol, self.started)
+        let settled = outcome::settle(conn, result, self.limit, self.protocol, self.started);
+        if stopped {
+            // Its interrupt flag is set: the connection goes, whatever the statement did.
+            conn.mark_unknown();
+        }
+        settled
     }
 }

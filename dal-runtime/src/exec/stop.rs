@@ -1,6 +1,8 @@
 //! Stage 2: a statement past its limit is stopped where it runs.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crate::pool::PooledConnection;
 
@@ -18,5 +20,33 @@ pub(super) async fn on_server(conn: &mut PooledConnection) {
     }
     if let Some(session) = live.session {
         conn.pool_inner().end_sessions(&[session]).await;
+    }
+}
+
+/// A statement's stop that does not wait for the driver: at the deadline it sets the
+/// connection's interrupt flag from a task of its own. A driver that runs a statement on the
+/// calling thread (rusqlite) never yields to the timer that waits for it, so only this stops
+/// its statement; for the others it is the same stop, a moment sooner.
+pub(super) struct Watchdog {
+    fired: Arc<AtomicBool>,
+    _armed: crate::rt::Armed,
+}
+
+impl Watchdog {
+    /// Arms the watchdog when the statement has a limit and the connection an interrupt flag.
+    pub(super) fn arm(conn: &PooledConnection, limit: Option<Duration>) -> Option<Watchdog> {
+        let flag = Arc::clone(conn.live()?.interrupt.as_ref()?);
+        let fired = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&fired);
+        let armed = crate::rt::after(limit?, move || {
+            seen.store(true, Ordering::Release);
+            flag.store(true, Ordering::Release);
+        })?;
+        Some(Watchdog { fired, _armed: armed })
+    }
+
+    /// Whether it stopped the statement (the connection's flag is set: it cannot be reused).
+    pub(super) fn fired(&self) -> bool {
+        self.fired.load(Ordering::Acquire)
     }
 }

@@ -9,6 +9,7 @@ mod entities;
 mod error_codes;
 mod faults;
 mod pooler;
+mod rusqlite_timeouts;
 mod server_specific;
 mod session_options;
 mod sharding;

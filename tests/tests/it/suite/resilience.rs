@@ -26,7 +26,7 @@ pub fn endless(backend: Backend, marker: &str) -> String {
 }
 
 async fn connect(db: &TestDb, options: PoolOptions) -> Database {
-    Database::connect(db.fresh_config().pool_options(options)).await.expect("pool")
+    db.connect(db.fresh_config().pool_options(options)).await.expect("pool")
 }
 
 /// How many server sessions other than this one run the statement marked `marker`.
