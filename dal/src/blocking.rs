@@ -9,10 +9,9 @@
 //! On SQLite the pool runs on the rusqlite driver (`dal-rusqlite`, the default `rusqlite`
 //! feature): each statement runs on the calling thread, inside the call, with rusqlite's
 //! prepared-statement cache, instead of crossing to sqlx's SQLite worker thread. Files,
-//! options, values and error categories are the built-in driver's. One difference follows
-//! from running on the calling thread: a query timeout cannot interrupt a SQLite statement
-//! while it runs (the thread that would notice the deadline is the one running it); waits for
-//! a connection and for locks (`busy_timeout`) are limited as before.
+//! options, values and error categories are the built-in driver's. A query timeout still stops
+//! a statement that is running: the handle's runtime thread sets SQLite's interrupt flag at the
+//! deadline while the calling thread runs the statement.
 //!
 //! ```
 //! use dal::blocking::Database;
