@@ -51,7 +51,10 @@ fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
             "dal::blocking cannot run inside an async runtime: blocking would stall its thread; use the async API (dal::Database) there",
         ));
     }
-    Ok(rt.block_on(fut))
+    // Pinned on the heap: the runtime moves the future it is given several times on the way
+    // in, and an operation's future is kilobytes (a fifth of a cheap query's time went to
+    // copying it); a box moves as a pointer.
+    Ok(rt.block_on(Box::pin(fut)))
 }
 
 /// The pool of a blocking handle: on SQLite the rusqlite driver's, elsewhere the built-in one.
