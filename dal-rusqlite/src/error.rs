@@ -1,6 +1,7 @@
 //! rusqlite's errors into categorized [`Error`]s, by SQLite's extended result codes, with the
 //! same categories as the built-in SQLite driver (`error_codes.md` has the table and reasons).
 
+use dal_runtime::driver::sqlite_error_kind as kind_of_code;
 use dal_runtime::{Backend, Error, ErrorKind};
 
 /// A rusqlite error as dal's.
@@ -40,36 +41,6 @@ pub(crate) fn classify(err: rusqlite::Error) -> Error {
             Error::new(ErrorKind::Other, format!("{backend} driver error: {err}")).with_source(err)
         }
     }
-}
-
-/// Extended result code → category (https://sqlite.org/rescode.html): a few extended codes
-/// first, then the primary code (the low byte). The same rules as the built-in driver's.
-fn kind_of_code(code: i32, message: &str) -> ErrorKind {
-    // SQLITE_CONSTRAINT_DATATYPE: a STRICT table refused the type of a value, which the
-    // servers report as a data error (PostgreSQL 22P02, MariaDB 1366), not a constraint.
-    if code == 3091 {
-        return ErrorKind::Data;
-    }
-    match code & 0xff {
-        19 => ErrorKind::Constraint,
-        // BUSY, BUSY_SNAPSHOT, LOCKED: lost races with another transaction, cured by running
-        // it again, as the servers' deadlocks and lock wait timeouts.
-        5 | 6 => ErrorKind::Serialization,
-        9 => ErrorKind::Timeout, // INTERRUPT: the progress handler saw the stop flag
-        1 => kind_of_sql_error(message),
-        18 | 20 | 25 => ErrorKind::Data, // TOOBIG, MISMATCH, RANGE
-        14 | 23 => ErrorKind::Config,    // CANTOPEN, AUTH
-        8 => ErrorKind::Usage,           // READONLY: a write under query_only or mode=ro
-        _ => ErrorKind::Other,
-    }
-}
-
-/// SQLITE_ERROR is SQLite's catch-all. Most come from preparing the statement (syntax error,
-/// no such table, column or function, ...): Syntax. A few are raised by functions at run time
-/// because of a value (what the servers report with SQLSTATE class 22): Data.
-fn kind_of_sql_error(message: &str) -> ErrorKind {
-    const DATA: [&str; 3] = ["integer overflow", "malformed JSON", "JSON cannot hold BLOB"];
-    if DATA.iter().any(|m| message.contains(m)) { ErrorKind::Data } else { ErrorKind::Syntax }
 }
 
 #[cfg(test)]

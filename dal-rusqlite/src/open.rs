@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use dal_runtime::driver::duration_option as parse_duration;
 use dal_runtime::{DbConfig, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags};
 
@@ -118,25 +119,6 @@ impl Settings {
 /// `value` (any case) when it is one of `allowed` (upper case), as written there.
 fn one_of(value: &str, allowed: &[&'static str]) -> Option<&'static str> {
     allowed.iter().copied().find(|a| a.eq_ignore_ascii_case(value))
-}
-
-/// `500ms`, `10s`, `2m`, `1h` (a bare number is seconds): dal's duration options.
-fn parse_duration(key: &str, value: &str) -> Result<Duration> {
-    let bad = || {
-        Error::new(
-            ErrorKind::Config,
-            format!("`{key}` must be a duration such as 500ms, 10s, 2m or 1h, got `{value}`"),
-        )
-    };
-    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let n: u64 = digits.parse().map_err(|_| bad())?;
-    Ok(match &value[digits.len()..] {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        "h" => Duration::from_secs(n.saturating_mul(3600)),
-        _ => return Err(bad()),
-    })
 }
 
 /// Opens and sets up a connection for `config`.

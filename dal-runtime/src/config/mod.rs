@@ -20,7 +20,7 @@ pub use self::hash::ConfigHash;
 pub use self::into::IntoConfig;
 pub use self::pool_options::{BreakerOptions, PoolOptions, RateLimit};
 pub use self::tls::{Tls, TlsMode};
-pub(crate) use self::url::parse_duration;
+pub use self::url::parse_duration;
 use crate::error::Result;
 
 /// A password that never prints.

@@ -131,7 +131,7 @@ fn parse_u32(key: &str, value: &str) -> Result<u32> {
 }
 
 /// `250ms`, `10s`, `2m`, `1h`, or a plain number of seconds.
-pub(crate) fn parse_duration(key: &str, value: &str) -> Result<Duration> {
+pub fn parse_duration(key: &str, value: &str) -> Result<Duration> {
     let bad = || {
         Error::config(format!(
             "`{key}` must be a duration such as 500ms, 10s, 2m or 1h, got `{value}`"

@@ -18,6 +18,7 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod sqlite_codes;
 mod sqlx_connection;
 mod sqlx_driver;
 
@@ -27,7 +28,11 @@ pub(crate) use self::connection::RawConnection;
 pub(crate) use self::connector::Connector;
 #[cfg(feature = "sqlite")]
 pub(crate) use self::sqlite::is_memory as sqlite_is_memory;
+pub use self::sqlite_codes::sqlite_error_kind;
 pub use self::sqlx_driver::SqlxDriver;
+/// Parses a duration option as dal's URLs write them (`500ms`, `10s`, `2m`, `1h`, or a bare
+/// number of seconds), for drivers with options of their own; the error names `key`.
+pub use crate::config::parse_duration as duration_option;
 pub use crate::types::{RowSource, unreadable};
 /// The boxed future and stream types the driver traits return.
 pub use futures_util::future::BoxFuture;

@@ -107,41 +107,10 @@ pub(super) fn exec_result(done: &SqliteQueryResult) -> ExecResult {
 
 pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Option<String>) {
     let code = db.code().map(|c| c.into_owned());
-    let kind = code.as_deref().map_or(ErrorKind::Other, |c| kind_of_code(c, db.message()));
+    let kind = code.as_deref().map_or(ErrorKind::Other, |c| {
+        super::sqlite_error_kind(c.parse().unwrap_or(0), db.message())
+    });
     (kind, code)
-}
-
-/// Extended result code → category (https://sqlite.org/rescode.html): a few extended codes
-/// first, then the primary code (the low byte). The table with the reasons is in
-/// `error_codes.md`.
-pub(super) fn kind_of_code(code: &str, message: &str) -> ErrorKind {
-    let code = code.parse::<u32>().unwrap_or(0);
-    // SQLITE_CONSTRAINT_DATATYPE: a STRICT table refused the type of a value, which the
-    // servers report as a data error (PostgreSQL 22P02, MariaDB 1366), not a constraint.
-    if code == 3091 {
-        return ErrorKind::Data;
-    }
-    match code & 0xff {
-        19 => ErrorKind::Constraint,
-        // BUSY (the busy timeout passed while another connection held the lock; BUSY_SNAPSHOT:
-        // a write from a stale read snapshot), LOCKED: lost races with another transaction,
-        // cured by running it again, as the servers' deadlocks and lock wait timeouts.
-        5 | 6 => ErrorKind::Serialization,
-        9 => ErrorKind::Timeout, // INTERRUPT
-        1 => kind_of_sql_error(message),
-        18 | 20 | 25 => ErrorKind::Data, // TOOBIG, MISMATCH, RANGE
-        14 | 23 => ErrorKind::Config,    // CANTOPEN, AUTH
-        8 => ErrorKind::Usage,           // READONLY: a write under query_only or mode=ro
-        _ => ErrorKind::Other,
-    }
-}
-
-/// SQLITE_ERROR is SQLite's catch-all. Most come from preparing the statement (syntax error,
-/// no such table, column or function, ...): Syntax. A few are raised by functions at run time
-/// because of a value (what the servers report with SQLSTATE class 22): Data.
-fn kind_of_sql_error(message: &str) -> ErrorKind {
-    const DATA: [&str; 3] = ["integer overflow", "malformed JSON", "JSON cannot hold BLOB"];
-    if DATA.iter().any(|m| message.contains(m)) { ErrorKind::Data } else { ErrorKind::Syntax }
 }
 
 /// VM steps between two looks at the interrupt flag: frequent enough to stop within
