@@ -340,9 +340,18 @@ impl TestDb {
     }
 
     /// This test's database configuration under a fresh alias: connecting with it makes a
-    /// new pool on the same isolated database.
+    /// new pool on the same isolated database. Such pools are closed with the test's own when
+    /// it ends (their aliases start with its alias), so no test leaves server sessions behind
+    /// for the rest of the suite.
     pub fn fresh_config(&self) -> DbConfig {
-        self.db.config().clone().alias(unique_name("dal_pool"))
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.db.config().clone().alias(format!("{}{n}", self.fresh_prefix()))
+    }
+
+    /// The alias prefix of the pools [`fresh_config`](Self::fresh_config) makes.
+    fn fresh_prefix(&self) -> String {
+        format!("{}/pool", self.db.config().alias_name().unwrap_or("dal"))
     }
 
     /// A new pool for `config` (usually [`fresh_config`](Self::fresh_config) with changes)
@@ -397,11 +406,21 @@ impl Drop for TestDb {
             return;
         };
         let pool = self.db.pool().clone();
+        let prefix = self.fresh_prefix();
+        let fresh: Vec<_> = dal::pool::PoolManager::global()
+            .list()
+            .into_iter()
+            .filter(|s| s.alias.as_deref().is_some_and(|a| a.starts_with(&prefix)))
+            .map(|s| s.hash)
+            .collect();
         // Cleanup needs async I/O and Drop cannot await: run it on a runtime of its own.
         let worker = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
             let Ok(rt) = rt else { return };
             rt.block_on(async move {
+                for hash in fresh {
+                    dal::pool::PoolManager::global().close_pool(hash, Duration::from_secs(5)).await;
+                }
                 pool.close(Duration::from_secs(5)).await;
                 match cleanup {
                     Cleanup::File(path) => {

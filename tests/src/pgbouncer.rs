@@ -223,6 +223,9 @@ fn launch(
          pool_mode = {pool_mode}\n\
          max_client_conn = 1000\n\
          default_pool_size = {pool_size}\n\
+         ; idle server connections go soon: every test has a database of its own, and the\n\
+         ; upstream's connection slots are shared by the whole parallel suite\n\
+         server_idle_timeout = 1\n\
          ; sqlx sends it at connect, and PgBouncer refuses parameters it does not know\n\
          ignore_startup_parameters = extra_float_digits\n\
          logfile = {log}\n\
