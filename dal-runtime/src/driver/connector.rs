@@ -174,41 +174,18 @@ impl Connector {
     }
 }
 
-/// Shows where the options lead (endpoint, database, user, TLS mode), never the driver's option
-/// struct.
-/// Written by hand: the driver's option structs derive theirs and print the password (and
-/// inline certificate or key contents).
+/// What the connector leads to, from the configuration (whose password is redacted): never the
+/// driver's option structs, whose derived `Debug` prints the password (and inline certificate
+/// or key contents).
 impl fmt::Debug for Connector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.options {
-            DriverOptions::Custom(driver) => f
-                .debug_struct("Connector")
-                .field("driver", &driver.name())
-                .field("endpoint", &self.config.endpoint())
-                .finish_non_exhaustive(),
-            #[cfg(feature = "postgres")]
-            DriverOptions::Postgres(o) => f
-                .debug_struct("Connector::Postgres")
-                .field("host", &o.get_host())
-                .field("port", &o.get_port())
-                .field("database", &o.get_database())
-                .field("user", &o.get_username())
-                .field("ssl_mode", &o.get_ssl_mode())
-                .finish_non_exhaustive(),
-            #[cfg(feature = "mysql")]
-            DriverOptions::MySql(o) => f
-                .debug_struct("Connector::MySql")
-                .field("host", &o.get_host())
-                .field("port", &o.get_port())
-                .field("database", &o.get_database())
-                .field("user", &o.get_username())
-                .field("ssl_mode", &o.get_ssl_mode())
-                .finish_non_exhaustive(),
-            #[cfg(feature = "sqlite")]
-            DriverOptions::Sqlite(o) => f
-                .debug_struct("Connector::Sqlite")
-                .field("file", &o.get_filename())
-                .finish_non_exhaustive(),
-        }
+        let config = &self.config;
+        f.debug_struct("Connector")
+            .field("driver", &self.driver_name())
+            .field("endpoint", &config.endpoint())
+            .field("database", &config.database_name())
+            .field("user", &config.user_name())
+            .field("tls", &config.tls_options().mode())
+            .finish_non_exhaustive()
     }
 }
