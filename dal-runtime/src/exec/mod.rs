@@ -171,7 +171,7 @@ impl Statement {
         conn: &mut PooledConnection,
         answer: Answer<T>,
     ) -> Result<T> {
-        let stopped = self.watchdog.as_ref().is_some_and(stop::Watchdog::fired);
+        let stopped = self.watchdog.as_ref().is_some_and(stop::Watchdog::disarm);
         let result = match (answer, self.limit) {
             // The watchdog stopped it: a failure is the timeout; a statement that finished
             // first keeps its result, on a connection that cannot be reused.

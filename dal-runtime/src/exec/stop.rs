@@ -1,7 +1,7 @@
 //! Stage 2: a statement past its limit is stopped where it runs.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::pool::PooledConnection;
@@ -27,26 +27,38 @@ pub(super) async fn on_server(conn: &mut PooledConnection) {
 /// connection's interrupt flag from a task of its own. A driver that runs a statement on the
 /// calling thread (rusqlite) never yields to the timer that waits for it, so only this stops
 /// its statement; for the others it is the same stop, a moment sooner.
+///
+/// Its state decides the race between the deadline and the statement's end once: the task
+/// sets the flag only if it moves the state from armed to fired, and the pipeline disarms it
+/// (armed to disarmed) when the driver answered; whichever moves first wins, so a flag is never
+/// set on a connection that goes back to the pool as healthy.
 pub(super) struct Watchdog {
-    fired: Arc<AtomicBool>,
+    state: Arc<AtomicU8>,
     _armed: crate::rt::Armed,
 }
+
+const ARMED: u8 = 0;
+const FIRED: u8 = 1;
+const DISARMED: u8 = 2;
 
 impl Watchdog {
     /// Arms the watchdog when the statement has a limit and the connection an interrupt flag.
     pub(super) fn arm(conn: &PooledConnection, limit: Option<Duration>) -> Option<Watchdog> {
         let flag = Arc::clone(conn.live()?.interrupt.as_ref()?);
-        let fired = Arc::new(AtomicBool::new(false));
-        let seen = Arc::clone(&fired);
+        let state = Arc::new(AtomicU8::new(ARMED));
+        let seen = Arc::clone(&state);
         let armed = crate::rt::after(limit?, move || {
-            seen.store(true, Ordering::Release);
-            flag.store(true, Ordering::Release);
+            if seen.compare_exchange(ARMED, FIRED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                flag.store(true, Ordering::Release);
+            }
         })?;
-        Some(Watchdog { fired, _armed: armed })
+        Some(Watchdog { state, _armed: armed })
     }
 
-    /// Whether it stopped the statement (the connection's flag is set: it cannot be reused).
-    pub(super) fn fired(&self) -> bool {
-        self.fired.load(Ordering::Acquire)
+    /// Disarms it; `true` when it had already stopped the statement (the connection's flag is
+    /// set: it cannot be reused).
+    pub(super) fn disarm(&self) -> bool {
+        self.state.compare_exchange(ARMED, DISARMED, Ordering::AcqRel, Ordering::Acquire)
+            == Err(FIRED)
     }
 }

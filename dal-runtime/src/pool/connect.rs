@@ -8,7 +8,9 @@ use super::{Pool, human, probe, session};
 use crate::error::{Error, ErrorKind, Result};
 
 impl Pool {
-    /// Opens a new connection within the connect timeout.
+    /// Opens a new connection and learns what the pool needs of its session, all within the
+    /// connect timeout (a server or proxy that answers the handshake and then stalls cannot
+    /// hold an acquire past it).
     pub(super) async fn open(&self) -> Result<Live> {
         let inner = &self.inner;
         let config = &inner.config;
@@ -19,32 +21,9 @@ impl Pool {
             db.system = backend.scheme(),
             server.address = %config.endpoint(),
         );
-        let connect = tracing::Instrument::instrument(inner.connector.connect(), span);
-        match crate::rt::timeout(limit, connect).await {
-            Some(Ok(mut raw)) => {
-                if inner.options.read_write_only
-                    && let Err(e) = probe::check_accepts_writes(&mut raw, config).await
-                {
-                    raw.close().await;
-                    return Err(e);
-                }
-                let facts = &inner.session_facts;
-                session::check_inlining_is_safe(&mut raw, config, &inner.options).await?;
-                session::note_encryption(&mut raw, config, &inner.options, facts).await?;
-                let session =
-                    session::own_session_id(&mut raw, config, &inner.options, facts).await?;
-                let interrupt = raw.interrupter().await?;
-                inner.adopt(session);
-                Ok(Live {
-                    raw,
-                    opened: Instant::now(),
-                    session,
-                    suspect: false,
-                    interrupt,
-                    statements: Default::default(),
-                })
-            }
-            Some(Err(e)) => Err(e),
+        let open = tracing::Instrument::instrument(self.connect_and_learn(), span);
+        match crate::rt::timeout(limit, open).await {
+            Some(opened) => opened,
             None => Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
@@ -54,5 +33,34 @@ impl Pool {
                 ),
             )),
         }
+    }
+
+    /// The driver's connect, then the questions asked of the new session (does it accept
+    /// writes, may values be inlined, is it encrypted, which server session is it). The pool
+    /// counts the connection only once all are answered.
+    async fn connect_and_learn(&self) -> Result<Live> {
+        let inner = &self.inner;
+        let config = &inner.config;
+        let mut raw = inner.connector.connect().await?;
+        if inner.options.read_write_only
+            && let Err(e) = probe::check_accepts_writes(&mut raw, config).await
+        {
+            raw.close().await;
+            return Err(e);
+        }
+        let facts = &inner.session_facts;
+        session::check_inlining_is_safe(&mut raw, config, &inner.options).await?;
+        session::note_encryption(&mut raw, config, &inner.options, facts).await?;
+        let session = session::own_session_id(&mut raw, config, &inner.options, facts).await?;
+        let interrupt = raw.interrupter().await?;
+        inner.adopt(session);
+        Ok(Live {
+            raw,
+            opened: Instant::now(),
+            session,
+            suspect: false,
+            interrupt,
+            statements: Default::default(),
+        })
     }
 }
