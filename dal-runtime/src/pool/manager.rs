@@ -22,6 +22,11 @@ use crate::resilience::CircuitBreaker;
 /// Configurations that differ only in the password share a hash; the calls that take a hash
 /// then act on each pool under it (`close_pool`) or on the newest one (`get`, `status`).
 ///
+/// A pool whose password was rotated away stays open (its sessions were authenticated) until
+/// it is closed: `close_pool(hash)` closes every pool under the hash, `Pool::close` one. The
+/// manager does not close it when a new password arrives, since a wrong password would then
+/// close the pool that works.
+///
 /// Pools hold connections bound to the Tokio runtime that opened them; a process that runs
 /// several runtimes one after another (like `#[tokio::test]`s) should give each its own
 /// configuration alias.
