@@ -2,7 +2,7 @@
 # Runs dal's benchmark suite and writes benches/RESULTS.md: the machine, the date, the backend
 # versions, then per backend each workload's median and its 95 % confidence interval for dal
 # and for sqlx by hand, the ratio dal / sqlx and the target of ../shared/BENCHMARKS.md (met or
-# not); then R0, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
+# not); then R0, R0c, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
 #
 #   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, M1, C1: ~22 min on 2 cores
 #   bash benches/run.sh --peers          # also SeaORM and Diesel (the `peers` feature): +~10 min
@@ -86,6 +86,7 @@ pgbench_tls() {
 run_suite() {
   cargo bench -p benches "${features[@]}" --no-run 2>&1 | tee "$log"
   bench r0_pool
+  bench r0c_cpu
   bench workloads pinned
   bench d1_diesel_bench pinned
   bench s1_blocking pinned
@@ -365,6 +366,38 @@ if r0:
             rel = base["median"] / r["median"] if base else None
             w(f"| {system} | {tasks} | {fmt_time(r['median'])} | {fmt_ci(r)} | "
               f"{f'{rate:,.0f}' if rate else '–'} | {f'{rel:.2f}x' if rel else '–'} |")
+
+r0c = lines("R0C")
+if r0c:
+    import statistics
+    w("")
+    w("## R0c: client CPU per query (PostgreSQL)")
+    w("")
+    w("R0's get by id, 4,000 gets per measurement split over `tasks` tasks, measured as this "
+      "process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`, every thread; the server is another "
+      "process) per query, and wall time per query. Rounds interleave every system and task "
+      "count; the figures are medians of the rounds. dal's pool holds 8 connections (as in R0); "
+      "dedicated = one sqlx connection per task; sqlx's pool has default options. Target: dal's "
+      "CPU per query at most 1.10x dedicated.")
+    w("")
+    w("| tasks | system | CPU / query | wall / query | rounds | CPU / dedicated | target |")
+    w("|---:|---|---:|---:|---:|---:|---|")
+    by = {}
+    for f in r0c:
+        system, tasks, _round, rest = f[0], int(f[1]), f[2], dict(x.split("=", 1) for x in f[3:])
+        by.setdefault((tasks, system), []).append(
+            (int(rest["cpu_ns_per_query"]), int(rest["wall_ns_per_query"])))
+    med = {k: (statistics.median(c for c, _ in v), statistics.median(x for _, x in v), len(v))
+           for k, v in by.items()}
+    order = {"dal_pool": 0, "sqlx_dedicated": 1, "sqlx_pool_default": 2}
+    for (tasks, system), (cpu, wall, n) in sorted(med.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 9))):
+        base = med.get((tasks, "sqlx_dedicated"))
+        ratio = cpu / base[0] if base else None
+        target = ""
+        if system == "dal_pool" and ratio is not None:
+            target = f"≤ 1.10 {'✓' if ratio <= 1.10 else '✗'}"
+        w(f"| {tasks} | {system} | {cpu / 1000:.1f} µs | {wall / 1000:.1f} µs | {n} | "
+          f"{f'{ratio:.2f}x' if ratio else '–'} | {target} |")
 
 p1 = lines("P1")
 if p1:
