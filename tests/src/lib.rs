@@ -59,9 +59,52 @@ pub fn server_url(backend: Backend) -> Option<String> {
     Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
 }
 
-/// Whether unreachable servers must fail the tests instead of skipping them.
+/// Whether unreachable servers must fail the tests instead of skipping them: `DAL_REQUIRE_SERVERS`
+/// set to anything but empty, `0`, `false`, `no` or `off` (in any case).
 pub fn servers_required() -> bool {
-    std::env::var("DAL_REQUIRE_SERVERS").is_ok_and(|v| v == "1" || v == "true")
+    requires_servers(std::env::var("DAL_REQUIRE_SERVERS").ok().as_deref())
+}
+
+/// How a value of `DAL_REQUIRE_SERVERS` reads: every non-empty value other than `0`, `false`,
+/// `no` and `off` (in any case, around white space) requires the servers, so `yes`, `TRUE` or
+/// `2` do not silently turn the failure back into a skip.
+pub fn requires_servers(value: Option<&str>) -> bool {
+    value.map(str::trim).is_some_and(|v| {
+        !v.is_empty() && !["0", "false", "no", "off"].iter().any(|off| v.eq_ignore_ascii_case(off))
+    })
+}
+
+/// The value of `DAL_REQUIRE_SERVERS` as a skip or failure message quotes it, so a run says
+/// which value it saw.
+pub fn required_by() -> String {
+    match std::env::var("DAL_REQUIRE_SERVERS") {
+        Ok(v) => format!("DAL_REQUIRE_SERVERS={v:?}"),
+        Err(_) => "DAL_REQUIRE_SERVERS unset".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod require_servers {
+    use super::requires_servers;
+
+    #[test]
+    fn any_value_but_an_off_word_requires_the_servers() {
+        for on in ["1", "true", "TRUE", "yes", "2", " on "] {
+            assert!(requires_servers(Some(on)), "{on:?}");
+        }
+        for off in [
+            None,
+            Some(""),
+            Some(" "),
+            Some("0"),
+            Some("false"),
+            Some("False"),
+            Some("no"),
+            Some("OFF"),
+        ] {
+            assert!(!requires_servers(off), "{off:?}");
+        }
+    }
 }
 
 /// Writes straight to the process's stderr, past the test harness's output capture, so a
@@ -259,11 +302,11 @@ impl TestDb {
             Err(e) if matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout) => {
                 let why = format!("skipping the {backend} suite: {e}");
                 if servers_required() {
-                    panic!("{why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
+                    panic!("{why} ({} makes this a failure)", required_by());
                 }
                 announce_once(
                     backend,
-                    &format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"),
+                    &format!("{why} ({}; set it to 1 to fail instead)", required_by()),
                 );
                 None
             }
@@ -461,28 +504,28 @@ async fn drop_with(admin: DbConfig, sql: String) {
 /// `mysql_tls::a`, … run on the TLS servers with full verification;
 /// `behaviour_suite!(rusqlite: a, b)` makes `rusqlite::a`, … run on SQLite through the
 /// rusqlite driver (`dal-rusqlite`).
+///
+/// A test that applies only to server backends (a session to end, an activity view to read)
+/// or only to SQLite is listed after the common ones, as `a, b; servers: c; sqlite: d`: `c` is
+/// made only in the server modules (postgres, mysql, pgbouncer, the TLS ones) and `d` only in
+/// the SQLite ones, so no test passes on a backend where it checks nothing.
 #[macro_export]
 #[allow(
     clippy::crate_in_macro_def,
     reason = "the suite functions live in the test binary that invokes the macro"
 )]
 macro_rules! behaviour_suite {
-    (pgbouncer: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target pgbouncer, PgBouncer, $($test),*);
+    (pgbouncer: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target pgbouncer, PgBouncer, [$($test),*] [$($($srv),*)?]);
     };
-    (tls: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target postgres_tls, PostgresTls, $($test),*);
-        $crate::behaviour_suite!(@target mysql_tls, MySqlTls, $($test),*);
+    (tls: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target postgres_tls, PostgresTls, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target mysql_tls, MySqlTls, [$($test),*] [$($($srv),*)?]);
     };
-    (rusqlite: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target rusqlite, Rusqlite, $($test),*);
+    (rusqlite: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target rusqlite, Rusqlite, [$($test),*] [$($($lite),*)?]);
     };
-    ($($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target postgres, Postgres, $($test),*);
-        $crate::behaviour_suite!(@target mysql, MySql, $($test),*);
-        $crate::behaviour_suite!(@target sqlite, Sqlite, $($test),*);
-    };
-    (@target $module:ident, $variant:ident, $($test:ident),*) => {
+    (@target $module:ident, $variant:ident, [$($test:ident),*] [$($only:ident),*]) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -494,6 +537,21 @@ macro_rules! behaviour_suite {
                     crate::suite::$test(&db).await;
                 }
             )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $only() {
+                    let Some(db) = $crate::TestDb::open($crate::Target::$variant, stringify!($only)).await
+                    else {
+                        return;
+                    };
+                    crate::suite::$only(&db).await;
+                }
+            )*
         }
+    };
+    ($($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target postgres, Postgres, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target mysql, MySql, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target sqlite, Sqlite, [$($test),*] [$($($lite),*)?]);
     };
 }

@@ -48,6 +48,7 @@ server_tests!(
     a_hung_network_is_a_timeout,
     an_unreachable_server_opens_the_breaker_and_its_return_closes_it,
     killed_sessions_under_load_lose_no_acknowledged_write,
+    a_single_write_whose_reply_is_lost_is_never_retried,
 );
 
 /// A proxy in front of `db`'s server and a fresh pool on `db`'s database that goes through it.
@@ -284,4 +285,41 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
         acked.len(),
         failures.len()
     ));
+}
+
+/// A write outside a transaction is not safe to repeat: it may have been applied before the
+/// error. The proxy lets the statement reach the server, which applies and commits it, and
+/// cuts the connection before the reply: the caller gets a connection error and the server has
+/// applied the write exactly once (a retry would apply it twice, on a new connection).
+async fn a_single_write_whose_reply_is_lost_is_never_retried(db: &TestDb) {
+    db.query("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        .execute()
+        .await
+        .expect("create");
+    db.query("INSERT INTO counter (id, n) VALUES (1, 0)").execute().await.expect("row");
+    // One connection, never pinged before use, so the write is the only thing it sends.
+    let options =
+        quick_options().max_connections(1).breaker(None).validate_after_idle(Duration::MAX);
+    let (proxy, pool) = through_proxy(db, options).await;
+    let bump = "UPDATE counter SET n = n + 1 WHERE id = ?";
+    // Once through, so the statement is prepared and the next run is a single round trip.
+    assert_eq!(pool.query(bump).bind(1_i64).execute().await.expect("first bump"), 1);
+    let n = async |db: &TestDb| {
+        let row = db.query("SELECT n FROM counter WHERE id = 1").fetch_one().await.expect("n");
+        row.get::<i64>(0).expect("int")
+    };
+    assert_eq!(n(db).await, 1);
+    let accepted = proxy.accepted();
+    proxy.cut_next_reply();
+    let e = within("the write whose reply was cut", Duration::from_secs(60), async {
+        pool.query(bump).bind(1_i64).execute().await
+    })
+    .await
+    .expect_err("the reply never came");
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    assert_eq!(n(db).await, 2, "the write reached the server once and only once");
+    assert_eq!(proxy.accepted(), accepted, "a new connection was opened for a second attempt");
+    // The caller decides: the pool works again for the next statement.
+    assert_eq!(pool.query(bump).bind(1_i64).execute().await.expect("next bump"), 1);
+    assert_eq!(n(db).await, 3);
 }
