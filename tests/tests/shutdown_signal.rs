@@ -53,9 +53,9 @@ async fn sigterm_closes_every_pool_and_rolls_back_the_work_in_flight() {
             }
         }
     });
-    let next_line = |said: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
-        let got = tokio::time::timeout(HANG, said.recv());
-        async move { got.await.expect("the child hung").expect("the child ended early") }
+    let next_line = async |said: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
+        let got = tokio::time::timeout(HANG, said.recv()).await;
+        got.expect("the child hung").expect("the child ended early")
     };
     assert_eq!(next_line(&mut said).await, "ready");
     tokio::time::timeout(HANG, async {
