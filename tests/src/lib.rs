@@ -14,7 +14,8 @@
 //! Servers: `DAL_TEST_PG_URL` and `DAL_TEST_MYSQL_URL` override the defaults
 //! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`). When a
 //! server cannot be reached its suite is skipped with a printed reason, unless
-//! `DAL_REQUIRE_SERVERS=1`, which makes that a failure (CI sets it).
+//! `DAL_REQUIRE_SERVERS` is set to anything but empty, `0`, `false`, `no` or `off` (CI sets
+//! it to 1), which makes that a failure.
 
 use std::io::Write;
 use std::path::PathBuf;
