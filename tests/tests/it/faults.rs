@@ -215,16 +215,16 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
     let pool = Database::connect(db.fresh_config().pool_options(options)).await.expect("pool");
     pool.pool().warm_up().await.expect("warm up");
     const TASKS: usize = 100;
-    let run_for = Duration::from_millis(1500);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(Mutex::new(Vec::new()));
-    let started = Instant::now();
     let workers: Vec<_> = (0..TASKS)
         .map(|t| {
             let (pool, acked, failures) = (pool.clone(), acked.clone(), failures.clone());
+            let stop = stop.clone();
             tokio::spawn(async move {
                 let mut n = 0;
-                while started.elapsed() < run_for {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     n += 1;
                     match pool.repo::<Member>().save(&Member::new(&format!("{t}/{n}"))).await {
                         Ok(saved) => acked.lock().expect("acked").push(saved.id),
@@ -234,9 +234,20 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
             })
         })
         .collect();
+    // Ordered by events, not by time: 50 more writes acknowledged before each kill, and after
+    // the last one (the deadline only turns a hang into a failure).
+    let more_writes = async |what: &str| {
+        let target = acked.lock().expect("acked").len() + 50;
+        within(what, Duration::from_secs(60), async {
+            while acked.lock().expect("acked").len() < target {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+    };
     let mut killed = HashSet::new();
-    for at in [Duration::from_millis(400), Duration::from_millis(900)] {
-        tokio::time::sleep(at.saturating_sub(started.elapsed())).await;
+    for _ in 0..2 {
+        more_writes("writes before a kill").await;
         let sessions = pool.pool().server_sessions();
         assert!(!sessions.is_empty(), "the pool has sessions to kill");
         for id in sessions {
@@ -245,6 +256,8 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
             killed.insert(id);
         }
     }
+    more_writes("writes after the kills").await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for w in workers {
         w.await.expect("no task panicked");
     }

@@ -52,9 +52,12 @@ async fn until_closed(db: &Database) {
 
 /// Waits until `n` tasks wait on the pool of `db`.
 async fn until_waiters(db: &Database, n: usize) {
-    while db.pool().status().waiters < n {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    crate::suite::within("the waiters queuing", async {
+        while db.pool().status().waiters < n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
 }
 
 pub async fn waiters_are_served_in_arrival_order(db: &TestDb) {

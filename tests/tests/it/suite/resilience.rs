@@ -235,9 +235,12 @@ pub async fn a_full_waiting_line_sheds_at_once(db: &TestDb) {
         let p = pool.clone();
         waiting.push(tokio::spawn(async move { p.query("SELECT 1").fetch_one().await.is_ok() }));
     }
-    while pool.pool().status().waiters < 2 {
-        tokio::task::yield_now().await;
-    }
+    within("two waiters queuing", async {
+        while pool.pool().status().waiters < 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
     let e = pool.query("SELECT 1").fetch_one().await.expect_err("line full");
     assert_eq!(e.kind(), ErrorKind::PoolExhausted, "{e}");
     assert!(e.is_retryable());
