@@ -114,6 +114,11 @@ pub fn announce(message: &str) {
     let _ = std::io::stderr().write_all(format!("{message}\n").as_bytes());
 }
 
+/// How long the harness's own connections (set-up, clean-up, the tests' databases) may take to
+/// open: only a deadline that turns a hang into a failure. A loaded machine (a parallel suite
+/// beside a release build) has taken over 5 s to open one PostgreSQL session.
+const SETUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A short unique SQL identifier starting with `prefix`.
 pub fn unique_name(prefix: &str) -> String {
     let id = dal::types::Uuid::new_v4().simple().to_string();
@@ -336,7 +341,7 @@ impl TestDb {
         let admin = DbConfig::from_url(url)?
             .alias(format!("{name}_admin"))
             .max_connections(1)
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
         // A private pool (not in the registry): it lives only for the set-up.
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         let (config, cleanup) = match backend {
@@ -352,8 +357,11 @@ impl TestDb {
             }
         };
         admin_db.pool().close(Duration::from_secs(1)).await;
-        let db =
-            Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
+        let config = config
+            .alias(name)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
+        let db = Database::connect(config).await?;
         Ok(TestDb { db, target: backend.into(), cleanup: Some(cleanup) })
     }
 
@@ -364,7 +372,7 @@ impl TestDb {
         let admin = DbConfig::from_url(&url)?
             .alias(format!("{name}_admin"))
             .max_connections(1)
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         admin_db.query(&format!("CREATE DATABASE \"{name}\"")).execute().await?;
         admin_db.pool().close(Duration::from_secs(1)).await;
