@@ -78,10 +78,38 @@ fn slow(g: &mut BenchmarkGroup<'_, WallTime>) {
     g.sampling_mode(SamplingMode::Flat).sample_size(10);
 }
 
+/// History rows `bench_users_h_history` holds for `id`: read through dal, once per workload,
+/// so that a side that skipped its history write fails the bench instead of looking fast.
+fn history_rows(rt: &Runtime, t: &Target, id: Uuid) -> i64 {
+    let count =
+        t.db.query("SELECT COUNT(*) FROM bench_users_h_history WHERE id = ?").bind(id).fetch_one();
+    rt.block_on(count).expect("history count").get(0).expect("count")
+}
+
+/// The SQL-text check: the by-hand side must send the text dal sends, where the server can
+/// show another session's last statement (PostgreSQL); a difference or a failed check fails
+/// the bench.
+fn same_sql_as_dal(rt: &Runtime, t: &Target, workload: &str, sql: &str) {
+    match rt.block_on(t.hand.pg_other_session_ran(sql)) {
+        Ok(Some(true)) => println!("SQLCHECK|{workload}|{}|same", t.name()),
+        Ok(Some(false)) => {
+            panic!("{workload} on {}: dal did not send the by-hand text {sql}", t.name())
+        }
+        Ok(None) => println!("SQLCHECK|{workload}|{}|not visible on this server", t.name()),
+        Err(e) => panic!("{workload} on {}: the SQL-text check failed: {e}", t.name()),
+    }
+}
+
 fn r1_get_by_id(c: &mut Criterion, rt: &Runtime, t: &Target) {
     let mut g = group(c, "R1_get_by_id", t);
     let ids = &t.ids;
     let users = &t.db.repo::<User>();
+    // Both sides read the same row before either is timed.
+    for &id in [ids[0], ids[ids.len() / 2], ids[ids.len() - 1]].iter() {
+        let by_dal = rt.block_on(users.get(id)).expect("get").expect("row");
+        let by_hand = rt.block_on(t.hand.get(id)).expect("get").expect("row");
+        assert_eq!(by_dal, by_hand, "R1: dal and sqlx by hand read different rows for {id}");
+    }
     let mut i = 0;
     g.bench_function("dal", |b| {
         b.to_async(rt).iter(|| {
@@ -140,12 +168,9 @@ fn r2_find(c: &mut Criterion, rt: &Runtime, t: &Target) {
         // The by-hand text must be the text dal sends: ask PostgreSQL after one run of dal's.
         let found = rt.block_on(dal_find()).expect("find");
         assert_eq!(found.len() as u64, n, "R2 needs {n} matching rows");
-        match rt.block_on(t.hand.pg_other_session_ran(sql)) {
-            Ok(Some(true)) => println!("SQLCHECK|R2_find_{n}|{}|same", t.name()),
-            Ok(Some(false)) => println!("SQLCHECK|R2_find_{n}|{}|DIFFERENT: {sql}", t.name()),
-            Ok(None) => {}
-            Err(e) => println!("SQLCHECK|R2_find_{n}|{}|failed: {e}", t.name()),
-        }
+        same_sql_as_dal(rt, t, &format!("R2_find_{n}"), sql);
+        let by_hand = rt.block_on(t.hand.find(sql, MIN_AGE)).expect("find");
+        assert_eq!(found, by_hand, "R2_find_{n}: dal and sqlx by hand read different rows");
         let mut g = group(c, &format!("R2_find_{n}"), t);
         if n >= 10_000 {
             slow(&mut g);
@@ -179,7 +204,10 @@ fn r3_medium(c: &mut Criterion, rt: &Runtime, t: &Target) {
     assert_eq!(query().sql().for_dialect(t.dialect).expect("text"), native, "one text for both");
     let q = &query();
     let dal_medium = move || q.fetch_all(db);
-    assert_eq!(rt.block_on(dal_medium()).expect("R3").len(), 100, "R3 needs 100 matching posts");
+    let found = rt.block_on(dal_medium()).expect("R3");
+    assert_eq!(found.len(), 100, "R3 needs 100 matching posts");
+    let by_hand = rt.block_on(t.hand.medium(native, MEDIUM_PATTERN)).expect("R3");
+    assert_eq!(found, by_hand, "R3: dal and sqlx by hand read different rows");
     let mut g = group(c, "R3_medium_query", t);
     g.bench_function("dal", |b| {
         b.to_async(rt).iter(|| async move { dal_medium().await.expect("R3") });
@@ -205,6 +233,16 @@ fn w1_insert(c: &mut Criterion, rt: &Runtime, t: &Target) {
 
     let new_user = &HistoryUser::seeded(1);
     let users = &t.db.repo::<HistoryUser>();
+    // Each side's insert writes its history row.
+    let by_dal = rt.block_on(users.save(new_user)).expect("save");
+    let by_hand = rt.block_on(t.hand.insert_with_history(new_user)).expect("insert");
+    for (side, id) in [("dal", by_dal.id), ("sqlx", by_hand.id)] {
+        assert_eq!(
+            history_rows(rt, t, id),
+            1,
+            "W1_insert_history: {side}'s insert wrote no history"
+        );
+    }
     let mut g = group(c, "W1_insert_history", t);
     g.bench_function("dal", |b| {
         b.to_async(rt).iter(|| async move { users.save(new_user).await.expect("save") });
@@ -224,6 +262,18 @@ fn toggled(age: Option<i32>) -> Option<i32> {
 fn w2_update(c: &mut Criterion, rt: &Runtime, t: &Target) {
     let users = &t.db.repo::<HistoryUser>();
     let read = move |id| async move { users.get(id).await.expect("get").expect("row") };
+    // Each side's update writes one history row.
+    for (side, id) in [("dal", t.history_ids[0]), ("sqlx", t.history_ids[1])] {
+        let before = history_rows(rt, t, id);
+        let mut e = rt.block_on(read(id));
+        e.age = toggled(e.age);
+        let saved = match side {
+            "dal" => rt.block_on(users.save(&e)).expect("save"),
+            _ => rt.block_on(t.hand.update_with_history(&e)).expect("update"),
+        };
+        assert_eq!(saved.age, e.age, "W2: {side} saved the change");
+        assert_eq!(history_rows(rt, t, id), before + 1, "W2: {side}'s update wrote no history");
+    }
     let mut g = group(c, "W2_update_history", t);
     g.bench_function("dal", |b| {
         b.to_async(rt).iter_custom(|iters| async move {
@@ -254,6 +304,15 @@ fn w3_save_all(c: &mut Criterion, rt: &Runtime, t: &Target) {
     let users = &t.db.repo::<HistoryUser>();
     for n in [100_u32, 1000] {
         let batch = &(0..n).map(HistoryUser::seeded).collect::<Vec<_>>();
+        // Each side writes every row and a history row for each.
+        let by_dal = rt.block_on(users.save_all(batch)).expect("save_all");
+        let by_hand = rt.block_on(t.hand.save_all_with_history(batch)).expect("save_all");
+        for (side, saved) in [("dal", &by_dal), ("sqlx", &by_hand)] {
+            assert_eq!(saved.len(), n as usize, "W3_{n}: {side} saved every row");
+            for e in [&saved[0], &saved[saved.len() - 1]] {
+                assert_eq!(history_rows(rt, t, e.id), 1, "W3_{n}: {side} wrote no history");
+            }
+        }
         let mut g = group(c, &format!("W3_save_all_{n}_history"), t);
         slow(&mut g);
         g.bench_function("dal", |b| {
@@ -291,6 +350,14 @@ fn w4_patch(c: &mut Criterion, rt: &Runtime, t: &Target) {
 
     let users = &t.db.repo::<HistoryUser>();
     let [dal_id, hand_id] = t.history_ids;
+    // Each side's patch writes one history row.
+    let before = [history_rows(rt, t, dal_id), history_rows(rt, t, hand_id)];
+    let patch = HistoryUserPatch { age: Some(Some(7)), ..Default::default() };
+    let by_dal = rt.block_on(users.patch(dal_id, patch)).expect("patch").expect("row");
+    let by_hand = rt.block_on(t.hand.patch_age_with_history(hand_id, 7)).expect("patch");
+    assert_eq!((by_dal.age, by_hand.expect("row").age), (Some(7), Some(7)), "W4: both patched");
+    let after = [history_rows(rt, t, dal_id), history_rows(rt, t, hand_id)];
+    assert_eq!(after, [before[0] + 1, before[1] + 1], "W4: a patch wrote no history (dal, sqlx)");
     let mut g = group(c, "W4_patch_history", t);
     g.bench_function("dal", |b| {
         b.to_async(rt).iter(|| {

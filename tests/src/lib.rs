@@ -14,7 +14,8 @@
 //! Servers: `DAL_TEST_PG_URL` and `DAL_TEST_MYSQL_URL` override the defaults
 //! (`postgres://postgres@127.0.0.1:5432/test`, `mysql://root@127.0.0.1:3306/test`). When a
 //! server cannot be reached its suite is skipped with a printed reason, unless
-//! `DAL_REQUIRE_SERVERS=1`, which makes that a failure (CI sets it).
+//! `DAL_REQUIRE_SERVERS` is set to anything but empty, `0`, `false`, `no` or `off` (CI sets
+//! it to 1), which makes that a failure.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -59,9 +60,52 @@ pub fn server_url(backend: Backend) -> Option<String> {
     Some(std::env::var(var).unwrap_or_else(|_| default.to_owned()))
 }
 
-/// Whether unreachable servers must fail the tests instead of skipping them.
+/// Whether unreachable servers must fail the tests instead of skipping them: `DAL_REQUIRE_SERVERS`
+/// set to anything but empty, `0`, `false`, `no` or `off` (in any case).
 pub fn servers_required() -> bool {
-    std::env::var("DAL_REQUIRE_SERVERS").is_ok_and(|v| v == "1" || v == "true")
+    requires_servers(std::env::var("DAL_REQUIRE_SERVERS").ok().as_deref())
+}
+
+/// How a value of `DAL_REQUIRE_SERVERS` reads: every non-empty value other than `0`, `false`,
+/// `no` and `off` (in any case, around white space) requires the servers, so `yes`, `TRUE` or
+/// `2` do not silently turn the failure back into a skip.
+pub fn requires_servers(value: Option<&str>) -> bool {
+    value.map(str::trim).is_some_and(|v| {
+        !v.is_empty() && !["0", "false", "no", "off"].iter().any(|off| v.eq_ignore_ascii_case(off))
+    })
+}
+
+/// The value of `DAL_REQUIRE_SERVERS` as a skip or failure message quotes it, so a run says
+/// which value it saw.
+pub fn required_by() -> String {
+    match std::env::var("DAL_REQUIRE_SERVERS") {
+        Ok(v) => format!("DAL_REQUIRE_SERVERS={v:?}"),
+        Err(_) => "DAL_REQUIRE_SERVERS unset".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod require_servers {
+    use super::requires_servers;
+
+    #[test]
+    fn any_value_but_an_off_word_requires_the_servers() {
+        for on in ["1", "true", "TRUE", "yes", "2", " on "] {
+            assert!(requires_servers(Some(on)), "{on:?}");
+        }
+        for off in [
+            None,
+            Some(""),
+            Some(" "),
+            Some("0"),
+            Some("false"),
+            Some("False"),
+            Some("no"),
+            Some("OFF"),
+        ] {
+            assert!(!requires_servers(off), "{off:?}");
+        }
+    }
 }
 
 /// Writes straight to the process's stderr, past the test harness's output capture, so a
@@ -69,6 +113,11 @@ pub fn servers_required() -> bool {
 pub fn announce(message: &str) {
     let _ = std::io::stderr().write_all(format!("{message}\n").as_bytes());
 }
+
+/// How long the harness's own connections (set-up, clean-up, the tests' databases) may take to
+/// open: only a deadline that turns a hang into a failure. A loaded machine (a parallel suite
+/// beside a release build) has taken over 5 s to open one PostgreSQL session.
+const SETUP_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A short unique SQL identifier starting with `prefix`.
 pub fn unique_name(prefix: &str) -> String {
@@ -259,11 +308,11 @@ impl TestDb {
             Err(e) if matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout) => {
                 let why = format!("skipping the {backend} suite: {e}");
                 if servers_required() {
-                    panic!("{why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
+                    panic!("{why} ({} makes this a failure)", required_by());
                 }
                 announce_once(
                     backend,
-                    &format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"),
+                    &format!("{why} ({}; set it to 1 to fail instead)", required_by()),
                 );
                 None
             }
@@ -292,7 +341,7 @@ impl TestDb {
         let admin = DbConfig::from_url(url)?
             .alias(format!("{name}_admin"))
             .max_connections(1)
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
         // A private pool (not in the registry): it lives only for the set-up.
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         let (config, cleanup) = match backend {
@@ -308,8 +357,11 @@ impl TestDb {
             }
         };
         admin_db.pool().close(Duration::from_secs(1)).await;
-        let db =
-            Database::connect(config.alias(name).acquire_timeout(Duration::from_secs(30))).await?;
+        let config = config
+            .alias(name)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
+        let db = Database::connect(config).await?;
         Ok(TestDb { db, target: backend.into(), cleanup: Some(cleanup) })
     }
 
@@ -320,7 +372,7 @@ impl TestDb {
         let admin = DbConfig::from_url(&url)?
             .alias(format!("{name}_admin"))
             .max_connections(1)
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(SETUP_CONNECT_TIMEOUT);
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         admin_db.query(&format!("CREATE DATABASE \"{name}\"")).execute().await?;
         admin_db.pool().close(Duration::from_secs(1)).await;
@@ -461,28 +513,28 @@ async fn drop_with(admin: DbConfig, sql: String) {
 /// `mysql_tls::a`, … run on the TLS servers with full verification;
 /// `behaviour_suite!(rusqlite: a, b)` makes `rusqlite::a`, … run on SQLite through the
 /// rusqlite driver (`dal-rusqlite`).
+///
+/// A test that applies only to server backends (a session to end, an activity view to read)
+/// or only to SQLite is listed after the common ones, as `a, b; servers: c; sqlite: d`: `c` is
+/// made only in the server modules (postgres, mysql, pgbouncer, the TLS ones) and `d` only in
+/// the SQLite ones, so no test passes on a backend where it checks nothing.
 #[macro_export]
 #[allow(
     clippy::crate_in_macro_def,
     reason = "the suite functions live in the test binary that invokes the macro"
 )]
 macro_rules! behaviour_suite {
-    (pgbouncer: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target pgbouncer, PgBouncer, $($test),*);
+    (pgbouncer: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target pgbouncer, PgBouncer, [$($test),*] [$($($srv),*)?]);
     };
-    (tls: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target postgres_tls, PostgresTls, $($test),*);
-        $crate::behaviour_suite!(@target mysql_tls, MySqlTls, $($test),*);
+    (tls: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target postgres_tls, PostgresTls, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target mysql_tls, MySqlTls, [$($test),*] [$($($srv),*)?]);
     };
-    (rusqlite: $($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target rusqlite, Rusqlite, $($test),*);
+    (rusqlite: $($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target rusqlite, Rusqlite, [$($test),*] [$($($lite),*)?]);
     };
-    ($($test:ident),* $(,)?) => {
-        $crate::behaviour_suite!(@target postgres, Postgres, $($test),*);
-        $crate::behaviour_suite!(@target mysql, MySql, $($test),*);
-        $crate::behaviour_suite!(@target sqlite, Sqlite, $($test),*);
-    };
-    (@target $module:ident, $variant:ident, $($test:ident),*) => {
+    (@target $module:ident, $variant:ident, [$($test:ident),*] [$($only:ident),*]) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -494,6 +546,21 @@ macro_rules! behaviour_suite {
                     crate::suite::$test(&db).await;
                 }
             )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $only() {
+                    let Some(db) = $crate::TestDb::open($crate::Target::$variant, stringify!($only)).await
+                    else {
+                        return;
+                    };
+                    crate::suite::$only(&db).await;
+                }
+            )*
         }
+    };
+    ($($test:ident),* $(,)? $(; servers: $($srv:ident),* $(,)?)? $(; sqlite: $($lite:ident),* $(,)?)?) => {
+        $crate::behaviour_suite!(@target postgres, Postgres, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target mysql, MySql, [$($test),*] [$($($srv),*)?]);
+        $crate::behaviour_suite!(@target sqlite, Sqlite, [$($test),*] [$($($lite),*)?]);
     };
 }

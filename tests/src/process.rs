@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::{announce, servers_required};
+use crate::{announce, required_by, servers_required};
 
 /// The longest a start, a stop, a promotion or a catch-up may take before it fails.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,9 +22,9 @@ const POLL: Duration = Duration::from_millis(25);
 /// Announces a skip, or panics with `why` when servers are required.
 pub(crate) fn skip(why: &str) {
     if servers_required() {
-        panic!("cannot run this test: {why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
+        panic!("cannot run this test: {why} ({} makes this a failure)", required_by());
     }
-    announce(&format!("skipping: {why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"));
+    announce(&format!("skipping: {why} ({}; set it to 1 to fail instead)", required_by()));
 }
 
 /// Runs `cmd` to the end with stdin closed and returns its stdout without the trailing

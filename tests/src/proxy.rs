@@ -61,12 +61,17 @@ struct State {
     cut_generation: u64,
     cut_after: Option<CutAfter>,
     rules: u64,
+    /// Bumped by `cut_next_reply`: the first connection to carry server bytes after that cuts
+    /// instead of forwarding them, and marks the request spent in `Counters::replies_cut`.
+    cut_reply: u64,
 }
 
 #[derive(Default)]
 struct Counters {
     accepted: AtomicU64,
     open: AtomicUsize,
+    /// The last `cut_reply` request a connection carried out.
+    replies_cut: AtomicU64,
 }
 
 /// Decrements the open count however a connection task ends (even when it is dropped with its
@@ -127,6 +132,7 @@ impl FaultProxy {
             cut_generation: 0,
             cut_after: None,
             rules: 0,
+            cut_reply: 0,
         });
         let counters = Arc::new(Counters::default());
         let accept_task = tokio::spawn(accept_loop(listener, upstream, rx, counters.clone()));
@@ -193,6 +199,14 @@ impl FaultProxy {
         });
     }
 
+    /// Cuts, once, the first connection on which the server sends anything after this call:
+    /// those bytes are dropped and both sides closed, so the client loses the reply to what it
+    /// sent while the server has already acted on it (a write applied, its answer lost). Later
+    /// bytes and connections pass as before.
+    pub fn cut_next_reply(&self) {
+        self.inner.state.send_modify(|s| s.cut_reply += 1);
+    }
+
     /// Connections accepted so far, including refused and blackholed ones.
     pub fn accepted(&self) -> u64 {
         self.inner.counters.accepted.load(Ordering::SeqCst)
@@ -235,7 +249,15 @@ async fn accept_loop(
         }
         counters.open.fetch_add(1, Ordering::SeqCst);
         let guard = OpenGuard(counters.clone());
-        tokio::spawn(connection(client, upstream.clone(), rx.clone(), state.cut_generation, guard));
+        let counters = counters.clone();
+        tokio::spawn(connection(
+            client,
+            upstream.clone(),
+            rx.clone(),
+            state.cut_generation,
+            guard,
+            counters,
+        ));
     }
 }
 
@@ -264,11 +286,12 @@ async fn connection(
     rx: watch::Receiver<State>,
     generation: u64,
     _open: OpenGuard,
+    counters: Arc<Counters>,
 ) {
     let cut = cut_signal(rx.clone(), generation);
     tokio::select! {
         () = cut => {}
-        _ = forward(client, &upstream, rx) => {}
+        _ = forward(client, &upstream, rx, &counters) => {}
     }
     // Everything (both sockets) is dropped here: both sides close.
 }
@@ -277,6 +300,7 @@ async fn forward(
     client: TcpStream,
     upstream: &str,
     mut rx: watch::Receiver<State>,
+    counters: &Counters,
 ) -> io::Result<()> {
     // A connection accepted during a blackhole waits for its end, then follows the mode.
     if unstalled(&mut rx).await?.mode == Mode::Refuse {
@@ -296,20 +320,20 @@ async fn forward(
     let (server_read, server_write) = server.into_split();
     // The first error (or cut) in either direction ends both: `try_join!` drops the other.
     tokio::try_join!(
-        pump(client_read, server_write, rx.clone(), false),
-        pump(server_read, client_write, rx, true),
+        pump(client_read, server_write, rx.clone(), None),
+        pump(server_read, client_write, rx, Some(counters)),
     )?;
     Ok(())
 }
 
 /// Copies `from` to `to` chunk by chunk under the current mode until end of stream (which it
-/// passes on as a write shutdown) or error. `server_to_client` enables the byte limit of
-/// `cut_after_server_bytes`.
+/// passes on as a write shutdown) or error. `server_to_client` (the proxy's counters) enables
+/// the byte limit of `cut_after_server_bytes` and the cut of `cut_next_reply`.
 async fn pump(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
     mut rx: watch::Receiver<State>,
-    server_to_client: bool,
+    server_to_client: Option<&Counters>,
 ) -> io::Result<()> {
     let mut buf = vec![0u8; 16 * 1024];
     // (rule, bytes sent since this connection first saw that rule)
@@ -326,9 +350,22 @@ async fn pump(
             tokio::time::sleep(delay).await;
             state = unstalled(&mut rx).await?;
         }
+        if let Some(counters) = server_to_client {
+            let spent = counters.replies_cut.load(Ordering::SeqCst);
+            if state.cut_reply != spent
+                && counters
+                    .replies_cut
+                    .compare_exchange(spent, state.cut_reply, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            {
+                return Err(io::Error::other("cut before the server's reply"));
+            }
+        }
         let mut chunk = &buf[..n];
         let mut limit = None;
-        if server_to_client && let Some(rule) = state.cut_after {
+        if server_to_client.is_some()
+            && let Some(rule) = state.cut_after
+        {
             let sent = match counted {
                 Some((seen, sent)) if seen == rule.rule => sent,
                 _ => 0,
@@ -518,6 +555,22 @@ mod tests {
         round_trip(&mut c, b"after the cut").await;
         assert_eq!(proxy.accepted(), 3);
         assert_eq!(proxy.open(), 1);
+    }
+
+    #[tokio::test]
+    async fn cut_next_reply_cuts_one_connection_once() {
+        let proxy = proxy().await;
+        let mut first = connect(&proxy).await;
+        let mut second = connect(&proxy).await;
+        round_trip(&mut first, b"before").await;
+        proxy.cut_next_reply();
+        // The echo's reply is the first server bytes after the call: dropped, connection cut.
+        first.write_all(b"lost").await.unwrap();
+        assert_eq!(read_to_close(&mut first).await, Vec::<u8>::new());
+        // Spent: the other connection and new ones pass.
+        round_trip(&mut second, b"after").await;
+        let mut fresh = connect(&proxy).await;
+        round_trip(&mut fresh, b"fresh").await;
     }
 
     #[tokio::test]

@@ -130,8 +130,8 @@ fn main_server() -> Option<(String, u16)> {
     }
     let why =
         format!("skipping: no PostgreSQL server at {host}:{port} to put PgBouncer in front of");
-    assert!(!tests::servers_required(), "{why} (DAL_REQUIRE_SERVERS=1 makes this a failure)");
-    tests::announce(&format!("{why} (set DAL_REQUIRE_SERVERS=1 to fail instead)"));
+    assert!(!tests::servers_required(), "{why} ({} makes this a failure)", tests::required_by());
+    tests::announce(&format!("{why} ({}; set it to 1 to fail instead)", tests::required_by()));
     None
 }
 

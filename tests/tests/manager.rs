@@ -31,33 +31,59 @@ async fn health_check_all_covers_every_pool_on_every_backend() {
     shutdown_finishes_short_work_and_rolls_back_the_rest().await;
 }
 
-/// A transaction of `n` into `t`, sleeping `pause` on the server before it commits.
-async fn write_then_pause(db: Database, n: i64, pause: &str) -> dal::Result<()> {
+/// A transaction of `n` into `t`: says when its row is written, then waits for `go` (the
+/// short one) or runs a statement that outlasts any grace (the long one), then commits.
+async fn write_then_wait(
+    db: Database,
+    n: i64,
+    written: tokio::sync::mpsc::UnboundedSender<()>,
+    then: Then,
+) -> dal::Result<()> {
     let tx = db.begin().await?;
     tx.query("INSERT INTO t (n) VALUES (?)").bind(n).execute().await?;
-    tx.query(pause).fetch_all().await?;
+    let _ = written.send(());
+    match then {
+        Then::CommitOn(go) => {
+            let _ = go.await;
+        }
+        Then::Run(sql) => {
+            tx.query(sql).fetch_all().await?;
+        }
+    }
     tx.commit().await
+}
+
+enum Then {
+    CommitOn(tokio::sync::oneshot::Receiver<()>),
+    Run(&'static str),
 }
 
 /// `close_all_when`: on the signal every pool closes at once; a transaction that finishes
 /// within the timeout commits, one that does not is stopped on the server and rolls back, and
-/// handles refuse work afterwards.
+/// handles refuse work afterwards. Ordered by events: the signal goes once every row is
+/// written, the short transactions finish once every pool is closing.
 async fn shutdown_finishes_short_work_and_rolls_back_the_rest() {
     let mut checks = Vec::new();
     let mut running = Vec::new();
+    let mut go = Vec::new();
+    let (written, mut rows_written) = tokio::sync::mpsc::unbounded_channel();
     for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
         let Some(db) = TestDb::open(backend, "close_all").await else { continue };
         db.query("CREATE TABLE t (n INTEGER)").execute().await.expect("create");
-        let (short, long) = match backend {
-            Backend::Postgres => ("SELECT pg_sleep(0.3)", "SELECT pg_sleep(30)"),
-            Backend::MySql => ("SELECT SLEEP(0.3)", "SELECT SLEEP(30)"),
-            // SQLite has one writer: only the short transaction runs there.
-            Backend::Sqlite => ("SELECT 1", ""),
+        let (release, wait) = tokio::sync::oneshot::channel();
+        go.push(release);
+        let short = write_then_wait(db.db().clone(), 1, written.clone(), Then::CommitOn(wait));
+        running.push((backend, 1, tokio::spawn(short)));
+        // SQLite has one writer: only the short transaction runs there.
+        let long = match backend {
+            Backend::Postgres => Some("SELECT pg_sleep(600)"),
+            Backend::MySql => Some("SELECT SLEEP(600)"),
+            Backend::Sqlite => None,
         };
-        running.push((backend, 1, tokio::spawn(write_then_pause(db.db().clone(), 1, short))));
-        if !long.is_empty() {
+        if let Some(long) = long {
             let worker = Database::connect(db.fresh_config()).await.expect("second pool");
-            running.push((backend, 2, tokio::spawn(write_then_pause(worker, 2, long))));
+            let long = write_then_wait(worker, 2, written.clone(), Then::Run(long));
+            running.push((backend, 2, tokio::spawn(long)));
         }
         // A private pool, outside the registry, survives the shutdown to check the outcome.
         checks.push((
@@ -65,16 +91,30 @@ async fn shutdown_finishes_short_work_and_rolls_back_the_rest() {
             db,
         ));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    for _ in 0..running.len() {
+        let row = tokio::time::timeout(HANG, rows_written.recv()).await;
+        row.expect("a transaction hung before its write").expect("a transaction failed early");
+    }
     let (stop, signal) = tokio::sync::oneshot::channel::<()>();
     let shutdown = tokio::spawn(async move {
         let signal = async {
             let _ = signal.await;
         };
-        PoolManager::global().close_all_when(signal, std::time::Duration::from_secs(2)).await
+        PoolManager::global().close_all_when(signal, std::time::Duration::from_secs(5)).await
     });
     stop.send(()).expect("the shutdown task waits");
-    assert!(!shutdown.await.expect("shutdown"), "the long transactions cannot finish in time");
+    tokio::time::timeout(HANG, async {
+        while !checks.iter().all(|(_, db)| db.pool().is_closed()) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the pools never began to close");
+    for release in go {
+        let _ = release.send(());
+    }
+    let clean = tokio::time::timeout(HANG, shutdown).await.expect("shutdown hung");
+    assert!(!clean.expect("shutdown"), "the long transactions cannot finish in time");
     assert!(PoolManager::global().list().is_empty(), "every pool was unregistered");
     for (backend, n, task) in running {
         let outcome = task.await.expect("no panic");
@@ -100,3 +140,6 @@ async fn shutdown_finishes_short_work_and_rolls_back_the_rest() {
         check.pool().close(std::time::Duration::from_secs(1)).await;
     }
 }
+
+/// Past this, a step that must happen is a hang, and a failure.
+const HANG: std::time::Duration = std::time::Duration::from_secs(60);

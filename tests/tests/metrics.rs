@@ -116,3 +116,84 @@ async fn prometheus_counts_match_a_known_workload_on_every_backend() {
         counts_match_a_known_workload(backend).await;
     }
 }
+
+/// The value of the sample `name` for `pool` with every one of `labels`, if rendered yet.
+fn try_sample(text: &str, name: &str, pool: &str, labels: &[&str]) -> Option<f64> {
+    let pool_label = format!("db_client_connection_pool_name=\"{pool}\"");
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .find(|l| l.contains(&pool_label) && labels.iter().all(|x| l.contains(x)))
+        .map(|l| l.rsplit(' ').next().expect("value").parse().expect("a number"))
+}
+
+/// The connection gauges (`db.client.connection.count` by state, `idle.min`,
+/// `pending_requests`) as the exporter renders them, polled until they read `want` (the pool
+/// reports them on its maintenance tick; the deadline only turns a hang into a failure).
+async fn until_gauges(pool: &str, want: [(&str, &[&str], f64); 4]) {
+    let handle = recorder();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = handle.render();
+        let seen: Vec<Option<f64>> =
+            want.iter().map(|(name, labels, _)| try_sample(&text, name, pool, labels)).collect();
+        if want.iter().zip(&seen).all(|((_, _, v), s)| *s == Some(*v)) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gauges never read {want:?}: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn connection_gauges_follow_the_pool(backend: Backend) {
+    recorder();
+    let Some(db) = TestDb::open(backend, "gauges").await else { return };
+    let alias = tests::unique_name("gauges");
+    let options = PoolOptions::default()
+        .min_connections(1)
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(60))
+        .breaker(None);
+    let pool = Database::connect(db.fresh_config().alias(&alias).pool_options(options))
+        .await
+        .expect("pool");
+    const COUNT: &str = "db_client_connection_count";
+    const MIN: &str = "db_client_connection_idle_min";
+    const PENDING: &str = "db_client_connection_pending_requests";
+    let (idle, used): (&[&str], &[&str]) =
+        (&["db_client_connection_state=\"idle\""], &["db_client_connection_state=\"used\""]);
+    // Both connections held and one acquire waiting.
+    let a = pool.pool().acquire().await.expect("a");
+    let b = pool.pool().acquire().await.expect("b");
+    let waiter = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.query("SELECT 1").fetch_all().await.map(|rows| rows.len()) }
+    });
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while pool.pool().status().waiters < 1 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the waiter never queued");
+    until_gauges(
+        &alias,
+        [(COUNT, used, 2.0), (COUNT, idle, 0.0), (MIN, &[], 1.0), (PENDING, &[], 1.0)],
+    )
+    .await;
+    drop((a, b));
+    assert_eq!(waiter.await.expect("no panic").expect("the waiter was served"), 1);
+    tests::until_all_idle(&pool).await;
+    until_gauges(
+        &alias,
+        [(COUNT, used, 0.0), (COUNT, idle, 2.0), (MIN, &[], 1.0), (PENDING, &[], 0.0)],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_gauges_read_what_the_pool_holds_on_every_backend() {
+    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
+        connection_gauges_follow_the_pool(backend).await;
+    }
+}

@@ -59,8 +59,9 @@ async fn running_on(pg: &Arc<PgCluster>, port: u16, tag: &str) -> i64 {
     }
 }
 
-/// Runs `statement` (which sleeps 1 s and carries the tag `probe`) in the background and
-/// reports how many of its sessions the primary and the replica list meanwhile.
+/// Runs `statement` (which sleeps ten minutes and carries the tag `probe`) in the background,
+/// waits until the primary or the replica lists it, reports how many of its sessions each
+/// lists then (primary, replica), and cancels it there.
 async fn where_it_runs(
     pg: &Arc<PgCluster>,
     db: &Database,
@@ -75,18 +76,38 @@ async fn where_it_runs(
             if read { q.fetch_all().await.map(|_| ()) } else { q.execute().await.map(|_| ()) }
         })
     };
-    let started = Instant::now();
     let mut seen = (0, 0);
-    while started.elapsed() < Duration::from_millis(900) && seen == (0, 0) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    until("the statement showing on a server", HANG, async || {
         seen = (
             running_on(pg, pg.primary_port(), &tag).await,
             running_on(pg, pg.replica_port(0), &tag).await,
         );
+        seen != (0, 0)
+    })
+    .await;
+    for port in [pg.primary_port(), pg.replica_port(0)] {
+        cancel_on(pg, port, &tag).await;
     }
-    job.await.expect("statement task").expect("statement");
+    // Cancelled where it ran: the outcome is an error, and not what this reports.
+    let _ = job.await.expect("statement task");
     seen
 }
+
+/// Cancels the statements carrying `tag` on the server at `port` (nothing when it is down).
+async fn cancel_on(pg: &Arc<PgCluster>, port: u16, tag: &str) {
+    let sql = format!(
+        "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%probe=''{tag}''%' AND pid <> pg_backend_pid()"
+    );
+    let pg = Arc::clone(pg);
+    match tokio::task::spawn_blocking(move || pg.psql(port, &sql)).await.expect("psql thread") {
+        Ok(_) => {}
+        Err(e) if e.contains("Connection refused") => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Past this, what a test waits for is a hang, and a failure.
+const HANG: Duration = Duration::from_secs(60);
 
 async fn until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
     let started = Instant::now();
@@ -109,12 +130,12 @@ async fn reads_go_to_the_replica_and_to_the_primary_while_it_is_down() {
     let saved = notes.save(&Note::new("first")).await.expect("save");
     pg.wait_until_replica_caught_up(0).expect("the replica caught up");
 
-    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(600)", true).await;
     assert_eq!(read, (0, 1), "a read runs on the replica, not the primary (primary, replica)");
     let write = where_it_runs(
         &pg,
         &db,
-        "UPDATE notes SET body = body WHERE pg_sleep(1) IS NOT NULL",
+        "UPDATE notes SET body = body WHERE pg_sleep(600) IS NOT NULL",
         false,
     )
     .await;
@@ -150,12 +171,16 @@ async fn reads_go_to_the_replica_and_to_the_primary_while_it_is_down() {
             }
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until("the reader reading", HANG, async || reads.load(Ordering::Relaxed) > 0).await;
     step(&pg, |pg| pg.stop_replica(0)).await;
     let status = db.cluster_status().expect("a cluster");
     assert!(!status.replicas[0].healthy, "the stopped replica is out of rotation: {status:?}");
     let fell_back = status.fallback_reads;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let read_before = reads.load(Ordering::Relaxed);
+    until("the reader reading with the replica down", HANG, async || {
+        reads.load(Ordering::Relaxed) >= read_before + 5
+    })
+    .await;
     for _ in 0..20 {
         assert_eq!(
             notes.get(saved.id).await.expect("read while the replica is down"),
@@ -166,7 +191,7 @@ async fn reads_go_to_the_replica_and_to_the_primary_while_it_is_down() {
         db.cluster_status().expect("a cluster").fallback_reads >= fell_back + 20,
         "reads without a replica went to the primary and were counted"
     );
-    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(600)", true).await;
     assert_eq!(read.0, 1, "with the replica down, a read runs on the primary");
 
     step(&pg, |pg| pg.start_replica(0)).await;
@@ -174,7 +199,7 @@ async fn reads_go_to_the_replica_and_to_the_primary_while_it_is_down() {
         db.cluster_status().expect("a cluster").replicas[0].healthy
     })
     .await;
-    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(1)", true).await;
+    let read = where_it_runs(&pg, &db, "SELECT pg_sleep(600)", true).await;
     assert_eq!(read, (0, 1), "with the replica back, reads run on it again");
 
     stop.store(true, Ordering::Relaxed);
@@ -219,7 +244,9 @@ async fn writes_move_to_the_promoted_replica_and_no_acknowledged_write_is_lost()
     until("50 writes on the first primary", Duration::from_secs(30), async || count().await >= 50)
         .await;
     step(&pg, |pg| pg.stop_primary()).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Writes fail while there is no primary: promote once one has.
+    until("a write failing with no primary", HANG, async || !failures.lock().await.is_empty())
+        .await;
     step(&pg, |pg| pg.promote_replica(0)).await;
     let promoted = Instant::now();
     let at_promotion = count().await;
@@ -406,25 +433,37 @@ async fn a_read_cancelled_by_the_replicas_recovery_runs_again_on_the_primary() {
     let replica = pg.replica_port(0);
     pg.psql(replica, "ALTER SYSTEM SET max_standby_streaming_delay = 0").expect("setting");
     pg.psql(replica, "SELECT pg_reload_conf()").expect("reload");
+    // Sleeps on the replica until replay cancels it, not at all on the primary.
+    let tag = tests::unique_name("probe");
     let read = {
-        let db = db.clone();
+        let (db, tag) = (db.clone(), tag.clone());
         tokio::spawn(async move {
-            db.query("SELECT CAST(count(*) AS BIGINT) FROM notes, pg_sleep(1)").fetch_one().await
+            db.query(
+                "SELECT CAST(count(*) AS BIGINT) FROM notes, \
+                 pg_sleep(CASE WHEN pg_is_in_recovery() THEN 600 ELSE 0 END)",
+            )
+            .tag("probe", &tag)
+            .fetch_one()
+            .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until("the read running on the replica", HANG, async || {
+        running_on(&pg, replica, &tag).await == 1
+    })
+    .await;
     // Replaying this lock needs the table the replica's query reads.
     pg.psql(pg.primary_port(), "BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE; COMMIT")
         .expect("lock on the primary");
     let row = read.await.expect("read task").expect("the read succeeds anyway");
     assert_eq!(row.get::<i64>(0).expect("count"), 1);
-    let conflicts = pg
-        .psql(
-            replica,
-            "SELECT confl_lock FROM pg_stat_database_conflicts WHERE datname = 'postgres'",
-        )
-        .expect("conflicts");
-    assert_eq!(conflicts.trim(), "1", "the replica cancelled the read");
+    // The replica counts the conflict in its statistics, which backends flush within a second
+    // or so: polled, the deadline only turns a hang into a failure.
+    let conflicts = async || {
+        let sql = "SELECT confl_lock FROM pg_stat_database_conflicts WHERE datname = 'postgres'";
+        pg.psql(replica, sql).expect("conflicts").trim().to_owned()
+    };
+    until("the replica counting the cancelled read", HANG, async || conflicts().await != "0").await;
+    assert_eq!(conflicts().await, "1", "the replica cancelled the read, once");
     let status = db.cluster_status().expect("a cluster");
     assert!(status.replicas[0].healthy, "a cancelled read leaves the replica in rotation");
     assert_eq!(status.fallback_reads, 1, "the read ran again on the primary");

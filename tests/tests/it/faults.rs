@@ -48,6 +48,7 @@ server_tests!(
     a_hung_network_is_a_timeout,
     an_unreachable_server_opens_the_breaker_and_its_return_closes_it,
     killed_sessions_under_load_lose_no_acknowledged_write,
+    a_single_write_whose_reply_is_lost_is_never_retried,
 );
 
 /// A proxy in front of `db`'s server and a fresh pool on `db`'s database that goes through it.
@@ -214,16 +215,16 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
     let pool = Database::connect(db.fresh_config().pool_options(options)).await.expect("pool");
     pool.pool().warm_up().await.expect("warm up");
     const TASKS: usize = 100;
-    let run_for = Duration::from_millis(1500);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(Mutex::new(Vec::new()));
-    let started = Instant::now();
     let workers: Vec<_> = (0..TASKS)
         .map(|t| {
             let (pool, acked, failures) = (pool.clone(), acked.clone(), failures.clone());
+            let stop = stop.clone();
             tokio::spawn(async move {
                 let mut n = 0;
-                while started.elapsed() < run_for {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     n += 1;
                     match pool.repo::<Member>().save(&Member::new(&format!("{t}/{n}"))).await {
                         Ok(saved) => acked.lock().expect("acked").push(saved.id),
@@ -233,9 +234,20 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
             })
         })
         .collect();
+    // Ordered by events, not by time: 50 more writes acknowledged before each kill, and after
+    // the last one (the deadline only turns a hang into a failure).
+    let more_writes = async |what: &str| {
+        let target = acked.lock().expect("acked").len() + 50;
+        within(what, Duration::from_secs(60), async {
+            while acked.lock().expect("acked").len() < target {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+    };
     let mut killed = HashSet::new();
-    for at in [Duration::from_millis(400), Duration::from_millis(900)] {
-        tokio::time::sleep(at.saturating_sub(started.elapsed())).await;
+    for _ in 0..2 {
+        more_writes("writes before a kill").await;
         let sessions = pool.pool().server_sessions();
         assert!(!sessions.is_empty(), "the pool has sessions to kill");
         for id in sessions {
@@ -244,6 +256,8 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
             killed.insert(id);
         }
     }
+    more_writes("writes after the kills").await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for w in workers {
         w.await.expect("no task panicked");
     }
@@ -284,4 +298,41 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
         acked.len(),
         failures.len()
     ));
+}
+
+/// A write outside a transaction is not safe to repeat: it may have been applied before the
+/// error. The proxy lets the statement reach the server, which applies and commits it, and
+/// cuts the connection before the reply: the caller gets a connection error and the server has
+/// applied the write exactly once (a retry would apply it twice, on a new connection).
+async fn a_single_write_whose_reply_is_lost_is_never_retried(db: &TestDb) {
+    db.query("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        .execute()
+        .await
+        .expect("create");
+    db.query("INSERT INTO counter (id, n) VALUES (1, 0)").execute().await.expect("row");
+    // One connection, never pinged before use, so the write is the only thing it sends.
+    let options =
+        quick_options().max_connections(1).breaker(None).validate_after_idle(Duration::MAX);
+    let (proxy, pool) = through_proxy(db, options).await;
+    let bump = "UPDATE counter SET n = n + 1 WHERE id = ?";
+    // Once through, so the statement is prepared and the next run is a single round trip.
+    assert_eq!(pool.query(bump).bind(1_i64).execute().await.expect("first bump"), 1);
+    let n = async |db: &TestDb| {
+        let row = db.query("SELECT n FROM counter WHERE id = 1").fetch_one().await.expect("n");
+        row.get::<i64>(0).expect("int")
+    };
+    assert_eq!(n(db).await, 1);
+    let accepted = proxy.accepted();
+    proxy.cut_next_reply();
+    let e = within("the write whose reply was cut", Duration::from_secs(60), async {
+        pool.query(bump).bind(1_i64).execute().await
+    })
+    .await
+    .expect_err("the reply never came");
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    assert_eq!(n(db).await, 2, "the write reached the server once and only once");
+    assert_eq!(proxy.accepted(), accepted, "a new connection was opened for a second attempt");
+    // The caller decides: the pool works again for the next statement.
+    assert_eq!(pool.query(bump).bind(1_i64).execute().await.expect("next bump"), 1);
+    assert_eq!(n(db).await, 3);
 }

@@ -21,10 +21,11 @@ mod tls;
 
 /// The entity behaviour suite with the queries and transactions under it: instantiated on
 /// every backend, and through PgBouncer in transaction pooling mode (dal's
-/// `transaction_pooler`). `entity_suite!(head)` passes `head` and then the list to
+/// `transaction_pooler`). `entity_suite!([head] servers… ; sqlite…)` passes `head`, the list,
+/// and the server-only and SQLite-only tests (its own and the given ones) to
 /// `tests::behaviour_suite!`.
 macro_rules! entity_suite {
-    ($($head:tt)*) => {
+    ([$($head:tt)*] $($servers:ident),* $(,)? ; $($sqlite:ident),* $(,)?) => {
         tests::behaviour_suite!($($head)*
             // entities
             save_new_entity_generates_uuid_and_get_reads_it_back,
@@ -90,10 +91,21 @@ macro_rules! entity_suite {
             auto_transaction_rolls_back_on_cancellation,
             nested_calls_join_or_use_a_savepoint,
             auto_transaction_options_apply,
-            retry_reruns_a_transaction_that_lost_a_conflict,
             sql_macro_runs_compile_time_rewritten_sql,
-            auto_transaction_tags_reach_the_server,
+            a_swallowed_error_of_a_joined_call_keeps_its_work_and_a_savepoint_undoes_it,
             blocking_api_does_the_same_crud,
+            null_into_a_non_option_field_is_a_decode_error,
+            text_comparison_is_case_sensitive,
+            ;
+            servers:
+            $($servers,)*
+            // writers queue on SQLite's lock: there is no conflict to lose
+            retry_reruns_a_transaction_that_lost_a_conflict,
+            // read back from the server's activity view, which SQLite lacks
+            auto_transaction_tags_reach_the_server,
+            isolation_level_reaches_the_server,
+            ;
+            sqlite: $($sqlite),*
         );
     };
 }
@@ -101,15 +113,15 @@ macro_rules! entity_suite {
 // Left out of the run through PgBouncer: what tests server sessions (ending them, counting
 // prepared statements, session-level timeouts), which that mode does without by design;
 // `pooler.rs` tests its timeouts instead.
-entity_suite!(pgbouncer:);
+entity_suite!([pgbouncer:] ;);
 
 // The same suite on SQLite through the rusqlite driver (`dal-rusqlite`, public traits only).
-entity_suite!(rusqlite:);
+entity_suite!([rusqlite:] ;);
 
 // The same suite once over TLS on each server backend (verify-full against the tests' own CA).
-entity_suite!(tls:);
+entity_suite!([tls:] ;);
 
-entity_suite!(
+entity_suite!([
     // observability
     the_scaling_signal_follows_the_timeout_rate,
     slow_queries_are_kept_by_fingerprint_with_their_tags,
@@ -118,7 +130,6 @@ entity_suite!(
     errors_are_counted_by_category,
     the_pool_opens_connections_ahead_of_rising_demand,
     // resilience
-    sqlite_query_timeout_interrupts_the_statement,
     pool_query_timeout_applies_to_every_statement,
     transaction_budget_stops_its_statements_on_the_server,
     soft_limit_counts_slow_queries,
@@ -135,18 +146,24 @@ entity_suite!(
     equal_configs_share_one_pool,
     closed_pool_refuses_new_work,
     // connection layer
-    query_timeout_is_a_timeout_error_and_the_pool_recovers,
     waiters_are_served_in_arrival_order,
     no_starvation_with_100_tasks_on_10_connections,
     close_waits_for_a_transaction_that_finishes_in_time,
     close_forces_a_transaction_that_does_not_finish,
     health_check_reports_each_pool,
     min_connections_are_opened_at_connect,
-    idle_connection_ended_on_the_server_is_replaced,
     manager_close_pool_unregisters_it,
     acquire_past_the_timeout_is_a_counted_pool_timeout,
-    idle_and_old_connections_are_replaced,
     metrics_count_a_known_workload,
     leak_report_names_where_the_connection_was_acquired,
     blocking_api_refuses_inside_an_async_runtime,
+    named_breakers_are_shared_by_name_and_open_on_their_own_failures,
+]
+    // servers only: a statement to see in the activity view, a session to end or tell apart
+    query_timeout_returns_after_the_server_stopped_the_statement,
+    idle_connection_ended_on_the_server_is_replaced,
+    idle_and_old_connections_are_replaced,
+    ;
+    // SQLite only: its statement is stopped by the progress handler
+    sqlite_query_timeout_interrupts_the_statement,
 );

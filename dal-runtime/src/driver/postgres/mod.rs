@@ -64,6 +64,11 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<PgConnectOptions> {
         // PgBouncer 1.x refuses startup parameters it does not track; PostgreSQL 12 and later
         // print floats exactly without it.
         o = o.extra_float_digits(None);
+        // sqlx logs every statement's text as sent (`sqlx::query` events, and a warning for
+        // slow ones); in this mode that text holds the bound values written in as literals,
+        // so it would put them in log lines. dal's own spans and slow-query log carry the SQL
+        // as written, with `?`.
+        o = sqlx::ConnectOptions::disable_statement_logging(o);
     }
     if !settings.is_empty() {
         o = o.options(settings);

@@ -198,11 +198,14 @@ async fn mysql_killed_query() {
     let killer = async {
         let running = "SELECT COUNT(*) FROM information_schema.processlist \
                        WHERE id = ? AND info LIKE 'UPDATE lk%'";
+        // Polled; the deadline only turns a hang into a failure.
+        let started = tokio::time::Instant::now();
         loop {
             let row = db.query(running).bind(id).fetch_one().await.expect("processlist");
             if row.get::<i64>(0).expect("count") == 1 {
                 break;
             }
+            assert!(started.elapsed() < Duration::from_secs(60), "the UPDATE never waited");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         db.query(&format!("KILL QUERY {id}")).execute().await.expect("kill the query");

@@ -120,6 +120,32 @@ pub async fn nested_calls_join_or_use_a_savepoint(db: &TestDb) {
     assert_eq!(ids(db).await, vec![1, 2, 10, 12], "the savepoint undid only the inner work");
 }
 
+#[auto_transaction]
+async fn swallows_a_joined_error(db: &Database, savepoint: bool) -> Result<(), Error> {
+    db.query("INSERT INTO items (id) VALUES (30)").execute().await?;
+    let inner = if savepoint {
+        inner_savepoint(db, 31).await
+    } else {
+        insert_all(db, &[31], true).await.map(|_| ()) // joins, writes 31, then fails
+    };
+    assert_eq!(inner.expect_err("the inner call fails").message(), "the body failed");
+    db.query("INSERT INTO items (id) VALUES (32)").execute().await?;
+    Ok(())
+}
+
+/// README: "A joined inner call's `Err` does not undo its work unless the error propagates
+/// out of the outer call; use `savepoint` for that."
+pub async fn a_swallowed_error_of_a_joined_call_keeps_its_work_and_a_savepoint_undoes_it(
+    db: &TestDb,
+) {
+    setup(db).await;
+    swallows_a_joined_error(db, false).await.expect("the outer call swallows the error");
+    assert_eq!(ids(db).await, vec![30, 31, 32], "the joined call's work committed with the outer");
+    db.query("DELETE FROM items").execute().await.expect("clear");
+    swallows_a_joined_error(db, true).await.expect("the outer call swallows the error");
+    assert_eq!(ids(db).await, vec![30, 32], "the savepoint undid the inner work, only it");
+}
+
 #[auto_transaction(read_only, timeout = "300ms")]
 async fn read_only_write(db: &Database) -> Result<(), Error> {
     db.query("INSERT INTO items (id) VALUES (20)").execute().await?;
@@ -168,9 +194,6 @@ async fn conflicting(
 }
 
 pub async fn retry_reruns_a_transaction_that_lost_a_conflict(db: &TestDb) {
-    if db.backend() == Backend::Sqlite {
-        return; // writers queue on SQLite's lock: there is no conflict to lose
-    }
     db.query("CREATE TABLE accounts (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")
         .execute()
         .await
@@ -221,25 +244,19 @@ pub async fn sql_macro_runs_compile_time_rewritten_sql(db: &TestDb) {
     }
 }
 
-/// What the server sees of this session's running statement, or the marker text on SQLite
-/// (no activity view): the tags are read back where the server can show them.
+/// What the server sees of this session's running statement (a server backend's activity
+/// view).
 #[auto_transaction(tags(route = "/orders", job = "checkout"))]
 async fn own_statement_text(db: &Database) -> Result<String, Error> {
     let sql = match db.backend() {
         Backend::Postgres => "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()",
-        Backend::MySql => {
-            "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()"
-        }
-        Backend::Sqlite => "SELECT 'no activity view'",
+        _ => "SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
     };
     db.query(sql).fetch_one().await?.get(0)
 }
 
 pub async fn auto_transaction_tags_reach_the_server(db: &TestDb) {
     let text = own_statement_text(db).await.expect("runs");
-    if db.backend() == Backend::Sqlite {
-        return;
-    }
     assert!(text.contains("job='checkout'"), "the server saw: {text}");
     assert!(text.contains("route='%2Forders'"), "the server saw: {text}");
     // A handle's own tags go with entity statements and raw ones alike.

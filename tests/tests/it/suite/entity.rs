@@ -177,3 +177,51 @@ pub async fn ensure_schema_reports_drift_by_column(db: &TestDb) {
     );
     assert!(!message.contains("email_address"), "matching columns are not listed: {message}");
 }
+
+/// README: "a `NULL` read into a non-`Option` field is an `ErrorKind::Decode` error on every
+/// backend", through a tuple, a row getter and an entity alike.
+pub async fn null_into_a_non_option_field_is_a_decode_error(db: &TestDb) {
+    db.query("CREATE TABLE loose (id BIGINT, body TEXT)").execute().await.expect("create");
+    db.query("INSERT INTO loose (id, body) VALUES (1, NULL)").execute().await.expect("insert");
+    let e = db
+        .query("SELECT id, body FROM loose")
+        .fetch_all_as::<(i64, String)>()
+        .await
+        .expect_err("NULL into String");
+    assert_eq!(e.kind(), dal::ErrorKind::Decode, "{e}");
+    let row = db.query("SELECT id, body FROM loose").fetch_one().await.expect("row");
+    assert_eq!(row.get::<String>(1).expect_err("NULL into String").kind(), dal::ErrorKind::Decode);
+    assert_eq!(row.get::<Option<String>>(1).expect("NULL into Option"), None);
+    db.ensure_schema::<Person>().await.expect("schema");
+    db.repo::<Person>().save(&Person::new("eve", Some(3))).await.expect("save");
+    let e = db
+        .query("SELECT id, CASE WHEN 1 = 0 THEN name END AS name, email_address, age FROM people")
+        .fetch_all_as::<Person>()
+        .await
+        .expect_err("NULL into the entity's String field");
+    assert_eq!(e.kind(), dal::ErrorKind::Decode, "{e}");
+}
+
+/// README: MariaDB's text columns are `utf8mb4_bin`, "case-sensitive, like the others": an
+/// equality on a generated text column matches the exact case only, on every backend.
+pub async fn text_comparison_is_case_sensitive(db: &TestDb) {
+    db.ensure_schema::<Person>().await.expect("schema");
+    let people = db.repo::<Person>();
+    people.save(&Person::new("Eve", None)).await.expect("save");
+    let count = |name: &'static str| {
+        let people = db.repo::<Person>();
+        async move { people.find().filter(Person::NAME.eq(name)).count().await.expect("count") }
+    };
+    assert_eq!(count("Eve").await, 1);
+    assert_eq!(count("eve").await, 0, "an equality ignored case");
+    assert_eq!(count("EVE").await, 0, "an equality ignored case");
+    let raw: i64 = db
+        .query("SELECT COUNT(*) FROM people WHERE name = ?")
+        .bind("eVE")
+        .fetch_one()
+        .await
+        .expect("count")
+        .get(0)
+        .expect("int");
+    assert_eq!(raw, 0, "a raw equality ignored case");
+}

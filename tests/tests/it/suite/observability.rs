@@ -3,7 +3,7 @@
 //! cache's counts match a known sequence, the cache-off mode keeps nothing prepared on the
 //! server, errors are counted by category, and the pool warms up ahead of rising demand.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dal::observe::ScalingSignal;
 use dal::pool::PoolOptions;
@@ -154,19 +154,25 @@ pub async fn errors_are_counted_by_category(db: &TestDb) {
 }
 
 pub async fn the_pool_opens_connections_ahead_of_rising_demand(db: &TestDb) {
-    let options = PoolOptions::default().max_connections(10).breaker(None);
-    let pool = connect(db, options).await;
-    // One more connection held every 250 ms: a rising trend.
-    let mut held = Vec::new();
-    let mut ahead = false;
-    let started = Instant::now();
-    while held.len() < 8 && !ahead {
-        held.push(pool.pool().acquire().await.expect("acquire"));
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let s = pool.pool().status();
-        ahead = s.size > s.in_use;
-    }
-    let s = pool.pool().status();
-    assert!(ahead, "no connection was opened ahead of demand in {:?}: {s:?}", started.elapsed());
-    assert!(s.size <= 10);
+    // One more connection held every 250 ms: a rising trend the pool's maintainer samples every
+    // 200 ms. The pace only shapes the load; a machine too busy to sample a ramp gets another
+    // ramp on a fresh pool (the deadline only turns a hang into a failure).
+    let ramp = async || {
+        let options = PoolOptions::default().max_connections(10).breaker(None);
+        let pool = connect(db, options).await;
+        let mut held = Vec::new();
+        while held.len() < 9 {
+            held.push(pool.pool().acquire().await.expect("acquire"));
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let s = pool.pool().status();
+            assert!(s.size <= 10, "{s:?}");
+            // Held connections only in use: one more in the pool was opened ahead of demand.
+            if s.size > s.in_use {
+                return true;
+            }
+        }
+        false
+    };
+    crate::suite::within("a connection opened ahead of demand", async { while !ramp().await {} })
+        .await;
 }

@@ -15,8 +15,8 @@ use tests::TestDb;
 /// comment so that this test finds it (and no other test's) in the server's activity view.
 pub fn endless(backend: Backend, marker: &str) -> String {
     let statement = match backend {
-        Backend::Postgres => "SELECT pg_sleep(30)",
-        Backend::MySql => "SELECT SLEEP(30)",
+        Backend::Postgres => "SELECT pg_sleep(600)",
+        Backend::MySql => "SELECT SLEEP(600)",
         // No sleep in SQLite: a recursive count that runs for minutes.
         _ => {
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000000) SELECT COUNT(*) FROM c"
@@ -29,8 +29,16 @@ async fn connect(db: &TestDb, options: PoolOptions) -> Database {
     db.connect(db.fresh_config().pool_options(options)).await.expect("pool")
 }
 
+/// The longest a test waits for something that must happen: past it, a hang is a failure.
+pub const HANG: Duration = Duration::from_secs(60);
+
+/// `fut`, or a failure naming `what` if it hangs past [`HANG`].
+pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(HANG, fut).await.unwrap_or_else(|_| panic!("{what} hung past {HANG:?}"))
+}
+
 /// How many server sessions other than this one run the statement marked `marker`.
-async fn running(db: &Database, marker: &str) -> i64 {
+pub async fn running(db: &Database, marker: &str) -> i64 {
     let sql = match db.backend() {
         Backend::Postgres => {
             "SELECT COUNT(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE ?"
@@ -78,27 +86,21 @@ pub async fn until_stopped(db: &Database, marker: &str) {
 }
 
 pub async fn sqlite_query_timeout_interrupts_the_statement(db: &TestDb) {
-    if db.backend() != Backend::Sqlite {
-        return; // the server backends are covered by query_timeout_is_a_timeout_error_…
-    }
     db.query("CREATE TABLE budget_marks (n INTEGER)").execute().await.expect("create");
     let tx = db.begin().await.expect("begin");
     // Holding the write lock: if the statement ran on, no other connection could write.
     tx.query("INSERT INTO budget_marks (n) VALUES (1)").execute().await.expect("insert");
-    let started = Instant::now();
-    let e = tx
-        .query(&endless(Backend::Sqlite, "interrupted"))
-        .timeout(Duration::from_millis(300))
-        .fetch_one()
-        .await
-        .expect_err("interrupted");
+    let e = within(
+        "the interrupted statement",
+        tx.query(&endless(Backend::Sqlite, "interrupted"))
+            .timeout(Duration::from_millis(300))
+            .fetch_one(),
+    )
+    .await
+    .expect_err("interrupted");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     drop(tx);
     until_stopped(db, "interrupted").await;
-    tests::announce(&format!(
-        "sqlite: interrupted statement released its lock {:.0} ms after its deadline",
-        (started.elapsed().as_secs_f64() - 0.3) * 1000.0
-    ));
     assert_eq!(db.count_rows("budget_marks").await, 1, "the timed-out transaction rolled back");
 }
 
@@ -120,7 +122,8 @@ pub async fn pool_query_timeout_applies_to_every_statement(db: &TestDb) {
         .expect("int");
     assert_eq!(one, 1);
     if db.backend() != Backend::Sqlite {
-        until_stopped(db, &marker).await;
+        // Stopped before the error came back: no waiting.
+        assert_eq!(running(db, &marker).await, 0, "the statement still runs on the server");
     }
     assert_eq!(pool.pool().metrics().query_timeouts, 1);
 }
@@ -140,6 +143,10 @@ pub async fn transaction_budget_stops_its_statements_on_the_server(db: &TestDb) 
         .await
         .expect_err("over budget");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    if db.backend() != Backend::Sqlite {
+        // Stopped before the error came back: no waiting.
+        assert_eq!(running(db, &marker).await, 0, "the statement still runs on the server");
+    }
     drop(tx);
     until_stopped(db, &marker).await;
     tests::until_all_idle(&pool).await;
@@ -204,8 +211,13 @@ pub async fn timeouts_open_the_pool_breaker_and_it_recovers(db: &TestDb) {
     assert_eq!(report.health, BreakerHealth::Degraded, "timeouts: slow, not dead");
     let e = pool.query("SELECT 1").fetch_one().await.expect_err("rejected at once");
     assert_eq!(e.kind(), ErrorKind::CircuitOpen, "{e}");
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    assert_eq!(pool.pool().breaker().expect("breaker").state, BreakerState::HalfOpen);
+    // Open for 300 ms, then half-open: polled (the deadline only turns a hang into a failure).
+    within("the breaker turning half-open", async {
+        while pool.pool().breaker().expect("breaker").state != BreakerState::HalfOpen {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
     pool.query("SELECT 1").fetch_one().await.expect("the probe succeeds");
     assert_eq!(pool.pool().breaker().expect("breaker").state, BreakerState::Closed);
     pool.query("SELECT 1").fetch_one().await.expect("closed again");
@@ -223,9 +235,12 @@ pub async fn a_full_waiting_line_sheds_at_once(db: &TestDb) {
         let p = pool.clone();
         waiting.push(tokio::spawn(async move { p.query("SELECT 1").fetch_one().await.is_ok() }));
     }
-    while pool.pool().status().waiters < 2 {
-        tokio::task::yield_now().await;
-    }
+    within("two waiters queuing", async {
+        while pool.pool().status().waiters < 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
     let e = pool.query("SELECT 1").fetch_one().await.expect_err("line full");
     assert_eq!(e.kind(), ErrorKind::PoolExhausted, "{e}");
     assert!(e.is_retryable());
@@ -297,4 +312,51 @@ pub async fn the_pool_reopens_connections_down_to_its_minimum(db: &TestDb) {
     }
     let one: i64 = pool.query("SELECT 1").fetch_one().await.expect("works").get(0).expect("int");
     assert_eq!(one, 1);
+}
+
+/// `PoolManager::breaker(name, …)`: one breaker per name, shared by every caller that names
+/// it, opened by the failures of the calls it guards (timeouts on this backend) and by nothing
+/// else; another name stays closed, and a constraint error counts against no breaker.
+pub async fn named_breakers_are_shared_by_name_and_open_on_their_own_failures(db: &TestDb) {
+    db.query("CREATE TABLE uniq (id INTEGER PRIMARY KEY)").execute().await.expect("create");
+    db.query("INSERT INTO uniq (id) VALUES (1)").execute().await.expect("row");
+    // A pool without a breaker of its own: only the named ones count here.
+    let pool = connect(db, PoolOptions::default().breaker(None)).await;
+    let name = tests::unique_name("named_breaker");
+    let options = dal::resilience::BreakerOptions::default()
+        .failure_threshold(2)
+        .open_for(Duration::from_secs(3600));
+    let manager = dal::pool::PoolManager::global();
+    let breaker = manager.breaker(&name, options);
+    let same = manager.breaker(&name, dal::resilience::BreakerOptions::default());
+    assert!(std::sync::Arc::ptr_eq(&breaker, &same), "one breaker per name");
+    assert_eq!(same.name(), name);
+    let other = manager.breaker(&format!("{name}_other"), options);
+    for _ in 0..3 {
+        let e = breaker
+            .call(|| pool.query("INSERT INTO uniq (id) VALUES (1)").execute())
+            .await
+            .expect_err("duplicate");
+        assert_eq!(e.kind(), ErrorKind::Constraint, "{e}");
+    }
+    assert_eq!(breaker.state(), BreakerState::Closed, "constraint errors opened it");
+    let slow = endless(pool.backend(), &tests::unique_name("named_breaker"));
+    for _ in 0..2 {
+        let e = within(
+            "a guarded slow query",
+            breaker.call(|| pool.query(&slow).timeout(Duration::from_millis(100)).fetch_one()),
+        )
+        .await
+        .expect_err("slow");
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    }
+    assert_eq!(same.state(), BreakerState::Open, "two timeouts open the shared breaker");
+    let e = same.call(|| pool.query("SELECT 1").fetch_one()).await.expect_err("open");
+    assert_eq!(e.kind(), ErrorKind::CircuitOpen, "{e}");
+    assert!(e.to_string().contains(&name), "the error names the breaker: {e}");
+    let report = same.report();
+    assert_eq!((report.timeout_failures, report.connection_failures), (2, 0), "{report:?}");
+    // Another name saw none of it.
+    assert_eq!(other.state(), BreakerState::Closed);
+    other.call(|| pool.query("SELECT 1").fetch_one()).await.expect("another name is closed");
 }

@@ -117,3 +117,55 @@ pub async fn serializable_transaction_commits(db: &TestDb) {
     tx.commit().await.expect("commit");
     assert_eq!(ids(db).await, vec![1]);
 }
+
+/// The isolation level each transaction asked for, as the server reports it from inside that
+/// transaction (PostgreSQL's `transaction_isolation`; InnoDB's record of the transaction on
+/// MariaDB, whose session variable only shows the session's default): every level, so a level
+/// that was dropped or mapped to another shows.
+pub async fn isolation_level_reaches_the_server(db: &TestDb) {
+    setup(db).await;
+    let levels = [
+        (IsolationLevel::ReadUncommitted, "read uncommitted"),
+        (IsolationLevel::ReadCommitted, "read committed"),
+        (IsolationLevel::RepeatableRead, "repeatable read"),
+        (IsolationLevel::Serializable, "serializable"),
+    ];
+    for (level, name) in levels {
+        // A pool (and session) of its own per level: see `innodb_isolation`.
+        let pool = db.connect(db.fresh_config()).await.expect("pool");
+        let tx = pool.begin_with(TransactionOptions::new().isolation(level)).await.expect("begin");
+        // MariaDB lists a transaction in INNODB_TRX once it has touched an InnoDB table.
+        tx.query("SELECT COUNT(*) FROM items").fetch_one().await.expect("read");
+        let seen: String = match db.backend() {
+            dal::Backend::Postgres => tx
+                .query("SHOW transaction_isolation")
+                .fetch_one()
+                .await
+                .expect("isolation")
+                .get(0)
+                .expect("text"),
+            _ => innodb_isolation(&tx).await,
+        };
+        assert_eq!(seen.to_lowercase(), name, "asked for {level:?}");
+        tx.rollback().await.expect("rollback");
+    }
+}
+
+/// This transaction's isolation level in InnoDB's transaction list. The list is a snapshot
+/// that InnoDB refreshes on a read only when the previous read was more than 100 ms before, so
+/// it may still show other sessions' finished transactions: each read waits longer than that
+/// first, and a session of its own tells the row apart. Polled; the deadline only turns a hang
+/// into a failure.
+async fn innodb_isolation(tx: &dal::Transaction) -> String {
+    let sql = "SELECT trx_isolation_level FROM information_schema.INNODB_TRX \
+               WHERE trx_mysql_thread_id = CONNECTION_ID()";
+    crate::suite::within("this transaction in INNODB_TRX", async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            if let Some(row) = tx.query(sql).fetch_optional().await.expect("INNODB_TRX") {
+                return row.get::<String>(0).expect("text");
+            }
+        }
+    })
+    .await
+}
