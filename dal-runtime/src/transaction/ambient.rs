@@ -1,0 +1,374 @@
+//! The ambient transaction: the transaction that follows a task. While a transaction scope
+//! runs (an `#[auto_transaction]` body, [`transaction_scope`](super::transaction_scope)),
+//! every statement the task issues through an unpinned [`Database`] handle joins it, whichever
+//! handle that is: a service's own field, a nested service's, a handle made by `connect` from
+//! an equal configuration.
+//!
+//! How it works. A scope is a [`Frame`] put in a task-local for as long as the body runs. A
+//! frame begins nothing when it starts: it records "a transaction is wanted, with these
+//! options". The first statement through a handle of some pool looks the frame up
+//! ([`frame_for`], called once per statement by `Database::lease`), and the frame begins the
+//! transaction on that pool then (or opens a savepoint in its parent's, or joins its
+//! parent's) and binds it to the pool; every later statement on that pool runs on the same
+//! connection. Handles of other pools get transactions of their own in the same frame, each
+//! committed or rolled back with the scope (one after the other: there is no two-phase
+//! commit). A handle with a connection of its own (a [`Transaction`], a
+//! [`Connection`](crate::Connection) guard) keeps using it.
+//!
+//! The frame is a task-local, so a task spawned inside the scope does not inherit it; its
+//! statements run outside the transaction unless it was spawned with [`spawn_in_transaction`].
+//! Once the scope ends its frame is ended too: a task that still holds it gets a usage error
+//! for every statement, never a silent autocommit.
+//!
+//! `dal::blocking` has no task to follow: it keeps the frame in a thread-local for the scope's
+//! closure and hands it to each operation it runs on its runtime ([`in_thread_scope`]).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use futures_util::future::Either;
+
+use super::{Propagation, ScopeOptions, Transaction, TransactionOptions};
+use crate::database::{Database, Lease};
+use crate::error::{Error, Result};
+use crate::pool::Pool;
+
+// A task-local rather than an argument: the statement path must find the scope without any
+// caller handing it down (a service calls another with its own handle). Tokio owns task
+// identity, so this one declaration sits here instead of behind `rt`.
+tokio::task_local! {
+    static AMBIENT: Arc<Frame>;
+}
+
+thread_local! {
+    /// The frame of a `dal::blocking` scope running on this thread.
+    static THREAD_FRAME: RefCell<Option<Arc<Frame>>> = const { RefCell::new(None) };
+}
+
+/// One transaction scope of a task.
+pub(crate) struct Frame {
+    /// Opens savepoints in the parent's transactions instead of joining them.
+    savepoint: bool,
+    /// The scope this one runs inside and draws its transactions from; `None` for a scope of
+    /// its own (the outermost, or `requires_new`).
+    parent: Option<Arc<Frame>>,
+    /// A handle with a connection of its own handed to the scope (`db` of a function taking
+    /// one): its pool's statements run on it.
+    given: Option<Database>,
+    transaction: TransactionOptions,
+    /// When the scope's timeout ends; each transaction it begins gets what is left as budget.
+    deadline: Option<Instant>,
+    /// Tags of this scope and the scopes around it, for every statement joining it.
+    tags: Vec<(String, String)>,
+    /// A blocking scope draws in only its own handle's pool (the others belong to other
+    /// runtimes).
+    only: Option<Pool>,
+    bindings: tokio::sync::Mutex<Vec<Binding>>,
+    ended: AtomicBool,
+}
+
+/// The transaction a frame runs one pool's statements in.
+struct Binding {
+    pool: Pool,
+    /// Pinned to the transaction's connection.
+    handle: Database,
+    /// The transaction (or savepoint) when this frame began it; `None` when it joined one.
+    own: Option<Transaction>,
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frame")
+            .field("savepoint", &self.savepoint)
+            .field("nested", &self.parent.is_some())
+            .field("transaction", &self.transaction)
+            .field("tags", &self.tags)
+            .field("ended", &self.ended.load(Ordering::Acquire))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The scope the current task runs in, if any.
+pub(crate) fn current() -> Option<Arc<Frame>> {
+    AMBIENT.try_with(Arc::clone).ok()
+}
+
+/// The scope whose transaction a statement through `db` joins: the task's, when `db` has no
+/// connection of its own and the scope draws in `db`'s pool. The one lookup of the statement
+/// path (`Database::lease`), also asked where routing or tags depend on it.
+pub(crate) fn frame_for(db: &Database) -> Option<Arc<Frame>> {
+    if db.pinned().is_some() {
+        return None;
+    }
+    AMBIENT.try_with(|f| f.draws_in(db.pool()).then(|| Arc::clone(f))).ok().flatten()
+}
+
+fn ended_error() -> Error {
+    Error::usage(
+        "this task's transaction scope has ended (its function returned): a task spawned with spawn_in_transaction must finish inside the scope; use a plain spawn for work that outlives it",
+    )
+}
+
+impl Frame {
+    /// A scope with `options` (which say whether it opens savepoints), inside `parent` (whose
+    /// transactions it draws from) or of its own, with the tags and pool limit of `inherited`
+    /// (the scope the task was in).
+    pub(crate) fn new(
+        options: &ScopeOptions,
+        parent: Option<Arc<Frame>>,
+        given: Option<Database>,
+        inherited: Option<&Frame>,
+        only: Option<Pool>,
+    ) -> Frame {
+        let mut all = inherited.map(|f| f.tags.clone()).unwrap_or_default();
+        all.extend(options.tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Frame {
+            savepoint: options.propagation == Propagation::Savepoint,
+            parent,
+            given,
+            transaction: options.transaction,
+            deadline: options.timeout.and_then(|t| Instant::now().checked_add(t)),
+            tags: all,
+            only: only.or_else(|| inherited.and_then(|f| f.only.clone())),
+            bindings: tokio::sync::Mutex::new(Vec::new()),
+            ended: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn draws_in(&self, pool: &Pool) -> bool {
+        self.only.as_ref().is_none_or(|only| only.same_pool(pool))
+    }
+
+    /// Whether the transactions of this scope are its own (it can commit, roll back and rerun
+    /// them), rather than its caller's.
+    pub(crate) fn is_own(&self) -> bool {
+        self.parent.is_none() && self.given.is_none()
+    }
+
+    pub(crate) fn tags(&self) -> &[(String, String)] {
+        &self.tags
+    }
+
+    /// The connection a statement through `db` runs on: the transaction this scope runs
+    /// `db`'s pool in, begun now when this is the pool's first statement.
+    pub(crate) async fn lease(&self, db: &Database) -> Result<Lease<'static>> {
+        let handle = self.handle_for(db).await?;
+        handle.lease_shared().await
+    }
+
+    /// The handle pinned to this scope's transaction on `db`'s pool, begun (or joined, or a
+    /// savepoint opened) on first use.
+    pub(crate) fn handle_for<'a>(
+        &'a self,
+        db: &'a Database,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Database>> + Send + 'a>> {
+        // Boxed: a savepoint scope asks its parent, which may ask its own.
+        Box::pin(async move {
+            if self.ended.load(Ordering::Acquire) {
+                return Err(ended_error());
+            }
+            let pool = db.pool().clone();
+            let mut bindings = self.bindings.lock().await;
+            if let Some(b) = bindings.iter().find(|b| b.pool.same_pool(&pool)) {
+                return Ok(b.handle.clone());
+            }
+            let outer = match (&self.given, &self.parent) {
+                (Some(given), _) if given.pool().same_pool(&pool) => Some(given.clone()),
+                (_, Some(parent)) => Some(parent.handle_for(db).await?),
+                _ => None,
+            };
+            let binding = match outer {
+                Some(handle) if !self.savepoint && handle.in_transaction().await => {
+                    Binding { pool, handle, own: None }
+                }
+                Some(handle) => {
+                    let tx = Transaction::begin(&handle, self.transaction).await?;
+                    Binding { pool, handle: (*tx).clone(), own: Some(tx) }
+                }
+                None => {
+                    let tx = Transaction::begin(&db.unpinned(), self.budgeted()).await?;
+                    Binding { pool, handle: (*tx).clone(), own: Some(tx) }
+                }
+            };
+            if self.ended.load(Ordering::Acquire) {
+                // The scope ended while this began (a spawned task raced its end): undo it.
+                drop(binding);
+                return Err(ended_error());
+            }
+            let handle = binding.handle.clone();
+            bindings.push(binding);
+            Ok(handle)
+        })
+    }
+
+    /// The transaction options with what is left of the scope's time as budget.
+    fn budgeted(&self) -> TransactionOptions {
+        match self.deadline {
+            Some(at) => self.transaction.budget(at.saturating_duration_since(Instant::now())),
+            None => self.transaction,
+        }
+    }
+
+    /// Whether a transaction of this scope was aborted by the database for a conflict (a
+    /// serialization failure or deadlock), so that running the body again could succeed.
+    pub(crate) async fn conflicted(&self) -> bool {
+        let bindings = self.bindings.lock().await;
+        for b in bindings.iter().filter(|b| b.own.is_some()) {
+            if let Ok(mut lease) = b.handle.lease().await
+                && lease.conn().is_ok_and(|c| c.saw_serialization_failure())
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The pools of the transactions this scope began (where its reruns are counted).
+    pub(crate) async fn own_pools(&self) -> Vec<Pool> {
+        let bindings = self.bindings.lock().await;
+        bindings.iter().filter(|b| b.own.is_some()).map(|b| b.pool.clone()).collect()
+    }
+
+    /// Ends the scope: commits (or rolls back) the transactions it began, newest first. After
+    /// a failed commit the rest roll back; the first error is returned.
+    pub(crate) async fn finish(&self, commit: bool) -> Result<()> {
+        self.ended.store(true, Ordering::Release);
+        let bindings = std::mem::take(&mut *self.bindings.lock().await);
+        let mut outcome = Ok(());
+        for tx in bindings.into_iter().rev().filter_map(|b| b.own) {
+            let result =
+                if commit && outcome.is_ok() { tx.commit().await } else { tx.rollback().await };
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    }
+
+    /// Ends the scope without waiting (its future was dropped, or its closure panicked): the
+    /// transactions it began are dropped, which rolls them back before their connections
+    /// serve anyone else.
+    pub(crate) fn abandon(&self) {
+        self.ended.store(true, Ordering::Release);
+        // When a statement of a spawned task holds the lock to begin, that task sees `ended`
+        // once it has begun and drops what it began.
+        if let Ok(mut bindings) = self.bindings.try_lock() {
+            bindings.clear();
+        }
+    }
+}
+
+/// Ends a frame that did not finish: dropped with the scope's future.
+#[derive(Debug)]
+pub(crate) struct AbandonOnDrop(pub(crate) Option<Arc<Frame>>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if let Some(frame) = self.0.take() {
+            frame.abandon();
+        }
+    }
+}
+
+/// Runs `fut` with `frame` as its task's transaction scope.
+pub(crate) async fn within<F: Future>(frame: Arc<Frame>, fut: F) -> F::Output {
+    AMBIENT.scope(frame, fut).await
+}
+
+/// Spawns `fut` as a new task that runs inside the calling task's transaction scope, if any:
+/// its statements join the scope's transactions. The scope must outlive it: once the scope
+/// has ended, the task's statements fail with [`ErrorKind::Usage`](crate::ErrorKind::Usage).
+/// A plain `tokio::spawn` inside a scope starts a task outside it.
+///
+/// ```no_run
+/// # async fn demo(db: dal_runtime::Database) -> dal_runtime::Result<()> {
+/// use dal_runtime::{ScopeOptions, spawn_in_transaction, transaction_scope};
+/// transaction_scope(ScopeOptions::new(), || {
+///     let db = db.clone();
+///     async move {
+///         let audit = spawn_in_transaction({
+///             let db = db.clone();
+///             async move { db.query("INSERT INTO audit (what) VALUES ('x')").execute().await }
+///         });
+///         db.query("INSERT INTO orders (id) VALUES (1)").execute().await?;
+///         audit.await.expect("the audit task ran")?; // both commit together
+///         Ok::<_, dal_runtime::Error>(())
+///     }
+/// })
+/// .await
+/// # }
+/// ```
+pub fn spawn_in_transaction<F>(fut: F) -> crate::rt::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match current() {
+        Some(frame) => crate::rt::spawn_joinable(AMBIENT.scope(frame, fut)),
+        None => crate::rt::spawn_joinable(fut),
+    }
+}
+
+/// Runs `fut` inside the `dal::blocking` transaction scope of the calling thread, if one is
+/// open (see [`ThreadScope`]); otherwise as it is. `dal::blocking` wraps every operation in it.
+pub fn in_thread_scope<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    match THREAD_FRAME.with(|f| f.borrow().clone()) {
+        Some(frame) => Either::Left(AMBIENT.scope(frame, fut)),
+        None => Either::Right(fut),
+    }
+}
+
+/// A transaction scope held by the calling thread, for `dal::blocking`: while it is
+/// [`entered`](ThreadScope::enter_thread), every operation the thread runs through a blocking
+/// handle of the scope's pool joins it ([`in_thread_scope`]). Not for async code: use
+/// [`transaction_scope`](super::transaction_scope) there.
+///
+/// Dropping it unfinished rolls its transaction back (inside the handle's runtime).
+#[derive(Debug)]
+pub struct ThreadScope {
+    frame: AbandonOnDrop,
+}
+
+impl ThreadScope {
+    /// Opens a scope on `db`'s pool with `options` (propagation, isolation, read-only,
+    /// timeout, tags; a blocking scope does not rerun its closure, so `retries` is not used).
+    /// Run it inside the blocking handle's runtime, wrapped in [`in_thread_scope`], so that it
+    /// sees a scope the thread is already in.
+    pub async fn open(db: &Database, options: &super::ScopeOptions) -> Result<ThreadScope> {
+        let frame = super::scope::enter(Some(db), options, Some(db.pool().clone())).await?;
+        Ok(ThreadScope { frame: AbandonOnDrop(frame.frame) })
+    }
+
+    /// Makes this the calling thread's scope until the guard drops (then the scope it was in
+    /// before, if any, is the thread's again).
+    pub fn enter_thread(&self) -> ThreadGuard {
+        let previous = THREAD_FRAME.with(|f| f.replace(self.frame.0.clone()));
+        ThreadGuard { previous }
+    }
+
+    /// Commits (`commit`) or rolls back the transaction the scope began; a scope that joined
+    /// its caller's leaves it to the caller.
+    pub async fn finish(mut self, commit: bool) -> Result<()> {
+        match self.frame.0.take() {
+            Some(frame) => frame.finish(commit).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Restores the thread's previous blocking scope when dropped (see [`ThreadScope::enter_thread`]).
+#[derive(Debug)]
+#[must_use = "the thread is in the scope only while the guard lives"]
+pub struct ThreadGuard {
+    previous: Option<Arc<Frame>>,
+}
+
+impl Drop for ThreadGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        THREAD_FRAME.with(|f| *f.borrow_mut() = previous);
+    }
+}
