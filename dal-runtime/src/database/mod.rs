@@ -303,7 +303,10 @@ impl Database {
     /// Begins a transaction with an isolation level or read-only mode.
     pub async fn begin_with(&self, options: TransactionOptions) -> Result<Transaction> {
         match ambient::frame_for(self) {
-            Some(frame) => Transaction::begin(&frame.handle_for(self).await?, options).await,
+            Some(frame) => match frame.handle_for(self).await? {
+                Some(joined) => Transaction::begin(&joined, options).await,
+                None => Transaction::begin(self, options).await,
+            },
             None => Transaction::begin(self, options).await,
         }
     }
@@ -435,7 +438,9 @@ impl Database {
                 Ok(Lease::Pinned(state))
             }
             None => match ambient::frame_for(self) {
-                Some(frame) => frame.lease(self).await,
+                // Boxed: the joined path's futures would otherwise nest inside every
+                // statement's future type, past the compiler's depth limit in callers' crates.
+                Some(frame) => Box::pin(frame.lease(self)).await,
                 None => Ok(Lease::Pooled(self.acquire().await?)),
             },
         }

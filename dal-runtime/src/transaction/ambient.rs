@@ -8,12 +8,12 @@
 //! frame begins nothing when it starts: it records "a transaction is wanted, with these
 //! options". The first statement through a handle of some pool looks the frame up
 //! ([`frame_for`], called once per statement by `Database::lease`), and the frame begins the
-//! transaction on that pool then (or opens a savepoint in its parent's, or joins its
-//! parent's) and binds it to the pool; every later statement on that pool runs on the same
-//! connection. Handles of other pools get transactions of their own in the same frame, each
-//! committed or rolled back with the scope (one after the other: there is no two-phase
-//! commit). A handle with a connection of its own (a [`Transaction`], a
-//! [`Connection`](crate::Connection) guard) keeps using it.
+//! transaction then (or opens a savepoint in its parent's, or joins its parent's) and binds
+//! itself to that handle's pool; every later statement on that pool runs on the same
+//! connection. A scope holds one pool's transaction: statements through handles of other
+//! pools are not drawn in and run as they would outside it (a function given its handle binds
+//! the scope to that handle's pool at once). A handle with a connection of its own (a
+//! [`Transaction`], a [`Connection`](crate::Connection) guard) keeps using it.
 //!
 //! The frame is a task-local, so a task spawned inside the scope does not inherit it; its
 //! statements run outside the transaction unless it was spawned with [`spawn_in_transaction`].
@@ -25,8 +25,8 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use futures_util::future::Either;
@@ -63,10 +63,10 @@ pub(crate) struct Frame {
     deadline: Option<Instant>,
     /// Tags of this scope and the scopes around it, for every statement joining it.
     tags: Vec<(String, String)>,
-    /// A blocking scope draws in only its own handle's pool (the others belong to other
-    /// runtimes).
-    only: Option<Pool>,
-    bindings: tokio::sync::Mutex<Vec<Binding>>,
+    /// The pool whose statements this scope draws in: the first one used through it (or its
+    /// parent's, or the given handle's, or a blocking scope's own), fixed once known.
+    pool: OnceLock<Pool>,
+    binding: tokio::sync::Mutex<Option<Binding>>,
     ended: AtomicBool,
 }
 
@@ -114,8 +114,8 @@ fn ended_error() -> Error {
 
 impl Frame {
     /// A scope with `options` (which say whether it opens savepoints), inside `parent` (whose
-    /// transactions it draws from) or of its own, with the tags and pool limit of `inherited`
-    /// (the scope the task was in).
+    /// transaction it draws from) or of its own, with the tags of `inherited` (the scope the
+    /// task was in), bound to the pool `only` when that is known already.
     pub(crate) fn new(
         options: &ScopeOptions,
         parent: Option<Arc<Frame>>,
@@ -125,6 +125,10 @@ impl Frame {
     ) -> Frame {
         let mut all = inherited.map(|f| f.tags.clone()).unwrap_or_default();
         all.extend(options.tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let pool = OnceLock::new();
+        if let Some(only) = only.or_else(|| given.as_ref().map(|g| g.pool().clone())) {
+            let _ = pool.set(only);
+        }
         Frame {
             savepoint: options.propagation == Propagation::Savepoint,
             parent,
@@ -132,18 +136,22 @@ impl Frame {
             transaction: options.transaction,
             deadline: options.timeout.and_then(|t| Instant::now().checked_add(t)),
             tags: all,
-            only: only.or_else(|| inherited.and_then(|f| f.only.clone())),
-            bindings: tokio::sync::Mutex::new(Vec::new()),
+            pool,
+            binding: tokio::sync::Mutex::new(None),
             ended: AtomicBool::new(false),
         }
     }
 
+    /// Whether statements through a handle of `pool` join this scope.
     pub(crate) fn draws_in(&self, pool: &Pool) -> bool {
-        self.only.as_ref().is_none_or(|only| only.same_pool(pool))
+        match self.pool.get() {
+            Some(bound) => bound.same_pool(pool),
+            None => self.parent.as_ref().is_none_or(|parent| parent.draws_in(pool)),
+        }
     }
 
-    /// Whether the transactions of this scope are its own (it can commit, roll back and rerun
-    /// them), rather than its caller's.
+    /// Whether the transaction of this scope is its own (it can commit, roll back and rerun
+    /// it), rather than its caller's.
     pub(crate) fn is_own(&self) -> bool {
         self.parent.is_none() && self.given.is_none()
     }
@@ -152,35 +160,44 @@ impl Frame {
         &self.tags
     }
 
-    /// The connection a statement through `db` runs on: the transaction this scope runs
-    /// `db`'s pool in, begun now when this is the pool's first statement.
+    /// The connection a statement through `db` runs on: the transaction of this scope, begun
+    /// now when this is its first statement; one of its own when a statement through another
+    /// pool bound the scope first.
     pub(crate) async fn lease(&self, db: &Database) -> Result<Lease<'static>> {
-        let handle = self.handle_for(db).await?;
-        handle.lease_shared().await
+        match self.handle_for(db).await? {
+            Some(handle) => handle.lease_shared().await,
+            None => Ok(Lease::Pooled(db.acquire().await?)),
+        }
     }
 
-    /// The handle pinned to this scope's transaction on `db`'s pool, begun (or joined, or a
-    /// savepoint opened) on first use.
+    /// The handle pinned to this scope's transaction, begun (or joined, or a savepoint opened)
+    /// on first use; `None` when the scope is bound to another pool than `db`'s.
     pub(crate) fn handle_for<'a>(
         &'a self,
         db: &'a Database,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Database>> + Send + 'a>> {
-        // Boxed: a savepoint scope asks its parent, which may ask its own.
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Option<Database>>> + Send + 'a>> {
+        // Boxed: a scope inside another asks its parent, which may ask its own.
         Box::pin(async move {
             if self.ended.load(Ordering::Acquire) {
                 return Err(ended_error());
             }
             let pool = db.pool().clone();
-            let mut bindings = self.bindings.lock().await;
-            if let Some(b) = bindings.iter().find(|b| b.pool.same_pool(&pool)) {
-                return Ok(b.handle.clone());
+            let mut binding = self.binding.lock().await;
+            if let Some(b) = binding.as_ref() {
+                return Ok(b.pool.same_pool(&pool).then(|| b.handle.clone()));
+            }
+            if !self.draws_in(&pool) {
+                return Ok(None);
             }
             let outer = match (&self.given, &self.parent) {
-                (Some(given), _) if given.pool().same_pool(&pool) => Some(given.clone()),
-                (_, Some(parent)) => Some(parent.handle_for(db).await?),
-                _ => None,
+                (Some(given), _) => Some(given.clone()),
+                (None, Some(parent)) => match parent.handle_for(db).await? {
+                    Some(handle) => Some(handle),
+                    None => return Ok(None),
+                },
+                (None, None) => None,
             };
-            let binding = match outer {
+            let bound = match outer {
                 Some(handle) if !self.savepoint && handle.in_transaction().await => {
                     Binding { pool, handle, own: None }
                 }
@@ -195,12 +212,13 @@ impl Frame {
             };
             if self.ended.load(Ordering::Acquire) {
                 // The scope ended while this began (a spawned task raced its end): undo it.
-                drop(binding);
+                drop(bound);
                 return Err(ended_error());
             }
-            let handle = binding.handle.clone();
-            bindings.push(binding);
-            Ok(handle)
+            let _ = self.pool.set(bound.pool.clone());
+            let handle = bound.handle.clone();
+            *binding = Some(bound);
+            Ok(Some(handle))
         })
     }
 
@@ -212,51 +230,45 @@ impl Frame {
         }
     }
 
-    /// Whether a transaction of this scope was aborted by the database for a conflict (a
+    /// Whether the transaction this scope began was aborted by the database for a conflict (a
     /// serialization failure or deadlock), so that running the body again could succeed.
     pub(crate) async fn conflicted(&self) -> bool {
-        let bindings = self.bindings.lock().await;
-        for b in bindings.iter().filter(|b| b.own.is_some()) {
-            if let Ok(mut lease) = b.handle.lease().await
-                && lease.conn().is_ok_and(|c| c.saw_serialization_failure())
-            {
-                return true;
-            }
+        let binding = self.binding.lock().await;
+        let Some(b) = binding.as_ref().filter(|b| b.own.is_some()) else { return false };
+        match b.handle.lease().await {
+            Ok(mut lease) => lease.conn().is_ok_and(|c| c.saw_serialization_failure()),
+            Err(_) => false,
         }
-        false
     }
 
-    /// The pools of the transactions this scope began (where its reruns are counted).
-    pub(crate) async fn own_pools(&self) -> Vec<Pool> {
-        let bindings = self.bindings.lock().await;
-        bindings.iter().filter(|b| b.own.is_some()).map(|b| b.pool.clone()).collect()
+    /// The pool of the transaction this scope began, if it began one (where its reruns are
+    /// counted).
+    pub(crate) async fn own_pool(&self) -> Option<Pool> {
+        let binding = self.binding.lock().await;
+        binding.as_ref().filter(|b| b.own.is_some()).map(|b| b.pool.clone())
     }
 
-    /// Ends the scope: commits (or rolls back) the transactions it began, newest first. After
-    /// a failed commit the rest roll back; the first error is returned.
+    /// Ends the scope: commits (or rolls back) the transaction it began, if any; a joined one
+    /// is the caller's to end.
     pub(crate) async fn finish(&self, commit: bool) -> Result<()> {
         self.ended.store(true, Ordering::Release);
-        let bindings = std::mem::take(&mut *self.bindings.lock().await);
-        let mut outcome = Ok(());
-        for tx in bindings.into_iter().rev().filter_map(|b| b.own) {
-            let result =
-                if commit && outcome.is_ok() { tx.commit().await } else { tx.rollback().await };
-            if outcome.is_ok() {
-                outcome = result;
-            }
+        let binding = self.binding.lock().await.take();
+        match binding.and_then(|b| b.own) {
+            Some(tx) if commit => tx.commit().await,
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
         }
-        outcome
     }
 
     /// Ends the scope without waiting (its future was dropped, or its closure panicked): the
-    /// transactions it began are dropped, which rolls them back before their connections
-    /// serve anyone else.
+    /// transaction it began is dropped, which rolls it back before its connection serves
+    /// anyone else.
     pub(crate) fn abandon(&self) {
         self.ended.store(true, Ordering::Release);
         // When a statement of a spawned task holds the lock to begin, that task sees `ended`
         // once it has begun and drops what it began.
-        if let Ok(mut bindings) = self.bindings.try_lock() {
-            bindings.clear();
+        if let Ok(mut binding) = self.binding.try_lock() {
+            binding.take();
         }
     }
 }

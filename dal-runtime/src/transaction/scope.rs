@@ -149,7 +149,7 @@ pub(crate) async fn enter(
             // Eager for a function given its handle, as before the scope followed the task:
             // the body's `db` is the transaction's own handle.
             let pinned = frame.handle_for(db).await?;
-            Some(pinned.with_tags_of(db, options.tags))
+            Some(pinned.as_ref().unwrap_or(db).with_tags_of(db, options.tags))
         }
         None => None,
     };
@@ -182,13 +182,13 @@ where
     let result = ambient::within(Arc::clone(&frame), body).await;
     let outcome = match result {
         Ok(value) => {
-            let pools = if may_retry { frame.own_pools().await } else { Vec::new() };
+            let pool = if may_retry { frame.own_pool().await } else { None };
             match frame.finish(true).await {
                 Ok(()) => Ok(value),
                 Err(e) => {
                     let again = may_retry && e.kind() == ErrorKind::Serialization;
-                    if again {
-                        pools.iter().for_each(Pool::count_transaction_retry);
+                    if let Some(pool) = pool.filter(|_| again) {
+                        pool.count_transaction_retry();
                     }
                     Err((E::from(e), again))
                 }
@@ -196,8 +196,8 @@ where
         }
         Err(e) => {
             let again = may_retry && frame.is_own() && frame.conflicted().await;
-            if again {
-                frame.own_pools().await.iter().for_each(Pool::count_transaction_retry);
+            if again && let Some(pool) = frame.own_pool().await {
+                pool.count_transaction_retry();
             }
             // The body's error is what the caller needs; a failed rollback also closes the
             // connection (its state is unknown), which rolls back on the server.
@@ -313,7 +313,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
-    run(None, options, move |_| body()).await
+    // Boxed, the scope's machinery and the body: inline, they would grow the caller's future
+    // by their whole state (and, in debug builds, the stack that polls it).
+    Box::pin(run(None, options, move |_| Box::pin(body()))).await
 }
 
 #[cfg(test)]
