@@ -55,6 +55,9 @@ pub(crate) struct Frame {
     /// The scope this one runs inside and draws its transactions from; `None` for a scope of
     /// its own (the outermost, or `requires_new`).
     parent: Option<Arc<Frame>>,
+    /// The scope the task was in when this one began, unless this one suspends it
+    /// (`requires_new`): statements through another pool than this scope's join that one.
+    enclosing: Option<Arc<Frame>>,
     /// A handle with a connection of its own handed to the scope (`db` of a function taking
     /// one): its pool's statements run on it.
     given: Option<Database>,
@@ -103,7 +106,7 @@ pub(crate) fn frame_for(db: &Database) -> Option<Arc<Frame>> {
     if db.pinned().is_some() {
         return None;
     }
-    AMBIENT.try_with(|f| f.draws_in(db.pool()).then(|| Arc::clone(f))).ok().flatten()
+    AMBIENT.try_with(|f| f.find(db.pool())).ok().flatten()
 }
 
 fn ended_error() -> Error {
@@ -114,16 +117,16 @@ fn ended_error() -> Error {
 
 impl Frame {
     /// A scope with `options` (which say whether it opens savepoints), inside `parent` (whose
-    /// transaction it draws from) or of its own, with the tags of `inherited` (the scope the
-    /// task was in), bound to the pool `only` when that is known already.
+    /// transaction it draws from) or of its own, with the tags of `around` (the scope the task
+    /// was in), bound to the pool `only` when that is known already.
     pub(crate) fn new(
         options: &ScopeOptions,
         parent: Option<Arc<Frame>>,
         given: Option<Database>,
-        inherited: Option<&Frame>,
+        around: Option<Arc<Frame>>,
         only: Option<Pool>,
     ) -> Frame {
-        let mut all = inherited.map(|f| f.tags.clone()).unwrap_or_default();
+        let mut all = around.as_ref().map(|f| f.tags.clone()).unwrap_or_default();
         all.extend(options.tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let pool = OnceLock::new();
         if let Some(only) = only.or_else(|| given.as_ref().map(|g| g.pool().clone())) {
@@ -132,6 +135,7 @@ impl Frame {
         Frame {
             savepoint: options.propagation == Propagation::Savepoint,
             parent,
+            enclosing: around.filter(|_| options.propagation != Propagation::RequiresNew),
             given,
             transaction: options.transaction,
             deadline: options.timeout.and_then(|t| Instant::now().checked_add(t)),
@@ -140,6 +144,14 @@ impl Frame {
             binding: tokio::sync::Mutex::new(None),
             ended: AtomicBool::new(false),
         }
+    }
+
+    /// The scope statements through a handle of `pool` join: this one, or the one it began in.
+    pub(crate) fn find(self: &Arc<Self>, pool: &Pool) -> Option<Arc<Frame>> {
+        if self.draws_in(pool) {
+            return Some(Arc::clone(self));
+        }
+        self.enclosing.as_ref().and_then(|outer| outer.find(pool))
     }
 
     /// Whether statements through a handle of `pool` join this scope.

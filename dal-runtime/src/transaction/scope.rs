@@ -117,7 +117,10 @@ pub(crate) async fn enter(
     options: &ScopeOptions,
     only: Option<Pool>,
 ) -> Result<Entered> {
-    let current = ambient::current().filter(|f| handle.is_none_or(|db| f.draws_in(db.pool())));
+    let current = match handle {
+        Some(db) => ambient::current().and_then(|f| f.find(db.pool())),
+        None => ambient::current(),
+    };
     let given = handle.filter(|db| db.pinned().is_some()).cloned();
     let given_in_transaction = match &given {
         Some(db) => db.in_transaction().await,
@@ -143,7 +146,7 @@ pub(crate) async fn enter(
         Propagation::Join | Propagation::Savepoint | Propagation::Mandatory => current.clone(),
     };
     let given = if options.propagation == Propagation::RequiresNew { None } else { given };
-    let frame = Arc::new(Frame::new(options, parent, given, current.as_deref(), only));
+    let frame = Arc::new(Frame::new(options, parent, given, ambient::current(), only));
     let handle = match handle {
         Some(db) => {
             // Eager for a function given its handle, as before the scope followed the task:
