@@ -114,6 +114,7 @@ entity_suite!(
     requires_new_keeps_its_row_when_the_outer_fails,
     mandatory_and_never_check_the_task_transaction,
     another_pools_handle_runs_outside_the_scope,
+    a_scope_on_another_pool_leaves_the_enclosing_one_joined,
     spawned_tasks_join_only_when_asked,
     blocking_services_share_the_thread_transaction,
     // observability

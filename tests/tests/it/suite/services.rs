@@ -257,6 +257,36 @@ pub async fn another_pools_handle_runs_outside_the_scope(db: &TestDb) {
     assert_eq!(rows, expected, "the scope's row rolled back, the other pool's stays");
 }
 
+/// Runs on `db`'s pool in a transaction of its own, and also writes through `outer`, a handle
+/// of the pool the caller's scope is bound to.
+#[auto_transaction]
+async fn write_on(db: &Database, outer: &Database) -> Result<(), Error> {
+    db.query("INSERT INTO audit (what) VALUES ('inner')").execute().await?;
+    outer.query("INSERT INTO audit (what) VALUES ('outer, from inside')").execute().await?;
+    Ok(())
+}
+
+pub async fn a_scope_on_another_pool_leaves_the_enclosing_one_joined(db: &TestDb) {
+    if db.backend() == Backend::Sqlite {
+        // One writer at a time: the inner scope's BEGIN IMMEDIATE would wait for the outer's.
+        return;
+    }
+    create_tables(db).await;
+    let other = db.connect(db.fresh_config()).await.expect("another pool");
+    let result: Result<(), Error> = transaction_scope(ScopeOptions::new(), || async {
+        db.query("INSERT INTO audit (what) VALUES ('outer')").execute().await?;
+        // Its own transaction on the other pool; its statement through this pool's handle
+        // still joins the enclosing scope.
+        write_on(&other, db.db()).await?;
+        Err(failure("outer"))
+    })
+    .await;
+    result.expect_err("the outer scope fails");
+    let rows: Vec<(String,)> =
+        db.query("SELECT what FROM audit").fetch_all_as().await.expect("rows");
+    assert_eq!(rows, vec![("inner".to_owned(),)], "only the inner scope's own work committed");
+}
+
 pub async fn spawned_tasks_join_only_when_asked(db: &TestDb) {
     create_tables(db).await;
     let result: Result<(), Error> = transaction_scope(ScopeOptions::new(), || async {
