@@ -4,7 +4,7 @@
 # and for sqlx by hand, the ratio dal / sqlx and the target of ../shared/BENCHMARKS.md (met or
 # not); then R0, R0c, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
 #
-#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, M1, C1: ~22 min on 2 cores
+#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, A1, M1, C1: ~24 min on 2 cores
 #   bash benches/run.sh --peers          # also SeaORM and Diesel (the `peers` feature): +~10 min
 #   bash benches/run.sh --b1             # also B1, the build cost of #[derive(Entity)]: +~5 min
 #   bash benches/run.sh R1_get_by_id     # other arguments go to the benchmarks (a name filter)
@@ -93,6 +93,7 @@ run_suite() {
   bench l1_placeholders pinned
   bench pooler pinned
   bench t1_tls pinned
+  bench a1_ambient pinned
   pgbench_tls
   bench p1_contention
   if [[ -n "$peers" ]]; then
@@ -228,7 +229,7 @@ WORKLOADS = {
 BACKENDS = ["sqlite", "postgres", "mariadb"]
 
 # Groups with a section of their own below, not in the per-backend dal / sqlx tables.
-OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_", "pooler_", "T1_")
+OWN_SECTIONS = ("D1_", "S1_", "L1_", "peers_", "pooler_", "T1_", "A1_")
 
 by_backend = {}
 for group, functions in results.items():
@@ -611,6 +612,28 @@ if l1:
             mbps = f"{rw['throughput']['Bytes'] / (rw['median'] / 1e9) / 1e6:,.0f}"
         w(f"| {backend} | {median_cell(rw)} | {mbps} | {median_cell(mac.get('sql_macro'))} | "
           f"{median_cell(mac.get('static_str'))} | {median_cell(mac.get('static_str_rewritten'))} |")
+
+a1 = section("A1_")
+if a1:
+    w("")
+    w("## A1: the transaction that follows the task")
+    w("")
+    w("W1 (insert one `User`) and W2 (update one `HistoryUser`: version check, update, history "
+      "row), each in an `#[auto_transaction]`, in the same run: `service` is a method on `&self` "
+      "of a service holding its `Database` in a field (the scope begins at the body's first "
+      "statement, found through the task's ambient scope); `handle_param` is a function taking "
+      "`db: &Database` (the scope begins on entry; the body runs on the transaction's handle). "
+      "Target: service / handle_param at most 1.03.")
+    w("")
+    w("| backend | workload | service | handle_param | service / handle_param | target |")
+    w("|---|---|---:|---:|---:|---|")
+    for backend in BACKENDS:
+        for key in sorted(a1.get(backend, {})):
+            f = a1[backend][key]
+            s_, h = f.get("service"), f.get("handle_param")
+            cells = [backend, key.removeprefix("A1_").replace("_", " "), median_cell(s_), median_cell(h)]
+            cells += ratio_cells(s_, h, 1.03)
+            w("| " + " | ".join(cells) + " |")
 
 m1 = lines("M1")
 if m1:

@@ -26,6 +26,21 @@ fn auto_transaction_expansion() {
 }
 
 #[test]
+fn auto_transaction_service_method_expansion() {
+    let out = crate::transaction::expand(
+        quote!(requires_new, tags(route = "/orders")),
+        quote! {
+            async fn place(&self, item: &str) -> Result<(), AppError> {
+                self.stock.reserve(item).await?;
+                Ok(())
+            }
+        },
+    )
+    .expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
 fn sql_expansion() {
     let out = crate::sql::expand(quote!(
         ::dal;

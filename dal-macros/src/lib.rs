@@ -53,21 +53,47 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
 /// Runs an `async fn` in a transaction: `Ok` commits, `Err` rolls back, and so do a panic and
 /// a dropped future (task cancellation), before the connection serves anyone else.
 ///
-/// The function returns `Result<T, E>` with `E: From<dal::Error>`, and takes the dal handle as
-/// a parameter named `db` (or the one named by `handle`), typed `&dal::Database`. Inside the
-/// body that name is the transaction's handle. Called from inside a transaction, the function
-/// joins it (its work commits or rolls back with the caller's), or opens a savepoint with
-/// `savepoint`.
+/// The function returns `Result<T, E>` with `E: From<dal::Error>`. The transaction follows the
+/// task: while the body runs, every statement it makes through a `Database` handle of the same
+/// pool joins it, whichever handle that is, so a service method needs no handle parameter:
+///
+/// ```text
+/// impl Orders {                       // struct Orders { db: Database, stock: Stock }
+///     #[auto_transaction]
+///     async fn place(&self, item: &str) -> Result<(), AppError> {
+///         sql!("INSERT INTO orders (item) VALUES (?)", item).execute(&self.db).await?;
+///         self.stock.reserve(item).await  // Stock's own #[auto_transaction]: joins this one
+///     }
+/// }
+/// ```
+///
+/// How the handle is found: with none in sight (a method on `&self`, `&mut self`, `self`,
+/// `self: Arc<Self>`, or a free function without a `db` parameter), the first statement of the
+/// body begins the transaction on its handle's pool and binds the call to that pool; handles of
+/// other pools run outside it. A function with a parameter named `db` (or the one named by
+/// `handle`), typed `&dal::Database`, begins on that handle's pool at once, and inside the body
+/// that name is the transaction's own handle. Tasks spawned inside run outside the transaction
+/// unless spawned with `dal::spawn_in_transaction`.
 ///
 /// | option | meaning |
 /// |---|---|
 /// | `isolation = "serializable"` | also `read_uncommitted`, `read_committed`, `repeatable_read` |
 /// | `read_only` | writes inside fail |
+/// | `join` | the default: join the task's transaction, or begin one |
 /// | `savepoint` | inside a transaction, an `Err` undoes only this call's work |
-/// | `retry = 3` | rerun the whole body after a serialization failure or deadlock (the body must not consume its arguments) |
+/// | `requires_new` | suspend the task's transaction; run in a new one, committed on its own |
+/// | `mandatory` | join the task's transaction; a `Usage` error when there is none |
+/// | `never` | run outside any transaction; a `Usage` error inside one |
+/// | `retry = 3` | rerun the whole body after a serialization failure or deadlock (the body must not consume its arguments; the receiver is `&self`) |
 /// | `timeout = "5s"` | limit for the whole transaction |
+/// | `tags(key = "value", …)` | sqlcommenter tags on every statement of the body |
 /// | `handle = "conn"` | the name of the handle parameter (default `db`) |
 /// | `crate = "path"` | path to the `dal` crate when it is renamed |
+///
+/// At most one of `join`, `savepoint`, `requires_new`, `mandatory` and `never`; `never` takes
+/// no `isolation`, `read_only` or `retry`, and `mandatory` (which joins a transaction already
+/// begun) neither. The expansion calls `dal::__private::run_once_in_transaction` (or
+/// `run_in_transaction` with `retry`): `dal::transaction_scope` is the same without the attribute.
 #[proc_macro_attribute]
 pub fn auto_transaction(args: TokenStream, item: TokenStream) -> TokenStream {
     transaction::expand(args.into(), item.into())

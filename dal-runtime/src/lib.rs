@@ -63,11 +63,13 @@ pub use self::resilience::{
     Admission, Backoff, BreakerHealth, BreakerReport, BreakerState, CircuitBreaker,
     FailureCategory, RetryPolicy, SlowCallGuard, retry, slow_calls,
 };
+pub use self::rt::JoinHandle;
 pub use self::rt::in_tokio_runtime;
 pub use self::shard::{ShardKey, ShardedDatabase, ShardedEntity};
 pub use self::transaction::{
-    ScopeOptions, Transaction, TransactionOptions, run as run_in_transaction,
-    run_once as run_once_in_transaction,
+    Propagation, ScopeOptions, ThreadGuard, ThreadScope, Transaction, TransactionOptions,
+    body_handle, in_thread_scope, run as run_in_transaction, run_once as run_once_in_transaction,
+    spawn_in_transaction, transaction_scope,
 };
 pub use self::types::{Column, FromRow, IntoValue, Kind, Value};
 pub use self::types::{Row, RowIndex};

@@ -77,6 +77,22 @@ where
     }
 }
 
+/// What [`spawn_joinable`] returns: await it for the task's output.
+pub type JoinHandle<T> = tokio::task::JoinHandle<T>;
+
+/// Spawns `fut` on the current runtime as a task of its own.
+///
+/// # Panics
+///
+/// Outside a Tokio runtime, as `tokio::spawn` does.
+pub(crate) fn spawn_joinable<F>(fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(fut)
+}
+
 /// Sleeps for `d` (on Tokio's clock, which tests can pause); a `d` past the end of the clock
 /// sleeps for good.
 pub(crate) async fn sleep(d: Duration) {

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use dal_runtime::{
     Backend, DbConfig, Entity, Error, ErrorKind, FromRow, IntoConfig, IntoValue, Pool, Result, Row,
-    ServerInfo, TransactionOptions,
+    ScopeOptions, ServerInfo, ThreadScope, TransactionOptions,
 };
 use tokio::runtime::Runtime;
 
@@ -53,8 +53,9 @@ fn block_on<F: Future>(rt: &Runtime, fut: F) -> Result<F::Output> {
     }
     // Pinned on the heap: the runtime moves the future it is given several times on the way
     // in, and an operation's future is kilobytes (a fifth of a cheap query's time went to
-    // copying it); a box moves as a pointer.
-    Ok(rt.block_on(Box::pin(fut)))
+    // copying it); a box moves as a pointer. Inside a `transaction_scope` closure the
+    // operation joins the scope's transaction (the thread's scope goes along with it).
+    Ok(rt.block_on(Box::pin(dal_runtime::in_thread_scope(fut))))
 }
 
 /// The pool of a blocking handle: on SQLite the rusqlite driver's, elsewhere the built-in one.
@@ -167,6 +168,58 @@ impl Database {
         Ok(Transaction { db: Database { inner, rt: Arc::clone(&self.rt) }, tx: Some(tx) })
     }
 
+    /// Runs `body` in a transaction scope on the calling thread: every operation the thread
+    /// runs through a handle of this pool (this one, its clones) while `body` runs joins the
+    /// scope's transaction, begun by the first of them. `Ok` commits, `Err` and a panic roll
+    /// back. Scopes nest as in the async API (`options.propagation`: join, savepoint,
+    /// requires_new, mandatory, never); handles of other pools run outside, and so does work
+    /// the closure hands to other threads. `options.retries` is not used: the closure runs once.
+    ///
+    /// ```
+    /// use dal::ScopeOptions;
+    /// use dal::blocking::Database;
+    ///
+    /// let db = Database::connect("sqlite::memory:")?;
+    /// db.query("CREATE TABLE t (x INTEGER)").execute()?;
+    /// let stock = db.clone(); // another service's handle on the same pool
+    /// let failed: dal::Result<()> = db.transaction_scope(ScopeOptions::new(), || {
+    ///     db.query("INSERT INTO t (x) VALUES (1)").execute()?;
+    ///     stock.query("INSERT INTO t (x) VALUES (2)").execute()?;
+    ///     Err(dal::Error::new(dal::ErrorKind::Other, "changed my mind"))
+    /// });
+    /// assert!(failed.is_err());
+    /// let n: i64 = db.query("SELECT COUNT(*) FROM t").fetch_one()?.get(0)?;
+    /// assert_eq!(n, 0); // both inserts rolled back
+    /// # Ok::<(), dal::Error>(())
+    /// ```
+    pub fn transaction_scope<T, E, F>(
+        &self,
+        options: ScopeOptions,
+        body: F,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+        F: FnOnce() -> std::result::Result<T, E>,
+    {
+        let scope = self.run(ThreadScope::open(&self.inner, &options))?;
+        // Dropped during a panic of `body`: the scope rolls back inside the runtime.
+        let scope = InRuntime { scope: Some(scope), rt: &self.rt };
+        let result = {
+            let _on_this_thread = scope.scope.as_ref().map(ThreadScope::enter_thread);
+            body()
+        };
+        let mut scope = scope;
+        let finish = scope.scope.take().map(|s| s.finish(result.is_ok()));
+        let finished = match finish {
+            Some(fut) => self.run(fut),
+            None => Ok(()),
+        };
+        match result {
+            Ok(value) => finished.map(|()| value).map_err(E::from),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Starts a raw query with `?` placeholders.
     pub fn query<'a>(&'a self, sql: &'a str) -> Query<'a> {
         Query { inner: self.inner.query(sql), rt: &self.rt }
@@ -175,6 +228,19 @@ impl Database {
     /// The repository of entity `E` on this handle.
     pub fn repo<E: Entity>(&self) -> Repo<'_, E> {
         Repo { db: self, entity: PhantomData }
+    }
+}
+
+/// A blocking scope that, dropped unfinished, rolls back inside its handle's runtime.
+struct InRuntime<'a> {
+    scope: Option<ThreadScope>,
+    rt: &'a Runtime,
+}
+
+impl Drop for InRuntime<'_> {
+    fn drop(&mut self) {
+        let _entered = self.rt.enter();
+        self.scope.take();
     }
 }
 

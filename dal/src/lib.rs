@@ -35,7 +35,9 @@
 //! - [`Database`]: a handle over a pool shared by every handle with the same configuration;
 //!   [`Database::query`] ([`Query`], [`Row`]) and [`sql!`] for raw SQL with `?` placeholders on
 //!   every backend, [`Database::begin`] ([`Transaction`]) and [`auto_transaction`] for
-//!   transactions, [`Database::connection`] ([`Connection`]) to hold one connection.
+//!   transactions ([`transaction_scope`] with [`ScopeOptions`] and [`Propagation`] is the
+//!   same without the attribute; [`spawn_in_transaction`] takes a task along),
+//!   [`Database::connection`] ([`Connection`]) to hold one connection.
 //! - [`derive@Entity`] and [`Database::repo`] ([`Repo`]) for typed CRUD.
 //! - [`Error`] with an [`ErrorKind`] category and [`Error::is_retryable`].
 //!
@@ -58,8 +60,9 @@ pub mod blocking;
 pub use dal_macros::{Entity, auto_transaction};
 pub use dal_runtime::{
     Backend, ConfigHash, Connection, Database, DbConfig, Error, ErrorKind, IntoConfig,
-    IsolationLevel, Password, Query, Repo, Result, Row, ServerInfo, Tls, TlsMode, Transaction,
-    TransactionOptions,
+    IsolationLevel, JoinHandle, Password, Propagation, Query, Repo, Result, Row, ScopeOptions,
+    ServerInfo, Tls, TlsMode, Transaction, TransactionOptions, spawn_in_transaction,
+    transaction_scope,
 };
 
 /// An entity, declared with `#[derive(Entity)]` (the derive's page lists every attribute):
@@ -454,11 +457,12 @@ pub mod __private {
         ShardedEntity, Statements, TimestampField, Value, VersionField,
     };
     pub use dal_runtime::{
-        Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,
-        TransactionOptions, run_in_transaction, run_once_in_transaction,
+        Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,
+        SqlQuery, TransactionOptions, body_handle, run_in_transaction, run_once_in_transaction,
     };
     pub use std::boxed::Box;
     pub use std::option::Option;
+    pub use std::option::Option::{None, Some};
     pub use std::result::Result::Ok;
     pub use std::string::String;
     pub use std::time::Duration;

@@ -13,6 +13,12 @@
 //! Errors are JSON, `{"error": kind, "message": ...}`, with the status [`status_for`] gives a
 //! [`dal::ErrorKind`]. The messages are dal's, which never hold a password.
 //!
+//! The handlers call services, as a larger application would: [`Notes`] and [`Journal`], each
+//! holding its own [`Database`] handle. Their methods are `#[auto_transaction]`: each request
+//! runs in one transaction that follows its task, so `Notes::create` and the `Journal` calls it
+//! makes commit together or not at all, and concurrent requests never see each other's
+//! uncommitted rows (`Notes::create` checks that it sees no open journal entry but its own).
+//!
 //! The pieces are public so that a test can run the service: [`install_metrics`] (before any
 //! pool exists: dal's pools register their metrics when they are created), [`open_database`],
 //! then [`serve`] on a bound listener until a shutdown future completes.
@@ -55,6 +61,114 @@ pub struct Note {
     /// When the note was deleted; deleted notes are not served.
     #[dal(deleted_at)]
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// What the journal records of a note: `open` while the transaction that creates it runs,
+/// `closed` by the time it commits. Stored in table `journal`.
+#[derive(Entity, Debug, Clone, PartialEq, Serialize)]
+#[dal(table = "journal")]
+pub struct JournalEntry {
+    /// Generated (UUID v7) on the first save.
+    #[dal(id)]
+    pub id: Uuid,
+    /// The note the entry is about.
+    pub note_id: Uuid,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
+/// The notes service: the note store, and the journal it records to.
+#[derive(Debug, Clone)]
+pub struct Notes {
+    db: Database,
+    journal: Journal,
+}
+
+/// The journal service, with a handle of its own (on the same pool as [`Notes`]').
+#[derive(Debug, Clone)]
+pub struct Journal {
+    db: Database,
+}
+
+impl Journal {
+    /// A journal over `db`.
+    pub fn new(db: Database) -> Self {
+        Journal { db }
+    }
+
+    /// Opens an entry for `note`; it joins the caller's transaction.
+    #[auto_transaction]
+    pub async fn open(&self, note: Uuid) -> dal::Result<JournalEntry> {
+        let entry = JournalEntry { id: Uuid::nil(), note_id: note, state: "open".into() };
+        self.db.repo::<JournalEntry>().save(&entry).await
+    }
+
+    /// The open entries this transaction sees.
+    #[auto_transaction(mandatory)]
+    pub async fn open_entries(&self) -> dal::Result<i64> {
+        self.db.repo::<JournalEntry>().find().filter(JournalEntry::STATE.eq("open")).count().await
+    }
+
+    /// Closes `entry`.
+    #[auto_transaction(mandatory)]
+    pub async fn close(&self, entry: JournalEntry) -> dal::Result<JournalEntry> {
+        self.db.repo::<JournalEntry>().save(&JournalEntry { state: "closed".into(), ..entry }).await
+    }
+}
+
+impl Notes {
+    /// The service over `db`, with a [`Journal`] on a handle of its own.
+    pub fn new(db: Database) -> Self {
+        Notes { journal: Journal::new(db.clone()), db }
+    }
+
+    /// Saves a new note and journals it, in one transaction: the note, its journal entry and
+    /// the entry's closing commit together. Inside it, the only open entry visible is this
+    /// call's own: another request's is uncommitted (and every committed one is closed), so
+    /// seeing one would mean isolation failed, and the call fails instead of committing.
+    #[auto_transaction]
+    pub async fn create(&self, text: String) -> Result<Note, ApiError> {
+        let note = Note { id: Uuid::nil(), text, created_at: Utc::now(), deleted_at: None };
+        let saved = self.db.repo::<Note>().save(&note).await?;
+        let entry = self.journal.open(saved.id).await?;
+        let open = self.journal.open_entries().await?;
+        if open != 1 {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "isolation",
+                format!(
+                    "saw {open} open journal entries; only this request's own should be visible"
+                ),
+            ));
+        }
+        self.journal.close(entry).await?;
+        Ok(saved)
+    }
+
+    /// The note with `id`, if it exists and is not deleted.
+    #[auto_transaction(read_only)]
+    pub async fn get(&self, id: Uuid) -> dal::Result<Option<Note>> {
+        self.db.repo::<Note>().get(id).await
+    }
+
+    /// Up to [`LIST_LIMIT`] notes, newest first.
+    #[auto_transaction(read_only)]
+    pub async fn list(&self) -> dal::Result<Vec<Note>> {
+        self.db
+            .repo::<Note>()
+            .find()
+            .order_by(Note::CREATED_AT.desc())
+            .order_by(Note::ID.desc())
+            .limit(LIST_LIMIT)
+            .all()
+            .await
+    }
+
+    /// Soft-deletes the note with `id`; whether there was one.
+    #[auto_transaction]
+    pub async fn delete(&self, id: Uuid) -> dal::Result<bool> {
+        self.db.repo::<Note>().delete(id).await
+    }
 }
 
 /// The body of `POST /notes`.
@@ -141,6 +255,7 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 struct AppState {
     db: Database,
+    notes: Notes,
     metrics: Option<PrometheusHandle>,
 }
 
@@ -156,16 +271,26 @@ pub fn install_metrics() -> Result<PrometheusHandle, BuildError> {
     PrometheusBuilder::new().install_recorder()
 }
 
-/// Connects to `DAL_URL` (default [`DEFAULT_URL`]) and creates the `notes` table when missing.
+/// Connects to `DAL_URL` (default [`DEFAULT_URL`]) and creates the tables when missing.
 ///
 /// # Errors
 ///
-/// When the URL is invalid, the database cannot be reached or `notes` exists with another shape.
+/// When the URL is invalid, the database cannot be reached or a table exists with another shape.
 pub async fn open_database() -> dal::Result<Database> {
     let url = std::env::var("DAL_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
     let db = Database::connect(url).await?;
-    db.ensure_schema::<Note>().await?;
+    ensure_schema(&db).await?;
     Ok(db)
+}
+
+/// Creates the service's tables (`notes`, `journal`) when missing.
+///
+/// # Errors
+///
+/// When the database cannot be reached or a table exists with another shape.
+pub async fn ensure_schema(db: &Database) -> dal::Result<()> {
+    db.ensure_schema::<Note>().await?;
+    db.ensure_schema::<JournalEntry>().await
 }
 
 /// The service's routes over `db`; `/metrics` renders `metrics` (404 without one).
@@ -176,7 +301,7 @@ pub fn router(db: Database, metrics: Option<PrometheusHandle>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(render_metrics))
         .fallback(not_found)
-        .with_state(AppState { db, metrics })
+        .with_state(AppState { notes: Notes::new(db.clone()), db, metrics })
 }
 
 /// Serves the service on `listener` until `shutdown` completes, lets requests in flight finish,
@@ -250,8 +375,7 @@ async fn create_note(
     body: Result<Json<NewNote>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(new) = body?;
-    let note = Note { id: Uuid::nil(), text: new.text, created_at: Utc::now(), deleted_at: None };
-    let saved = state.db.repo::<Note>().save(&note).await?;
+    let saved = state.notes.create(new.text).await?;
     let location = format!("/notes/{}", saved.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(saved)).into_response())
 }
@@ -261,23 +385,14 @@ async fn get_note(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> Result<Json<Note>, ApiError> {
     let Path(id) = id?;
-    match state.db.repo::<Note>().get(id).await? {
+    match state.notes.get(id).await? {
         Some(note) => Ok(Json(note)),
         None => Err(ApiError::note_not_found(id)),
     }
 }
 
 async fn list_notes(State(state): State<AppState>) -> Result<Json<Vec<Note>>, ApiError> {
-    let notes = state
-        .db
-        .repo::<Note>()
-        .find()
-        .order_by(Note::CREATED_AT.desc())
-        .order_by(Note::ID.desc())
-        .limit(LIST_LIMIT)
-        .all()
-        .await?;
-    Ok(Json(notes))
+    Ok(Json(state.notes.list().await?))
 }
 
 async fn delete_note(
@@ -285,7 +400,7 @@ async fn delete_note(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Path(id) = id?;
-    if state.db.repo::<Note>().delete(id).await? {
+    if state.notes.delete(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::note_not_found(id))

@@ -47,7 +47,7 @@ impl Service {
         let config = DbConfig::new(Backend::Sqlite)
             .database(file.to_str().expect("temporary path is UTF-8"));
         let db = Database::connect(config).await.expect("open SQLite");
-        db.ensure_schema::<Note>().await.expect("create notes");
+        web_service::ensure_schema(&db).await.expect("create the tables");
 
         let listener =
             tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");

@@ -33,9 +33,33 @@ pub(crate) const RETRY: &str = "retry";
 pub(crate) const TIMEOUT: &str = "timeout";
 pub(crate) const HANDLE: &str = "handle";
 pub(crate) const TAGS: &str = "tags";
+pub(crate) const JOIN: &str = "join";
+pub(crate) const REQUIRES_NEW: &str = "requires_new";
+pub(crate) const MANDATORY: &str = "mandatory";
+pub(crate) const NEVER: &str = "never";
+/// The propagation keys, with the runtime's `Propagation` variant each stands for.
+pub(crate) const PROPAGATIONS: &[(&str, &str)] = &[
+    (JOIN, "Join"),
+    (SAVEPOINT, "Savepoint"),
+    (REQUIRES_NEW, "RequiresNew"),
+    (MANDATORY, "Mandatory"),
+    (NEVER, "Never"),
+];
 /// Every `#[auto_transaction]` key, for suggestions.
-pub(crate) const TRANSACTION_KEYS: &[&str] =
-    &[ISOLATION, READ_ONLY, SAVEPOINT, RETRY, TIMEOUT, HANDLE, TAGS, CRATE];
+pub(crate) const TRANSACTION_KEYS: &[&str] = &[
+    ISOLATION,
+    READ_ONLY,
+    JOIN,
+    SAVEPOINT,
+    REQUIRES_NEW,
+    MANDATORY,
+    NEVER,
+    RETRY,
+    TIMEOUT,
+    HANDLE,
+    TAGS,
+    CRATE,
+];
 
 /// `#[track_slow(...)]` keys.
 pub(crate) const THRESHOLD: &str = "threshold";

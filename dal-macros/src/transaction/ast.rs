@@ -1,5 +1,7 @@
-//! The function `#[auto_transaction]` wraps, checked: async, returns `Result`, has a dal
-//! handle parameter that is a reference.
+//! The function `#[auto_transaction]` wraps, checked: async, returns `Result`, and either
+//! has a dal handle parameter that is a reference (the handle form) or none (the service form,
+//! where the transaction follows the task); a receiver that a rerun cannot reuse is refused
+//! with `retry`.
 
 use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 
@@ -8,8 +10,8 @@ use crate::internals::ctxt::Ctxt;
 
 pub(crate) struct TransactionFn<'a> {
     pub(crate) item: &'a ItemFn,
-    /// The handle parameter's name (`db` of `db: &Database`).
-    pub(crate) handle: &'a syn::Ident,
+    /// The handle parameter's name (`db` of `db: &Database`), when the function has one.
+    pub(crate) handle: Option<&'a syn::Ident>,
 }
 
 impl<'a> TransactionFn<'a> {
@@ -22,8 +24,8 @@ impl<'a> TransactionFn<'a> {
             );
         }
         returns_result(cx, sig);
-        let handle = handle_param(cx, item, options);
-        let handle = handle?;
+        receiver_survives_reruns(cx, sig, options);
+        let handle = handle_param(cx, item, options).ok()?;
         sig.asyncness.is_some().then_some(TransactionFn { item, handle })
     }
 }
@@ -50,8 +52,33 @@ fn returns_result(cx: &Ctxt, sig: &syn::Signature) {
     }
 }
 
-/// The parameter named by `handle = "…"`, else the one named `db`; it must be a reference.
-fn handle_param<'a>(cx: &Ctxt, item: &'a ItemFn, options: &Options) -> Option<&'a syn::Ident> {
+/// With `retry`, the body runs again, so it cannot move what it captures: a receiver taken by
+/// value (`self`, `self: Arc<Self>`) or by unique reference (`&mut self`) would be used up by
+/// the first run.
+fn receiver_survives_reruns(cx: &Ctxt, sig: &syn::Signature, options: &Options) {
+    let Some((_, retry)) = options.retries else { return };
+    let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else { return };
+    let shared = match receiver.ty.as_ref() {
+        Type::Reference(r) => r.mutability.is_none(),
+        _ => false,
+    };
+    if !shared {
+        let mut error = syn::Error::new_spanned(
+            receiver,
+            "`retry` reruns the body, and this receiver is used up by the first run: take `&self` (a service's handle is a field read through `&self`), or remove `retry`",
+        );
+        error.combine(syn::Error::new(retry, "`retry` is set here"));
+        cx.syn_error(error);
+    }
+}
+
+/// The parameter named by `handle = "…"`, else the one named `db`, if any; it must be a
+/// reference. `Err` when one was named and is missing or is not a reference.
+fn handle_param<'a>(
+    cx: &Ctxt,
+    item: &'a ItemFn,
+    options: &Options,
+) -> Result<Option<&'a syn::Ident>, ()> {
     let wanted = options.handle.as_ref().map_or("db", |(name, _)| name.as_str());
     let found = item.sig.inputs.iter().find_map(|arg| match arg {
         FnArg::Typed(pt) => match pt.pat.as_ref() {
@@ -61,21 +88,22 @@ fn handle_param<'a>(cx: &Ctxt, item: &'a ItemFn, options: &Options) -> Option<&'
         FnArg::Receiver(_) => None,
     });
     let Some((ident, ty)) = found else {
+        let Some((_, span)) = &options.handle else {
+            // No handle in sight: the service form.
+            return Ok(None);
+        };
         let message = format!(
-            "#[auto_transaction] runs the body on the dal handle parameter, and this function has none named `{wanted}`: add `{wanted}: &dal::Database`, or name yours with #[auto_transaction(handle = \"conn\")]"
+            "`handle` names the dal handle parameter, and this function has none named `{wanted}`: fix the name, or remove `handle` (without one, statements through any handle join the transaction of the task)"
         );
-        match &options.handle {
-            Some((_, span)) => cx.syn_error(syn::Error::new(*span, message)),
-            None => cx.error_spanned_by(&item.sig.ident, message),
-        }
-        return None;
+        cx.syn_error(syn::Error::new(*span, message));
+        return Err(());
     };
     if !matches!(ty, Type::Reference(_)) {
         cx.error_spanned_by(
             ty,
             format!("the dal handle must be a reference: write `{ident}: &dal::Database`"),
         );
-        return None;
+        return Err(());
     }
-    Some(ident)
+    Ok(Some(ident))
 }

@@ -1,8 +1,9 @@
-//! `#[auto_transaction]`: parse the options ([`attr`]) and the function ([`ast`]), check them,
-//! then wrap the body ([`expand`]).
+//! `#[auto_transaction]`: parse the options ([`attr`]) and the function ([`ast`]), check them
+//! ([`check`]), then wrap the body ([`expand`]).
 
 mod ast;
 mod attr;
+mod check;
 mod expand;
 
 use proc_macro2::TokenStream;
@@ -13,6 +14,7 @@ use crate::internals::ctxt::Ctxt;
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> Result<TokenStream, Vec<syn::Error>> {
     let cx = Ctxt::new();
     let options = attr::Options::parse(&cx, args);
+    check::check(&cx, &options);
     let function = match syn::parse2::<syn::ItemFn>(item) {
         Ok(f) => Some(f),
         Err(e) => {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::SqlStr;
 
 use dal_sql::Dialect;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use crate::cluster::{Cluster, ClusterConfig, ClusterStatus};
 use crate::config::Backend;
@@ -19,7 +19,7 @@ use crate::config::{DbConfig, IntoConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolManager, PooledConnection, Priority};
 use crate::query::Query;
-use crate::transaction::{Transaction, TransactionOptions};
+use crate::transaction::{Transaction, TransactionOptions, ambient};
 
 /// What a server reports about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,9 @@ pub struct ServerInfo {
 
 /// A connection pinned to a handle, with the transaction nesting on it.
 pub(crate) struct Pinned {
-    pub(crate) state: Mutex<PinnedState>,
+    /// Shared so that a statement joining a task's transaction through another handle can
+    /// hold the lock without borrowing the handle that owns it (see `Lease::Joined`).
+    pub(crate) state: Arc<Mutex<PinnedState>>,
     /// Depth of the outermost dropped-but-unfinished transaction to roll back before the next
     /// statement; 0 when none. Set from `Drop`, which cannot await the lock.
     pending_rollback: AtomicU32,
@@ -140,8 +142,9 @@ impl std::fmt::Debug for Database {
     }
 }
 
-/// Where one operation runs: a connection taken from the pool for this call only, or the
-/// pinned connection, locked for the call.
+/// Where one operation runs: a connection taken from the pool for this call only, the
+/// pinned connection, locked for the call, or the connection of the task's transaction
+/// scope (joined by a handle without one of its own), locked for the call.
 #[allow(
     clippy::large_enum_variant,
     reason = "a lease lives on the stack for one call; boxing would allocate on every query"
@@ -149,6 +152,7 @@ impl std::fmt::Debug for Database {
 pub(crate) enum Lease<'a> {
     Pooled(PooledConnection),
     Pinned(MutexGuard<'a, PinnedState>),
+    Joined(OwnedMutexGuard<PinnedState>),
 }
 
 impl Lease<'_> {
@@ -157,19 +161,22 @@ impl Lease<'_> {
         match self {
             Lease::Pooled(_) => None,
             Lease::Pinned(state) => Some(state),
+            Lease::Joined(state) => Some(state),
         }
     }
 
     pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection> {
-        match self {
-            Lease::Pooled(c) => Ok(c),
-            Lease::Pinned(state) => state.conn.as_mut().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Closed,
-                    "this handle's connection was released: its transaction or connection guard already finished",
-                )
-            }),
-        }
+        let state = match self {
+            Lease::Pooled(c) => return Ok(c),
+            Lease::Pinned(state) => &mut **state,
+            Lease::Joined(state) => &mut **state,
+        };
+        state.conn.as_mut().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Closed,
+                "this handle's connection was released: its transaction or connection guard already finished",
+            )
+        })
     }
 }
 
@@ -261,16 +268,20 @@ impl Database {
         self.primary_pool()
     }
 
-    /// Whether operations on this handle run inside a transaction.
+    /// Whether operations on this handle run inside a transaction: its own (a
+    /// [`Transaction`]'s handle), or the transaction scope of the calling task
+    /// ([`transaction_scope`](crate::transaction_scope), `#[auto_transaction]`), which a handle
+    /// without a connection of its own joins (begun by its first statement).
     pub async fn in_transaction(&self) -> bool {
         match &self.pinned {
             Some(p) => p.state.lock().await.depth > 0,
-            None => false,
+            None => ambient::frame_for(self).is_some(),
         }
     }
 
     /// Borrows one connection for several operations; it goes back to the pool when the
-    /// guard drops.
+    /// guard drops. Inside a transaction scope, the guard's connection is its own: its
+    /// statements run outside the scope's transaction.
     pub async fn connection(&self) -> Result<Connection> {
         if self.pinned.is_some() {
             return Err(Error::usage(
@@ -281,16 +292,23 @@ impl Database {
         Ok(Connection { db: self.pinned_to(conn, 0) })
     }
 
-    /// Begins a transaction; on a handle that is already in one, a savepoint inside it.
+    /// Begins a transaction; on a handle that is already in one (its own, or the task's
+    /// transaction scope), a savepoint inside it.
     ///
     /// Commit with [`Transaction::commit`]; a transaction dropped without commit rolls back.
     pub async fn begin(&self) -> Result<Transaction> {
-        Transaction::begin(self, TransactionOptions::new()).await
+        self.begin_with(TransactionOptions::new()).await
     }
 
     /// Begins a transaction with an isolation level or read-only mode.
     pub async fn begin_with(&self, options: TransactionOptions) -> Result<Transaction> {
-        Transaction::begin(self, options).await
+        match ambient::frame_for(self) {
+            Some(frame) => match frame.handle_for(self).await? {
+                Some(joined) => Transaction::begin(&joined, options).await,
+                None => Transaction::begin(self, options).await,
+            },
+            None => Transaction::begin(self, options).await,
+        }
     }
 
     /// The server's version and the driver dal talks to it with.
@@ -318,7 +336,7 @@ impl Database {
             priority: self.priority,
             tags: self.tags.clone(),
             pinned: Some(Arc::new(Pinned {
-                state: Mutex::new(PinnedState { conn: Some(conn), depth }),
+                state: Arc::new(Mutex::new(PinnedState { conn: Some(conn), depth })),
                 pending_rollback: AtomicU32::new(0),
             })),
         }
@@ -345,6 +363,26 @@ impl Database {
         let mut tags: Vec<(String, String)> = self.tags().to_vec();
         tags.push((key.into(), value.into()));
         Database { tags: Some(tags.into()), ..self.clone() }
+    }
+
+    /// This handle without its connection: a handle on the same pool(s), with the same
+    /// priority and tags.
+    pub(crate) fn unpinned(&self) -> Database {
+        Database { pinned: None, ..self.clone() }
+    }
+
+    /// This handle with `other`'s tags and then `tags`.
+    pub(crate) fn with_tags_of(&self, other: &Database, tags: &[(&str, &str)]) -> Database {
+        Database { tags: other.tags.clone(), ..self.clone() }.with_tags(tags)
+    }
+
+    /// The tags a statement through this handle carries: the handle's, then those of the
+    /// transaction scope it joins.
+    pub(crate) fn statement_tags(&self) -> std::borrow::Cow<'_, [(String, String)]> {
+        match ambient::frame_for(self).filter(|f| !f.tags().is_empty()) {
+            Some(frame) => [self.tags(), frame.tags()].concat().into(),
+            None => self.tags().into(),
+        }
     }
 
     /// A handle with `tags` added (see [`Database::with_tag`]).
@@ -389,7 +427,9 @@ impl Database {
         self.pinned.as_ref()
     }
 
-    /// The connection the next operation runs on.
+    /// The connection the next operation runs on: this handle's own, else the one of the
+    /// task's transaction scope on this pool (see `transaction/ambient.rs`), else one from
+    /// the pool for this operation. Every statement finds its connection here.
     pub(crate) async fn lease(&self) -> Result<Lease<'_>> {
         match &self.pinned {
             Some(p) => {
@@ -397,8 +437,24 @@ impl Database {
                 p.settle(&mut state, self.dialect()).await?;
                 Ok(Lease::Pinned(state))
             }
-            None => Ok(Lease::Pooled(self.acquire().await?)),
+            None => match ambient::frame_for(self) {
+                // Boxed: the joined path's futures would otherwise nest inside every
+                // statement's future type, past the compiler's depth limit in callers' crates.
+                Some(frame) => Box::pin(frame.lease(self)).await,
+                None => Ok(Lease::Pooled(self.acquire().await?)),
+            },
         }
+    }
+
+    /// The pinned connection, locked without borrowing this handle (for a statement of
+    /// another handle joining the transaction this one is pinned to).
+    pub(crate) async fn lease_shared(&self) -> Result<Lease<'static>> {
+        let Some(p) = &self.pinned else {
+            return Ok(Lease::Pooled(self.acquire().await?));
+        };
+        let mut state = Arc::clone(&p.state).lock_owned().await;
+        p.settle(&mut state, self.dialect()).await?;
+        Ok(Lease::Joined(state))
     }
 }
 

@@ -45,13 +45,14 @@ pub(crate) struct ReadRoute<'d> {
 
 impl Database {
     /// The route of a read of `sql`: through replicas when this handle belongs to a cluster
-    /// with replicas, holds no connection of its own (no transaction), reads neither on the
+    /// with replicas, holds no connection of its own and joins no transaction scope, reads neither on the
     /// primary by choice nor by `on_primary`, and `sql` only reads; otherwise straight to
     /// where the handle's writes go.
     pub(crate) fn read_route<'d>(&'d self, sql: &'d str, on_primary: bool) -> ReadRoute<'d> {
         let cluster = self.cluster.as_deref().filter(|c| {
             self.pinned.is_none()
                 && !on_primary
+                && crate::transaction::ambient::frame_for(self).is_none()
                 && !self.reads_on_primary
                 && !c.replicas.is_empty()
                 && self.dialect().is_read_only(sql)

@@ -92,6 +92,12 @@ impl Pool {
         &self.inner.options
     }
 
+    /// Whether `self` and `other` are the same pool (handles made from equal configurations
+    /// share one, through the [`PoolManager`]).
+    pub(crate) fn same_pool(&self, other: &Pool) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The configuration hash that identifies this pool.
     pub fn hash(&self) -> ConfigHash {
         self.inner.config.hash()

@@ -85,7 +85,7 @@ impl<'a> Query<'a> {
             native: None,
             params: Vec::new(),
             timeout: None,
-            tags: db.tags().to_vec(),
+            tags: db.statement_tags().into_owned(),
             on_primary: false,
         }
     }
@@ -98,7 +98,7 @@ impl<'a> Query<'a> {
             native: Some(sql),
             params,
             timeout: None,
-            tags: db.tags().to_vec(),
+            tags: db.statement_tags().into_owned(),
             on_primary: false,
         }
     }
@@ -170,11 +170,12 @@ impl<'a> Query<'a> {
         sql: String,
         params: &[Value<'_>],
     ) -> Result<crate::driver::ExecResult> {
-        let text = if db.tags().is_empty() {
+        let all = db.statement_tags();
+        let text = if all.is_empty() {
             sql
         } else {
             let tags: Vec<(&str, &str)> =
-                db.tags().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             dal_sql::with_tags(&sql, &tags)
         };
         let mut lease = db.lease().await?;

@@ -9,9 +9,11 @@
 
 use std::ops::Deref;
 
+pub(crate) mod ambient;
 mod scope;
 
-pub use self::scope::{ScopeOptions, run, run_once};
+pub use self::ambient::{ThreadGuard, ThreadScope, in_thread_scope, spawn_in_transaction};
+pub use self::scope::{Propagation, ScopeOptions, body_handle, run, run_once, transaction_scope};
 
 use dal_sql::{Dialect, IsolationLevel};
 use sqlx::SqlStr;

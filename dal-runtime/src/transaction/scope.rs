@@ -1,39 +1,63 @@
-//! What `#[auto_transaction]` runs a function body in: a scope that commits or rolls it back,
-//! rerun after conflicts by resilience's [`retry`] loop. The macro only wraps the body in a
-//! closure and calls [`run`]; everything else is here, where it is tested like any other code.
+//! What `#[auto_transaction]` runs a function body in: a transaction scope (see `ambient.rs`)
+//! that commits or rolls back what its body did, with its propagation checked on entry, rerun
+//! after conflicts by resilience's [`retry`] loop. The macro only wraps the body in a closure
+//! and calls [`run`]; everything else is here, where it is tested like any other code.
 
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::{Transaction, TransactionOptions};
+use super::TransactionOptions;
+use super::ambient::{self, AbandonOnDrop, Frame};
 use crate::database::Database;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pool::Pool;
 use crate::resilience::{RetryPolicy, retry};
 
-/// How `#[auto_transaction]` runs its body.
+/// How a transaction scope relates to the one its task is already in, with the names Spring's
+/// `@Transactional` gave them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Propagation {
+    /// Join the task's transaction, or begin one when there is none (the default). The
+    /// scope's `Err` does not undo its work unless the error also ends the outer scope.
+    #[default]
+    Join,
+    /// Inside a transaction, open a savepoint: an `Err` undoes only this scope's work. With no
+    /// transaction around, begin one.
+    Savepoint,
+    /// Suspend the task's transaction and run in a new one on another connection, committed
+    /// or rolled back on its own when the scope ends (whatever the outer scope does later).
+    RequiresNew,
+    /// Join the task's transaction; an [`ErrorKind::Usage`] error when there is none.
+    Mandatory,
+    /// Run outside any transaction; an [`ErrorKind::Usage`] error when called inside one.
+    Never,
+}
+
+/// How a transaction scope ([`transaction_scope`], `#[auto_transaction]`) runs its body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ScopeOptions {
     /// Isolation level and access mode of a transaction this scope begins.
     pub transaction: TransactionOptions,
-    /// Called inside a transaction: use a savepoint (an `Err` undoes only this call's work)
-    /// instead of joining the caller's transaction.
-    pub savepoint: bool,
+    /// How the scope relates to a transaction the task is already in.
+    pub propagation: Propagation,
     /// Extra runs of the whole body after a serialization failure or deadlock.
     pub retries: u32,
-    /// Limit for the whole transaction, body and commit.
+    /// Limit for the whole scope, body and commit; also the budget of each transaction it
+    /// begins (what is left of it when the transaction begins).
     pub timeout: Option<Duration>,
     /// Tags added to every statement of the body (see [`Database::with_tag`]).
     pub tags: &'static [(&'static str, &'static str)],
 }
 
 impl ScopeOptions {
-    /// Default options: join an open transaction, otherwise begin one; no retry, no timeout.
+    /// Default options: join the task's transaction, otherwise begin one; no retry, no timeout.
     pub const fn new() -> Self {
         ScopeOptions {
             transaction: TransactionOptions::const_default(),
-            savepoint: false,
+            propagation: Propagation::Join,
             retries: 0,
             timeout: None,
             tags: &[],
@@ -46,9 +70,15 @@ impl ScopeOptions {
         self
     }
 
-    /// Uses a savepoint when called inside a transaction.
+    /// Sets how the scope relates to a transaction the task is already in.
+    pub const fn propagation(mut self, propagation: Propagation) -> Self {
+        self.propagation = propagation;
+        self
+    }
+
+    /// Uses a savepoint when called inside a transaction (`propagation(Propagation::Savepoint)`).
     pub const fn savepoint(mut self, savepoint: bool) -> Self {
-        self.savepoint = savepoint;
+        self.propagation = if savepoint { Propagation::Savepoint } else { Propagation::Join };
         self
     }
 
@@ -64,68 +94,81 @@ impl ScopeOptions {
         self
     }
 
-    /// Limits the whole transaction.
+    /// Limits the whole scope.
     pub const fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
     }
 }
 
-/// The handle a body runs on: a transaction (or savepoint) of its own, or the caller's
-/// transaction, joined.
-struct Scope {
-    handle: Database,
-    own: Option<Transaction>,
+/// A scope entered: its frame (`None` for `Never`, which runs outside any transaction) and the
+/// handle the body of a function that takes one gets.
+pub(crate) struct Entered {
+    pub(crate) frame: Option<Arc<Frame>>,
+    handle: Option<Database>,
 }
 
-impl Scope {
-    async fn enter(db: &Database, options: &ScopeOptions) -> Result<Scope> {
-        if !options.savepoint && db.in_transaction().await {
-            return Ok(Scope { handle: db.with_tags(options.tags), own: None });
+/// Enters a scope with `options`, inside whatever scope the task is in. `handle` is the
+/// handle the function was given, if any: its transaction (when it has one of its own) is the
+/// one to join, and the body gets it back pinned to the scope's transaction, begun now.
+/// `only` limits the scope to one pool (`dal::blocking`).
+pub(crate) async fn enter(
+    handle: Option<&Database>,
+    options: &ScopeOptions,
+    only: Option<Pool>,
+) -> Result<Entered> {
+    let current = match handle {
+        Some(db) => ambient::current().and_then(|f| f.find(db.pool())),
+        None => ambient::current(),
+    };
+    let given = handle.filter(|db| db.pinned().is_some()).cloned();
+    let given_in_transaction = match &given {
+        Some(db) => db.in_transaction().await,
+        None => false,
+    };
+    let inside = current.is_some() || given_in_transaction;
+    let parent = match options.propagation {
+        Propagation::Mandatory if !inside => {
+            return Err(Error::usage(
+                "this call needs a transaction around it (propagation mandatory) and runs in none: call it from inside an #[auto_transaction] function or transaction_scope",
+            ));
         }
-        // The scope's timeout is also its transaction's budget, so statements still running
-        // when it passes are stopped on the server, not only abandoned by the client.
-        let transaction = match options.timeout {
-            Some(limit) => options.transaction.budget(limit),
-            None => options.transaction,
-        };
-        let tx = db.begin_with(transaction).await?;
-        Ok(Scope { handle: tx.with_tags(options.tags), own: Some(tx) })
-    }
-
-    async fn commit(self) -> Result<()> {
-        match self.own {
-            Some(tx) => tx.commit().await,
-            None => Ok(()),
+        Propagation::Never if inside => {
+            return Err(Error::usage(
+                "this call must run outside any transaction (propagation never) and runs inside one: call it before or after the transaction, or use requires_new",
+            ));
         }
-    }
-
-    /// Rolls back a transaction of its own; a joined one is the caller's to end.
-    async fn rollback(self) {
-        if let Some(tx) = self.own {
-            // The body's error is what the caller needs; a failed rollback also closes the
-            // connection (its state is unknown), which rolls back on the server.
-            let _ = tx.rollback().await;
+        Propagation::Never => {
+            let handle = handle.map(|db| db.with_tags(options.tags));
+            return Ok(Entered { frame: None, handle });
         }
-    }
-
-    /// Whether running the body again could succeed: its transaction is its own (a joined one
-    /// cannot be rerun alone) and the database aborted it for a conflict.
-    async fn conflicted(&self) -> bool {
-        if self.own.is_none() {
-            return false;
+        Propagation::RequiresNew => None,
+        Propagation::Join | Propagation::Savepoint | Propagation::Mandatory => current.clone(),
+    };
+    let given = if options.propagation == Propagation::RequiresNew { None } else { given };
+    let frame = Arc::new(Frame::new(options, parent, given, ambient::current(), only));
+    let handle = match handle {
+        Some(db) => {
+            // Eager for a function given its handle, as before the scope followed the task:
+            // the body's `db` is the transaction's own handle.
+            let pinned = frame.handle_for(db).await?;
+            Some(pinned.as_ref().unwrap_or(db).with_tags_of(db, options.tags))
         }
-        match self.handle.lease().await {
-            Ok(mut lease) => lease.conn().is_ok_and(|c| c.saw_serialization_failure()),
-            Err(_) => false,
-        }
-    }
+        None => None,
+    };
+    Ok(Entered { frame: Some(frame), handle })
 }
 
-/// One run of the body in `scope`: `Ok` commits, `Err` rolls back. On failure, says whether
-/// running it again could succeed (when `may_retry`).
+/// The handle the body of a function given `original` runs on: the scope's, else its own.
+#[doc(hidden)]
+pub fn body_handle<'h>(scope: &'h Option<Database>, original: &'h Database) -> &'h Database {
+    scope.as_ref().unwrap_or(original)
+}
+
+/// One run of the body in its scope: `Ok` commits, `Err` rolls back. On failure, says
+/// whether running it again could succeed (when `may_retry`).
 async fn once<T, E, Fut>(
-    scope: Scope,
+    entered: Entered,
     body: Fut,
     may_retry: bool,
 ) -> std::result::Result<T, (E, bool)>
@@ -133,20 +176,40 @@ where
     E: From<Error>,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
-    match body.await {
-        Ok(value) => match scope.commit().await {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let again = may_retry && e.kind() == ErrorKind::Serialization;
-                Err((E::from(e), again))
+    let Some(frame) = entered.frame else {
+        return body.await.map_err(|e| (e, false));
+    };
+    // Dropped with this future (cancellation, a panic in the body): the transactions the
+    // scope began roll back before their connections serve anyone else.
+    let mut guard = AbandonOnDrop(Some(Arc::clone(&frame)));
+    let result = ambient::within(Arc::clone(&frame), body).await;
+    let outcome = match result {
+        Ok(value) => {
+            let pool = if may_retry { frame.own_pool().await } else { None };
+            match frame.finish(true).await {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let again = may_retry && e.kind() == ErrorKind::Serialization;
+                    if let Some(pool) = pool.filter(|_| again) {
+                        pool.count_transaction_retry();
+                    }
+                    Err((E::from(e), again))
+                }
             }
-        },
+        }
         Err(e) => {
-            let again = may_retry && scope.conflicted().await;
-            scope.rollback().await;
+            let again = may_retry && frame.is_own() && frame.conflicted().await;
+            if again && let Some(pool) = frame.own_pool().await {
+                pool.count_transaction_retry();
+            }
+            // The body's error is what the caller needs; a failed rollback also closes the
+            // connection (its state is unknown), which rolls back on the server.
+            let _ = frame.finish(false).await;
             Err((e, again))
         }
-    }
+    };
+    guard.0 = None;
+    outcome
 }
 
 /// Bounds `work` by the scope's timeout.
@@ -163,24 +226,25 @@ async fn bounded<T, E: From<Error>>(
     })
 }
 
-/// Runs `body` once in a transaction: commits when it returns `Ok`, rolls back on `Err`, and on
-/// a panic or a dropped future (the transaction guard rolls back as it is dropped). `body`
-/// gets the transaction's handle and may consume what it captures; `options.retries` is
-/// ignored (see [`run`]).
+/// Runs `body` once in a transaction scope (what `#[auto_transaction]` expands to without
+/// `retry`): commits when it returns `Ok`, rolls back on `Err`, and on a panic or a dropped
+/// future. `handle` is the handle the function was given, if any; `body` gets it back pinned
+/// to the scope's transaction (`None` when there was none). `body` may consume what it
+/// captures; `options.retries` is ignored (see [`run`]).
 pub async fn run_once<T, E, F, Fut>(
-    db: &Database,
+    handle: Option<&Database>,
     options: ScopeOptions,
     body: F,
 ) -> std::result::Result<T, E>
 where
     E: From<Error>,
-    F: FnOnce(Database) -> Fut,
+    F: FnOnce(Option<Database>) -> Fut,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
     bounded(options.timeout, async {
-        let scope = Scope::enter(db, &options).await.map_err(E::from)?;
-        let work = body(scope.handle.clone());
-        once(scope, work, false).await.map_err(|(e, _)| e)
+        let entered = enter(handle, &options, None).await.map_err(E::from)?;
+        let work = body(entered.handle.clone());
+        once(entered, work, false).await.map_err(|(e, _)| e)
     })
     .await
 }
@@ -188,15 +252,16 @@ where
 /// Like [`run_once`], and with `options.retries`, a body whose transaction the database
 /// aborted for a serialization failure or deadlock runs again after a jittered backoff (the
 /// [`retry`] loop, default backoff, no budget but the scope's timeout), each rerun counted in
-/// the pool's metrics. Being rerun, the body cannot consume what it captures.
+/// the pool's metrics. Only a scope with a transaction of its own reruns (a joined one cannot
+/// be rerun alone). Being rerun, the body cannot consume what it captures.
 pub async fn run<T, E, F, Fut>(
-    db: &Database,
+    handle: Option<&Database>,
     options: ScopeOptions,
     body: F,
 ) -> std::result::Result<T, E>
 where
     E: From<Error>,
-    F: FnMut(Database) -> Fut,
+    F: FnMut(Option<Database>) -> Fut,
     Fut: Future<Output = std::result::Result<T, E>>,
 {
     // Whether a rerun can help is known only while the transaction is open (the connection
@@ -210,17 +275,50 @@ where
     let mut attempt = 0;
     let attempt_once = || {
         attempt += 1;
-        if attempt > 1 {
-            db.pool().count_transaction_retry();
-        }
         let (body, options, may_retry) = (&body, &options, attempt <= options.retries);
         async move {
-            let scope = Scope::enter(db, options).await.map_err(|e| (E::from(e), false))?;
-            let work = body.lock().unwrap_or_else(PoisonError::into_inner)(scope.handle.clone());
-            once(scope, work, may_retry).await
+            let entered = enter(handle, options, None).await.map_err(|e| (E::from(e), false))?;
+            let work = body.lock().unwrap_or_else(PoisonError::into_inner)(entered.handle.clone());
+            once(entered, work, may_retry).await
         }
     };
     bounded(options.timeout, async { retry(policy, attempt_once).await.map_err(|(e, _)| e) }).await
+}
+
+/// Runs `body` in a transaction scope: every statement the task issues through a handle
+/// while `body` runs joins the scope's transaction on that handle's pool (begun by the first
+/// statement), whichever handle it goes through; `Ok` commits, `Err`, a panic or a dropped
+/// future roll back. What `#[auto_transaction]` on a function without a handle parameter
+/// expands to; see [`Propagation`] for scopes inside scopes, and
+/// [`spawn_in_transaction`](super::spawn_in_transaction) for tasks that should join.
+///
+/// With `options.retries`, `body` runs again after a serialization failure or deadlock, so it
+/// is called once per attempt.
+///
+/// ```no_run
+/// # async fn demo(orders: dal_runtime::Database, stock: dal_runtime::Database) -> dal_runtime::Result<()> {
+/// use dal_runtime::{ScopeOptions, transaction_scope};
+/// // Two handles (say, of two services) on the same database: one transaction.
+/// transaction_scope(ScopeOptions::new(), || async {
+///     orders.query("INSERT INTO orders (item) VALUES (?)").bind("book").execute().await?;
+///     stock.query("UPDATE stock SET n = n - 1 WHERE item = ?").bind("book").execute().await?;
+///     Ok::<_, dal_runtime::Error>(())
+/// })
+/// .await
+/// # }
+/// ```
+pub async fn transaction_scope<T, E, F, Fut>(
+    options: ScopeOptions,
+    mut body: F,
+) -> std::result::Result<T, E>
+where
+    E: From<Error>,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, E>>,
+{
+    // Boxed, the scope's machinery and the body: inline, they would grow the caller's future
+    // by their whole state (and, in debug builds, the stack that polls it).
+    Box::pin(run(None, options, move |_| Box::pin(body()))).await
 }
 
 #[cfg(test)]
@@ -231,9 +329,9 @@ mod tests {
     /// gives a `Send` future, so it can run in a spawned task.
     #[allow(dead_code, reason = "the assertion is that this type-checks")]
     fn retried_bodies_are_send<'a>(db: &'a Database, name: &'a str) -> impl Send + 'a {
-        run(db, ScopeOptions::new().retries(2), move |handle: Database| {
+        run(Some(db), ScopeOptions::new().retries(2), move |handle: Option<Database>| {
             Box::pin(async move {
-                let db = &handle;
+                let db = body_handle(&handle, db);
                 db.query("SELECT ?").bind(name).execute().await
             })
         })

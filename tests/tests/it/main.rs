@@ -122,6 +122,13 @@ entity_suite!([rusqlite:] ;);
 entity_suite!([tls:] ;);
 
 entity_suite!([
+    // #[auto_transaction] on service methods: the transaction follows the task
+    services_commit_together_and_roll_back_together,
+    requires_new_keeps_its_row_when_the_outer_fails,
+    mandatory_and_never_check_the_task_transaction,
+    another_pools_handle_runs_outside_the_scope,
+    spawned_tasks_join_only_when_asked,
+    blocking_services_share_the_thread_transaction,
     // observability
     the_scaling_signal_follows_the_timeout_rate,
     slow_queries_are_kept_by_fingerprint_with_their_tags,
@@ -163,6 +170,8 @@ entity_suite!([
     query_timeout_returns_after_the_server_stopped_the_statement,
     idle_connection_ended_on_the_server_is_replaced,
     idle_and_old_connections_are_replaced,
+    // two writers at once, which SQLite's single write lock serialises into a wait
+    a_scope_on_another_pool_leaves_the_enclosing_one_joined,
     ;
     // SQLite only: its statement is stopped by the progress handler
     sqlite_query_timeout_interrupts_the_statement,

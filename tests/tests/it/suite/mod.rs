@@ -11,6 +11,7 @@ mod pool;
 mod query;
 mod resilience;
 mod round_trip;
+mod services;
 mod transaction;
 mod versioning;
 
@@ -25,5 +26,6 @@ pub use pool::*;
 pub use query::*;
 pub use resilience::*;
 pub use round_trip::*;
+pub use services::*;
 pub use transaction::*;
 pub use versioning::*;
