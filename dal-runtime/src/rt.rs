@@ -13,11 +13,19 @@ pub fn in_tokio_runtime() -> bool {
 
 /// Runs `fut` for at most `limit`; `None` when the limit passed first. A limit that puts the
 /// deadline past the end of the clock (`Duration::MAX`, say) is no limit.
-pub(crate) async fn timeout<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
-    if deadline(limit).is_none() {
-        return Some(fut.await);
+///
+/// A plain function, not an `async fn`: an `async fn` keeps its future argument and the future
+/// it awaits side by side, so every statement's future would hold the driver call twice over.
+pub(crate) fn timeout<F: Future>(
+    limit: Duration,
+    fut: F,
+) -> impl Future<Output = Option<F::Output>> {
+    use futures_util::FutureExt;
+    use futures_util::future::Either;
+    match deadline(limit) {
+        None => Either::Left(fut.map(Some)),
+        Some(_) => Either::Right(tokio::time::timeout(limit, fut).map(Result::ok)),
     }
-    tokio::time::timeout(limit, fut).await.ok()
 }
 
 /// Tokio rounds a timer's deadline up to its next millisecond: a sleep may last this much

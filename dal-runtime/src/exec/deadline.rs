@@ -42,16 +42,22 @@ pub(super) enum Waited<T> {
 }
 
 /// Waits for `op` under `limit`: no timer at all without one.
-pub(super) async fn wait<F: Future>(
+/// A plain function rather than an `async fn`, so the statement's future holds the driver call
+/// once (see [`crate::rt::timeout`]).
+pub(super) fn wait<F: Future>(
     limit: Option<Duration>,
     protocol: Protocol,
     op: F,
-) -> Waited<F::Output> {
-    let Some(limit) = limit else { return Waited::Done(op.await) };
-    match crate::rt::timeout(client_wait(limit, protocol), op).await {
-        Some(done) => Waited::Done(done),
-        None => Waited::Past(limit),
-    }
+) -> impl Future<Output = Waited<F::Output>> {
+    use futures_util::FutureExt;
+    use futures_util::future::Either;
+    let Some(limit) = limit else { return Either::Left(op.map(Waited::Done)) };
+    Either::Right(crate::rt::timeout(client_wait(limit, protocol), op).map(move |answer| {
+        match answer {
+            Some(done) => Waited::Done(done),
+            None => Waited::Past(limit),
+        }
+    }))
 }
 
 /// How long the client waits for a statement with `limit` before it stops it itself.

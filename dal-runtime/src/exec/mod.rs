@@ -155,12 +155,16 @@ impl Statement {
     }
 
     /// Waits for the driver call, in the statement's span, under its limit.
-    async fn wait<T>(&self, call: impl Future<Output = Result<T>>) -> Answer<T> {
+    ///
+    /// A plain function rather than an `async fn`, so the statement's future holds the driver
+    /// call once (see [`crate::rt::timeout`]).
+    fn wait<T>(&self, call: impl Future<Output = Result<T>>) -> impl Future<Output = Answer<T>> {
+        use futures_util::FutureExt;
         let call = tracing::Instrument::instrument(call, self.span.clone());
-        match deadline::wait(self.limit, self.protocol, call).await {
+        deadline::wait(self.limit, self.protocol, call).map(|waited| match waited {
             deadline::Waited::Done(result) => Answer::Given(result),
             deadline::Waited::Past(limit) => Answer::Late(limit),
-        }
+        })
     }
 
     /// The stages after the driver call: a late statement is stopped on the server and

@@ -19,7 +19,9 @@ pub(super) async fn on_server(conn: &mut PooledConnection) {
         flag.store(true, Ordering::Release);
     }
     if let Some(session) = live.session {
-        conn.pool_inner().end_sessions(&[session]).await;
+        // Boxed: ending a session opens a connection of its own, a future of kilobytes that
+        // would otherwise sit inside every statement's future (this path is the rare one).
+        Box::pin(conn.pool_inner().end_sessions(&[session])).await;
     }
 }
 

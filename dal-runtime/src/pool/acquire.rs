@@ -88,7 +88,8 @@ impl Pool {
             let mut checking = Checking { live: Some(idle.live), inner };
             let ok = match checking.live.as_mut() {
                 Some(live) => {
-                    let ping = live.raw.ping();
+                    // Boxed like the connect below: a cold path kept out of every acquire's future.
+                    let ping = Box::pin(live.raw.ping());
                     matches!(
                         crate::rt::timeout(inner.options.connect_timeout, ping).await,
                         Some(Ok(()))
@@ -104,7 +105,10 @@ impl Pool {
                 return Ok(PooledConnection::new(live, permit, bulk, Arc::clone(inner)));
             }
         }
-        let live = self.open().await?;
+        // Boxed: a connect's future is kilobytes (the driver's handshake and session setup),
+        // and inline it would make every acquire's future as big, copied on each call even
+        // when an idle connection is reused.
+        let live = Box::pin(self.open()).await?;
         Ok(PooledConnection::new(live, permit, bulk, Arc::clone(inner)))
     }
 

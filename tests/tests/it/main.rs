@@ -8,6 +8,7 @@ mod driver;
 mod entities;
 mod error_codes;
 mod faults;
+mod future_sizes;
 mod pooler;
 mod rusqlite_timeouts;
 mod server_specific;
