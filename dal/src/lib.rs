@@ -190,8 +190,9 @@ pub mod entity {
     //! ```
 
     pub use dal_runtime::{
-        Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, HistoryEntry,
-        Operation, Order, Patch,
+        BelongsTo, Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, FindWith,
+        ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested, Operation, Order,
+        Patch,
     };
 
     /// The SQL the derive generates for one entity on one backend (`E::statements(dialect)`).
@@ -450,8 +451,9 @@ pub mod __private {
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
-        Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, Patch, Result, Row,
-        ShardedEntity, Statements, TimestampField, Value, VersionField,
+        BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
+        Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
+        foreign_key,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, ScopeOptions, SlowCallGuard, SqlQuery,

@@ -54,6 +54,17 @@ pub enum Filter {
     Not(Box<Filter>),
     #[doc(hidden)]
     Raw { sql: String, params: Vec<Value<'static>> },
+    /// `EXISTS (SELECT 1 FROM table WHERE table.column = outer_table.outer_column AND …)`:
+    /// built by a relation's `any` or `matches`.
+    #[doc(hidden)]
+    Exists {
+        table: &'static str,
+        column: &'static str,
+        outer_table: &'static str,
+        outer_column: &'static str,
+        deleted_at: Option<&'static str>,
+        filter: Box<Filter>,
+    },
 }
 
 impl Filter {
@@ -182,6 +193,24 @@ impl Filter {
                 out.push_str(sql);
                 params.extend(values.iter().cloned());
             }
+            Filter::Exists { table, column, outer_table, outer_column, deleted_at, filter } => {
+                // The filter's own columns are unqualified, so they name the subquery's table,
+                // the nearest in scope; only the correlation names both tables.
+                out.push_str("EXISTS (SELECT 1 FROM ");
+                push_column(d, out, table)?;
+                out.push_str(" WHERE ");
+                push_qualified(d, out, table, column)?;
+                out.push_str(" = ");
+                push_qualified(d, out, outer_table, outer_column)?;
+                if let Some(deleted_at) = deleted_at {
+                    out.push_str(" AND ");
+                    push_qualified(d, out, table, deleted_at)?;
+                    out.push_str(" IS NULL");
+                }
+                out.push_str(" AND (");
+                filter.render(d, out, params)?;
+                out.push_str("))");
+            }
         }
         Ok(())
     }
@@ -203,6 +232,13 @@ pub(crate) fn push_column(d: Dialect, out: &mut String, name: &str) -> Result<()
     out.push_str(name);
     out.push(q);
     Ok(())
+}
+
+/// `"table"."column"`, both checked.
+fn push_qualified(d: Dialect, out: &mut String, table: &str, column: &str) -> Result<()> {
+    push_column(d, out, table)?;
+    out.push('.');
+    push_column(d, out, column)
 }
 
 /// `name` checked as an identifier, for the statements built from it.
@@ -237,6 +273,22 @@ mod tests {
         let hash = Filter::raw("vip # for now", Vec::<i32>::new());
         assert_eq!(render(Dialect::MySql, &hash).expect_err("comment").kind(), ErrorKind::Usage);
         assert!(render(Dialect::Postgres, &hash).is_ok(), "`#` is an operator on PostgreSQL");
+    }
+
+    #[test]
+    fn a_relation_filter_is_a_correlated_exists() {
+        let f = Filter::Exists {
+            table: "orders",
+            column: "customer_id",
+            outer_table: "customers",
+            outer_column: "id",
+            deleted_at: Some("deleted_at"),
+            filter: Box::new(Filter::Compare { column: "total", op: Op::Gt, value: Value::I64(5) }),
+        };
+        assert_eq!(
+            render(Dialect::MySql, &f).expect("renders"),
+            "EXISTS (SELECT 1 FROM `orders` WHERE `orders`.`customer_id` = `customers`.`id` AND `orders`.`deleted_at` IS NULL AND (`total` > ?))"
+        );
     }
 
     #[test]
