@@ -230,15 +230,18 @@ fn relation_consts(m: &Model<'_>, p: &TokenStream) -> TokenStream {
         let c = &m.columns[i];
         let (field, ty, name, konst) = (c.field, c.ty, c.name.as_str(), &r.relation);
         let target = &r.target;
-        let target_spanned = quote_spanned!(r.span=> #target);
-        let key = quote_spanned!(ty.span()=> #p::foreign_key::<#target_spanned, #ty>);
+        // Everything that needs the target to be an entity is spanned at its path, so a
+        // non-entity gets its error there (once); the key's type is checked at the field.
+        let at = target.span();
+        let p = respan(p, at);
+        let key = quote_spanned!(ty.span()=> #p::foreign_key::<#target, #ty>);
         let doc = format!(
             "The `{}` this row's `{name}` references: `find().with({ident}::{konst})` loads it, `{ident}::{konst}.matches(filter)` filters by it.",
             quote!(#target).to_string().replace(' ', "")
         );
-        out.extend(quote! {
+        out.extend(quote_spanned! {at=>
             #[doc = #doc]
-            pub const #konst: #p::BelongsTo<#ident, #target_spanned> =
+            pub const #konst: #p::BelongsTo<#ident, #target> =
                 #p::BelongsTo::new(#name, |row: &#ident| #key(&row.#field));
         });
     }
@@ -262,6 +265,19 @@ fn relation_consts(m: &Model<'_>, p: &TokenStream) -> TokenStream {
         });
     }
     out
+}
+
+/// `tokens` with every token's span set to `span`: the runtime path placed where an error
+/// about the item it reaches should point.
+fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
 }
 
 /// The role accessors: version, timestamps, deleted_at, each through its role trait so a field

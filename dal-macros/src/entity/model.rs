@@ -53,8 +53,6 @@ pub(crate) struct Reference {
     pub(crate) foreign_key: ForeignKey,
     /// The relation constant (`customer_id` → `CUSTOMER`).
     pub(crate) relation: syn::Ident,
-    /// Where `references` was written, for errors about the target.
-    pub(crate) span: proc_macro2::Span,
 }
 
 /// A relation declared on the parent, following a child's belongs-to relation back.

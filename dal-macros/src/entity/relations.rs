@@ -54,9 +54,14 @@ pub(crate) fn references<'a>(
         .find(|(_, a)| a.get().is_some())
         .map(|(r, _)| r)
         {
+            let why = if *role == "id" {
+                "the entity's own id".to_owned()
+            } else {
+                format!("#[dal({role})], whose value dal sets")
+            };
             cx.syn_error(syn::Error::new(
                 span,
-                format!("`{}` is #[dal({role})], whose value dal sets; a reference goes on a field of its own, such as `customer_id`", f.ident),
+                format!("`{}` is {why}: put `references` on a field of its own, such as `customer_id: Uuid`", f.ident),
             ));
             ok = false;
             out.push(None);
@@ -114,7 +119,6 @@ pub(crate) fn references<'a>(
             on_delete,
             foreign_key,
             relation: syn::Ident::new(&stem.to_uppercase(), f.ident.span()),
-            span,
         }));
     }
     ok.then_some(out)

@@ -80,6 +80,11 @@ pub struct Statements {
 /// ([`Entity::statements`]) and keeps the other items consistent with it. `dal` re-exports this
 /// trait with a runnable example of the derive (this crate's doctests cannot derive: it does
 /// not depend on the macros).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "not an entity",
+    note = "derive one with `#[derive(Entity)]` on the struct (with an `#[dal(id)]` field) to store it, query it or reference it"
+)]
 pub trait Entity: Sized + Send + Sync + 'static {
     /// The id type: `Uuid` (generated on first save when nil) or `i64` (assigned by the
     /// database).
