@@ -188,6 +188,52 @@ pub mod entity {
     //! people.patch(ada.id, PersonPatch { age: Some(Some(37)), ..Default::default() }).await?;
     //! # Ok(()) }
     //! ```
+    //!
+    //! Relations: a foreign key on the child ([`BelongsTo`]), the way back on the parent
+    //! ([`HasMany`], [`HasOne`]); `find().with(…)` loads them one statement per level
+    //! ([`Load`]), and `any` / `matches` filter through them.
+    //!
+    //! ```
+    //! use dal::prelude::*;
+    //!
+    //! #[derive(Entity, Debug, Clone)]
+    //! #[dal(table = "authors", has_many(books = Book::AUTHOR))]
+    //! struct Author {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     name: String,
+    //! }
+    //!
+    //! #[derive(Entity, Debug, Clone)]
+    //! #[dal(table = "books")]
+    //! struct Book {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     #[dal(references = Author, on_delete = "cascade")]
+    //!     author_id: i64,
+    //!     title: String,
+    //! }
+    //!
+    //! # #[tokio::main(flavor = "current_thread")]
+    //! # async fn main() -> dal::Result<()> {
+    //! let db = Database::connect("sqlite::memory:").await?;
+    //! db.ensure_schema::<Author>().await?; // the parent first: books references it
+    //! db.ensure_schema::<Book>().await?;
+    //! let ursula = db.repo::<Author>().save(&Author { id: 0, name: "Le Guin".into() }).await?;
+    //! for title in ["The Dispossessed", "The Lathe of Heaven"] {
+    //!     db.repo::<Book>().save(&Book { id: 0, author_id: ursula.id, title: title.into() }).await?;
+    //! }
+    //! let shelves: Vec<(Author, Vec<Book>)> =
+    //!     db.repo::<Author>().find().with(Author::BOOKS).all().await?;
+    //! assert_eq!(shelves[0].1.len(), 2);
+    //! let books: Vec<(Book, Option<Author>)> =
+    //!     db.repo::<Book>().find().with(Book::AUTHOR).all().await?;
+    //! assert!(books.iter().all(|(_, a)| a.as_ref().map(|a| a.id) == Some(ursula.id)));
+    //! let with_a_lathe =
+    //!     db.repo::<Author>().find().filter(Author::BOOKS.any(Book::TITLE.like("%Lathe%"))).count();
+    //! assert_eq!(with_a_lathe.await?, 1);
+    //! # Ok(()) }
+    //! ```
 
     pub use dal_runtime::{
         BelongsTo, Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, FindWith,
