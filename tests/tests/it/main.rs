@@ -64,6 +64,7 @@ macro_rules! entity_suite {
             eager_loading_orders_with_their_customers_takes_two_statements,
             eager_loading_customers_with_their_orders_takes_two_statements,
             two_levels_deep_take_three_statements,
+            eager_loading_past_the_parameter_limit_splits_the_keys,
             soft_deleted_relatives_are_left_out_unless_asked,
             relation_filters_are_exists_conditions,
             on_delete_restricts_cascades_or_sets_null,

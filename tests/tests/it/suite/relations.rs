@@ -377,3 +377,27 @@ pub async fn a_reference_to_a_missing_row_is_a_constraint_error(db: &TestDb) {
     assert!(!e.is_retryable());
     assert_eq!(db.count_rows("orders").await, 0);
 }
+
+pub async fn eager_loading_past_the_parameter_limit_splits_the_keys(db: &TestDb) {
+    schema(db).await;
+    let limit = db.dialect().max_params();
+    let (people, _) = shop(db, limit + 1, 0).await;
+    let last = &people[limit];
+    db.repo::<Order>().save(&order(last, 7)).await.expect("one order, for the last customer");
+    let card = LoyaltyCard { id: 0, customer_id: Some(people[0].id), points: 1 };
+    db.repo::<LoyaltyCard>().save(&card).await.expect("card");
+    let (loaded, used) = statements(db, |pool| async move {
+        pool.repo::<Customer>().find().with(Customer::ORDERS).all().await.expect("with")
+    })
+    .await;
+    assert_eq!(used, 3, "the customers, then their orders in two chunks of keys");
+    assert_eq!(loaded.len(), limit + 1);
+    for (customer, orders) in &loaded {
+        let expected = if customer.id == last.id { 1 } else { 0 };
+        assert_eq!(orders.len(), expected, "{}", customer.name);
+    }
+    let cards = db.repo::<Customer>().find().with(Customer::CARD).all().await.expect("cards");
+    let holders: Vec<&str> =
+        cards.iter().filter(|(_, card)| card.is_some()).map(|(c, _)| c.name.as_str()).collect();
+    assert_eq!(holders, [people[0].name.as_str()]);
+}
