@@ -127,6 +127,19 @@ impl Filter {
         out: &mut String,
         params: &mut Vec<Value<'static>>,
     ) -> Result<()> {
+        self.render_at(d, out, params, 0)
+    }
+
+    /// [`Filter::render`] inside `depth` relation subqueries: the subquery at depth `k` names
+    /// its table `dal_r{k}`, so a relation of a table to itself (`Category::CHILDREN`) and
+    /// relation filters inside relation filters each correlate with the right row.
+    fn render_at(
+        &self,
+        d: Dialect,
+        out: &mut String,
+        params: &mut Vec<Value<'static>>,
+        depth: usize,
+    ) -> Result<()> {
         match self {
             Filter::Compare { column, op, value } => {
                 push_column(d, out, column)?;
@@ -164,13 +177,13 @@ impl Filter {
                         out.push_str(joiner);
                     }
                     out.push('(');
-                    part.render(d, out, params)?;
+                    part.render_at(d, out, params, depth)?;
                     out.push(')');
                 }
             }
             Filter::Not(inner) => {
                 out.push_str("NOT (");
-                inner.render(d, out, params)?;
+                inner.render_at(d, out, params, depth)?;
                 out.push(')');
             }
             Filter::Raw { sql, params: values } => {
@@ -195,20 +208,27 @@ impl Filter {
             }
             Filter::Exists { table, column, outer_table, outer_column, deleted_at, filter } => {
                 // The filter's own columns are unqualified, so they name the subquery's table,
-                // the nearest in scope; only the correlation names both tables.
+                // the nearest in scope; only the correlation names both sides.
+                let alias = format!("dal_r{depth}");
+                let outer = match depth {
+                    0 => (*outer_table).to_owned(),
+                    _ => format!("dal_r{}", depth - 1),
+                };
                 out.push_str("EXISTS (SELECT 1 FROM ");
                 push_column(d, out, table)?;
+                out.push_str(" AS ");
+                push_column(d, out, &alias)?;
                 out.push_str(" WHERE ");
-                push_qualified(d, out, table, column)?;
+                push_qualified(d, out, &alias, column)?;
                 out.push_str(" = ");
-                push_qualified(d, out, outer_table, outer_column)?;
+                push_qualified(d, out, &outer, outer_column)?;
                 if let Some(deleted_at) = deleted_at {
                     out.push_str(" AND ");
-                    push_qualified(d, out, table, deleted_at)?;
+                    push_qualified(d, out, &alias, deleted_at)?;
                     out.push_str(" IS NULL");
                 }
                 out.push_str(" AND (");
-                filter.render(d, out, params)?;
+                filter.render_at(d, out, params, depth + 1)?;
                 out.push_str("))");
             }
         }
@@ -287,7 +307,26 @@ mod tests {
         };
         assert_eq!(
             render(Dialect::MySql, &f).expect("renders"),
-            "EXISTS (SELECT 1 FROM `orders` WHERE `orders`.`customer_id` = `customers`.`id` AND `orders`.`deleted_at` IS NULL AND (`total` > ?))"
+            "EXISTS (SELECT 1 FROM `orders` AS `dal_r0` WHERE `dal_r0`.`customer_id` = `customers`.`id` AND `dal_r0`.`deleted_at` IS NULL AND (`total` > ?))"
+        );
+        let nested = Filter::Exists {
+            table: "categories",
+            column: "parent_id",
+            outer_table: "categories",
+            outer_column: "id",
+            deleted_at: None,
+            filter: Box::new(Filter::Exists {
+                table: "categories",
+                column: "parent_id",
+                outer_table: "categories",
+                outer_column: "id",
+                deleted_at: None,
+                filter: Box::new(Filter::Null { column: "name", negated: false }),
+            }),
+        };
+        assert_eq!(
+            render(Dialect::Postgres, &nested).expect("renders"),
+            r#"EXISTS (SELECT 1 FROM "categories" AS "dal_r0" WHERE "dal_r0"."parent_id" = "categories"."id" AND (EXISTS (SELECT 1 FROM "categories" AS "dal_r1" WHERE "dal_r1"."parent_id" = "dal_r0"."id" AND ("name" IS NULL))))"#
         );
     }
 

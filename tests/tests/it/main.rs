@@ -67,6 +67,7 @@ macro_rules! entity_suite {
             eager_loading_past_the_parameter_limit_splits_the_keys,
             soft_deleted_relatives_are_left_out_unless_asked,
             relation_filters_are_exists_conditions,
+            a_relation_of_a_table_to_itself_loads_and_filters,
             on_delete_restricts_cascades_or_sets_null,
             a_reference_to_a_missing_row_is_a_constraint_error,
             // raw queries

@@ -68,6 +68,17 @@ pub struct LoyaltyCard {
     pub points: i32,
 }
 
+/// A tree: a table whose rows reference rows of the same table.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "categories", has_many(children = Category::PARENT))]
+pub struct Category {
+    #[dal(id)]
+    pub id: i64,
+    #[dal(references = Category, on_delete = "cascade")]
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
 async fn schema(db: &Database) {
     db.ensure_schema::<Customer>().await.expect("customers");
     db.ensure_schema::<Order>().await.expect("orders");
@@ -400,4 +411,49 @@ pub async fn eager_loading_past_the_parameter_limit_splits_the_keys(db: &TestDb)
     let holders: Vec<&str> =
         cards.iter().filter(|(_, card)| card.is_some()).map(|(c, _)| c.name.as_str()).collect();
     assert_eq!(holders, [people[0].name.as_str()]);
+}
+
+pub async fn a_relation_of_a_table_to_itself_loads_and_filters(db: &TestDb) {
+    db.ensure_schema::<Category>().await.expect("schema");
+    let repo = db.repo::<Category>();
+    let saver = &repo;
+    let add = |parent: Option<i64>, name: &str| {
+        let category = Category { id: 0, parent_id: parent, name: name.into() };
+        async move { saver.save(&category).await }
+    };
+    let root = add(None, "root").await.expect("root");
+    let books = add(Some(root.id), "books").await.expect("books");
+    let music = add(Some(root.id), "music").await.expect("music");
+    add(Some(books.id), "poetry").await.expect("poetry");
+    add(Some(music.id), "jazz").await.expect("jazz");
+
+    let tree = repo
+        .find()
+        .filter(Category::PARENT_ID.is_null())
+        .with(Category::CHILDREN.with(Category::CHILDREN))
+        .all()
+        .await
+        .expect("two levels of one table");
+    let (top, children) = &tree[0];
+    assert_eq!(top.name, "root");
+    let names: Vec<(&str, Vec<&str>)> = children
+        .iter()
+        .map(|(c, grand)| (c.name.as_str(), grand.iter().map(|g| g.name.as_str()).collect()))
+        .collect();
+    assert_eq!(names, [("books", vec!["poetry"]), ("music", vec!["jazz"])]);
+
+    let names = |found: Vec<Category>| found.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let with_jazz = repo.find().filter(Category::CHILDREN.any(Category::NAME.eq("jazz"))).all();
+    assert_eq!(names(with_jazz.await.expect("any")), ["music"]);
+    let grand_jazz = repo
+        .find()
+        .filter(Category::CHILDREN.any(Category::CHILDREN.any(Category::NAME.eq("jazz"))))
+        .all();
+    assert_eq!(names(grand_jazz.await.expect("nested any")), ["root"]);
+    let under_books =
+        repo.find().filter(Category::PARENT.matches(Category::NAME.eq("books"))).all();
+    assert_eq!(names(under_books.await.expect("matches")), ["poetry"]);
+
+    repo.delete_permanently(music.id).await.expect("delete a branch");
+    assert_eq!(db.count_rows("categories").await, 3, "jazz went with music (cascade)");
 }
