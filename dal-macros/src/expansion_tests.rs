@@ -72,3 +72,13 @@ fn entity_with_relations_expansion() {
     let out = crate::entity::expand(&input).expect("expands");
     insta::assert_snapshot!(pretty(out));
 }
+
+#[test]
+fn newtype_value_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(id)]
+        struct AccountId(Uuid);
+    };
+    let out = crate::value::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}

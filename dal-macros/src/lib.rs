@@ -8,6 +8,7 @@ mod internals;
 mod slow;
 mod sql;
 mod transaction;
+mod value;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -53,6 +54,22 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     entity::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
+}
+
+/// Derives `dal::types::Column` for a newtype, stored as its one field's type: `struct
+/// Email(String);` is a `TEXT` column holding the string, usable in entities, filters and
+/// `Option<Email>` (nullable) like the inner type.
+///
+/// | attribute (`#[dal(...)]` on the struct) | meaning |
+/// |---|---|
+/// | `id` | also derives `EntityId`: the newtype can be an entity's id (the inner type is `Uuid` or `i64`); the struct must also derive `Clone, PartialEq, Eq, Hash, Debug` |
+/// | `crate = "path"` | path to the `dal` crate when it is renamed |
+///
+/// Fieldless enums are not derived yet.
+#[proc_macro_derive(Value, attributes(dal))]
+pub fn derive_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    value::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
 }
 
 /// Runs an `async fn` in a transaction: `Ok` commits, `Err` rolls back, and so do a panic and

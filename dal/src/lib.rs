@@ -55,7 +55,7 @@
 
 pub mod blocking;
 
-pub use dal_macros::{Entity, auto_transaction};
+pub use dal_macros::{Entity, Value, auto_transaction};
 pub use dal_runtime::{
     Backend, ConfigHash, Connection, Database, DbConfig, Error, ErrorKind, IntoConfig,
     IsolationLevel, Password, Query, Repo, Result, Row, ServerInfo, Tls, TlsMode, Transaction,
@@ -498,7 +498,7 @@ pub mod __private {
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
-        Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
+        Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
         foreign_key,
     };
     pub use dal_runtime::{

@@ -70,6 +70,8 @@ macro_rules! entity_suite {
             a_relation_of_a_table_to_itself_loads_and_filters,
             on_delete_restricts_cascades_or_sets_null,
             a_reference_to_a_missing_row_is_a_constraint_error,
+            // column types
+            newtypes_round_trip_as_columns_and_ids,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,

@@ -13,6 +13,7 @@ mod relations;
 mod resilience;
 mod round_trip;
 mod transaction;
+mod values;
 mod versioning;
 
 pub use auto_transaction::*;
@@ -28,4 +29,5 @@ pub use relations::*;
 pub use resilience::*;
 pub use round_trip::*;
 pub use transaction::*;
+pub use values::*;
 pub use versioning::*;
