@@ -73,3 +73,27 @@ fn entity_expansion() {
     let out = crate::entity::expand(&input).expect("expands");
     insta::assert_snapshot!(pretty(out));
 }
+
+#[test]
+fn entity_with_relations_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(table = "orders", has_many(items = Item::ORDER))]
+        struct Order {
+            #[dal(id)] id: Uuid,
+            #[dal(references = Customer, on_delete = "cascade")] customer_id: Uuid,
+            total: i64,
+        }
+    };
+    let out = crate::entity::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
+fn newtype_value_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(id)]
+        struct AccountId(Uuid);
+    };
+    let out = crate::value::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}

@@ -8,6 +8,7 @@ mod internals;
 mod slow;
 mod sql;
 mod transaction;
+mod value;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -23,6 +24,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `table = "name"` | no | table name; default: the struct name in snake_case |
 /// | `soft_delete` | no | `delete` sets the `deleted_at` field; reads skip deleted rows (needs a `deleted_at` field) |
 /// | `history` | no | every version is kept in `<table>_history` (needs a `version` field) |
+/// | `has_many(name = Child::RELATION, …)` | no | the constant `NAME`: a `HasMany` following the child's belongs-to relation back (`has_many(orders = Order::CUSTOMER)` gives `Customer::ORDERS`) |
+/// | `has_one(name = Child::RELATION, …)` | no | the same as a `HasOne`: each row loads with at most one child |
 /// | `crate = "path"` | no | path to the `dal` crate when it is renamed; default `::dal` |
 ///
 /// # Field attributes (`#[dal(...)]` on a field)
@@ -36,11 +39,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `updated_at` | no | `DateTime<Utc>`, set on every write |
 /// | `deleted_at` | with `soft_delete` | `Option<DateTime<Utc>>`, set by `delete`, cleared by `restore` |
 /// | `skip` | no | not stored; `Default::default()` when read |
+/// | `references = Entity` | no | a foreign key to `Entity`'s id: the field has the id's type (or `Option` of it) and a name ending in `_id`; the DDL holds the constraint and an index; the relation constant is the name without `_id` (`customer_id` gives `Order::CUSTOMER`) |
+/// | `on_delete = "…"` | with `references` | `"restrict"` (default: the parent cannot be deleted while referenced), `"cascade"` (this row goes with it) or `"set_null"` (the key becomes `NULL`; an `Option` field) |
 /// | `shard_key` | no, at most one field | the value that chooses the shard (`String`, `i64`, `Uuid`, …), so `ShardedDatabase::save` and `ShardedDatabase::repo` route the entity; the id or a field that never changes |
 ///
 /// Besides `Entity`, the derive generates a column constant per field (`User::EMAIL`, for
 /// `find().filter(User::EMAIL.eq(…))`) and a patch type (`UserPatch`, every plain field as an
-/// `Option`, for `repo.patch(id, patch)`).
+/// `Option`, for `repo.patch(id, patch)`), and a constant per relation (`Order::CUSTOMER`,
+/// `Customer::ORDERS`, for `find().with(…)` and `Customer::ORDERS.any(filter)`).
 ///
 /// Field types: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`, `DateTime<Utc>`,
 /// `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and `Option<T>` of each.
@@ -48,6 +54,22 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     entity::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
+}
+
+/// Derives `dal::types::Column` for a newtype, stored as its one field's type: `struct
+/// Email(String);` is a `TEXT` column holding the string, usable in entities, filters and
+/// `Option<Email>` (nullable) like the inner type.
+///
+/// | attribute (`#[dal(...)]` on the struct) | meaning |
+/// |---|---|
+/// | `id` | also derives `EntityId`: the newtype can be an entity's id (the inner type is `Uuid` or `i64`); the struct must also derive `Clone, PartialEq, Eq, Hash, Debug` |
+/// | `crate = "path"` | path to the `dal` crate when it is renamed |
+///
+/// Fieldless enums are not derived yet.
+#[proc_macro_derive(Value, attributes(dal))]
+pub fn derive_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    value::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
 }
 
 /// Runs an `async fn` in a transaction: `Ok` commits, `Err` rolls back, and so do a panic and

@@ -49,8 +49,9 @@ pub use self::config::{
 pub use self::database::{Connection, Database, ServerInfo};
 pub use self::driver::ExecResult;
 pub use self::entity::{
-    Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange, Filter, Find,
-    HistoryEntry, Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField,
+    BelongsTo, Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange,
+    Filter, Find, FindWith, ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested,
+    Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField, foreign_key,
 };
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::observe::{HealthReport, Percentiles, ScalingSignal, SlowQuery, StatementCacheStats};

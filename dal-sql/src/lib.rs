@@ -16,6 +16,7 @@ mod isolation;
 mod numbered;
 mod param_limit;
 mod placeholders;
+pub mod relation;
 mod routing;
 
 pub use comment::with_tags;

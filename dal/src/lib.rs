@@ -57,7 +57,7 @@
 
 pub mod blocking;
 
-pub use dal_macros::{Entity, auto_transaction};
+pub use dal_macros::{Entity, Value, auto_transaction};
 pub use dal_runtime::{
     Backend, ConfigHash, Connection, Database, DbConfig, Error, ErrorKind, IntoConfig,
     IsolationLevel, JoinHandle, Password, Propagation, Query, Repo, Result, Row, ScopeOptions,
@@ -191,10 +191,57 @@ pub mod entity {
     //! people.patch(ada.id, PersonPatch { age: Some(Some(37)), ..Default::default() }).await?;
     //! # Ok(()) }
     //! ```
+    //!
+    //! Relations: a foreign key on the child ([`BelongsTo`]), the way back on the parent
+    //! ([`HasMany`], [`HasOne`]); `find().with(…)` loads them one statement per level
+    //! ([`Load`]), and `any` / `matches` filter through them.
+    //!
+    //! ```
+    //! use dal::prelude::*;
+    //!
+    //! #[derive(Entity, Debug, Clone)]
+    //! #[dal(table = "authors", has_many(books = Book::AUTHOR))]
+    //! struct Author {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     name: String,
+    //! }
+    //!
+    //! #[derive(Entity, Debug, Clone)]
+    //! #[dal(table = "books")]
+    //! struct Book {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     #[dal(references = Author, on_delete = "cascade")]
+    //!     author_id: i64,
+    //!     title: String,
+    //! }
+    //!
+    //! # #[tokio::main(flavor = "current_thread")]
+    //! # async fn main() -> dal::Result<()> {
+    //! let db = Database::connect("sqlite::memory:").await?;
+    //! db.ensure_schema::<Author>().await?; // the parent first: books references it
+    //! db.ensure_schema::<Book>().await?;
+    //! let ursula = db.repo::<Author>().save(&Author { id: 0, name: "Le Guin".into() }).await?;
+    //! for title in ["The Dispossessed", "The Lathe of Heaven"] {
+    //!     db.repo::<Book>().save(&Book { id: 0, author_id: ursula.id, title: title.into() }).await?;
+    //! }
+    //! let shelves: Vec<(Author, Vec<Book>)> =
+    //!     db.repo::<Author>().find().with(Author::BOOKS).all().await?;
+    //! assert_eq!(shelves[0].1.len(), 2);
+    //! let books: Vec<(Book, Option<Author>)> =
+    //!     db.repo::<Book>().find().with(Book::AUTHOR).all().await?;
+    //! assert!(books.iter().all(|(_, a)| a.as_ref().map(|a| a.id) == Some(ursula.id)));
+    //! let with_a_lathe =
+    //!     db.repo::<Author>().find().filter(Author::BOOKS.any(Book::TITLE.like("%Lathe%"))).count();
+    //! assert_eq!(with_a_lathe.await?, 1);
+    //! # Ok(()) }
+    //! ```
 
     pub use dal_runtime::{
-        Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, HistoryEntry,
-        Operation, Order, Patch,
+        BelongsTo, Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, FindWith,
+        ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested, Operation, Order,
+        Patch,
     };
 
     /// The SQL the derive generates for one entity on one backend (`E::statements(dialect)`).
@@ -453,8 +500,9 @@ pub mod __private {
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
-        Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, Patch, Result, Row,
-        ShardedEntity, Statements, TimestampField, Value, VersionField,
+        BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
+        Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
+        foreign_key,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,

@@ -50,6 +50,16 @@ pub(crate) struct ContainerAttrs {
     pub(crate) krate: Attr<syn::Path>,
     pub(crate) soft_delete: Attr<()>,
     pub(crate) history: Attr<()>,
+    /// `has_many(name = Child::RELATION)` and `has_one(...)`, in the order given.
+    pub(crate) inverses: Vec<Inverse>,
+}
+
+/// A relation declared on the parent: the name of its constant, and the child's belongs-to
+/// relation it inverts (`has_many(orders = Order::CUSTOMER)`).
+pub(crate) struct Inverse {
+    pub(crate) many: bool,
+    pub(crate) name: syn::Ident,
+    pub(crate) belongs_to: syn::Path,
 }
 
 /// `#[dal(...)]` on a field.
@@ -62,6 +72,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) deleted_at: Attr<()>,
     pub(crate) skip: Attr<()>,
     pub(crate) shard_key: Attr<()>,
+    /// `references = Customer`: the field is a foreign key to that entity's id.
+    pub(crate) references: Attr<syn::Path>,
+    /// `on_delete = "cascade"`: what deleting the referenced row does to this one.
+    pub(crate) on_delete: Attr<LitStr>,
 }
 
 impl ContainerAttrs {
@@ -71,6 +85,7 @@ impl ContainerAttrs {
             krate: Attr::none(symbol::CRATE),
             soft_delete: Attr::none(symbol::SOFT_DELETE),
             history: Attr::none(symbol::HISTORY),
+            inverses: Vec::new(),
         };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
@@ -83,6 +98,12 @@ impl ContainerAttrs {
                     out.history.set(cx, meta.path.span(), ());
                 }
                 symbol::TABLE => out.table.set(cx, meta.path.span(), string_value(&meta)?),
+                symbol::HAS_MANY | symbol::HAS_ONE => {
+                    let many = key == symbol::HAS_MANY;
+                    inverses(&meta, &key, |name, belongs_to| {
+                        out.inverses.push(Inverse { many, name, belongs_to })
+                    })?;
+                }
                 symbol::CRATE => {
                     let lit = string_value(&meta)?;
                     out.krate.set(cx, meta.path.span(), lit.parse::<syn::Path>()?);
@@ -106,6 +127,8 @@ impl FieldAttrs {
             deleted_at: Attr::none(symbol::DELETED_AT),
             skip: Attr::none(symbol::SKIP),
             shard_key: Attr::none(symbol::SHARD_KEY),
+            references: Attr::none(symbol::REFERENCES),
+            on_delete: Attr::none(symbol::ON_DELETE),
         };
         each_key(cx, attrs, |meta, key| {
             let flag = match key.as_str() {
@@ -130,12 +153,41 @@ impl FieldAttrs {
                     out.id.set(cx, meta.path.span(), ());
                 }
                 symbol::COLUMN => out.column.set(cx, meta.path.span(), string_value(&meta)?),
+                symbol::REFERENCES => {
+                    let fix = "`references` names the entity this field points at: write references = Customer";
+                    let value = meta.value().map_err(|_| meta.error(fix))?;
+                    let path =
+                        value.parse::<syn::Path>().map_err(|e| syn::Error::new(e.span(), fix))?;
+                    out.references.set(cx, meta.path.span(), path);
+                }
+                symbol::ON_DELETE => out.on_delete.set(cx, meta.path.span(), string_value(&meta)?),
                 _ => unknown_key(cx, &meta, &key, FIELD_KEYS, CONTAINER_KEYS, "the struct")?,
             }
             Ok(())
         });
         out
     }
+}
+
+/// Parses `has_many(orders = Order::CUSTOMER, ...)`: each name with the child's relation.
+fn inverses(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    mut f: impl FnMut(syn::Ident, syn::Path),
+) -> syn::Result<()> {
+    let fix = format!(
+        "`{key}` names each relation and the child's reference it follows: write {key}(orders = Order::CUSTOMER)"
+    );
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(fix));
+    }
+    meta.parse_nested_meta(|inner| {
+        let name = inner.path.get_ident().cloned().ok_or_else(|| inner.error(&fix))?;
+        let value = inner.value().map_err(|_| inner.error(&fix))?;
+        let path = value.parse::<syn::Path>().map_err(|e| syn::Error::new(e.span(), &fix))?;
+        f(name, path);
+        Ok(())
+    })
 }
 
 /// Calls `f` for every key of every `#[dal(...)]` in `attrs`, reporting parse errors.

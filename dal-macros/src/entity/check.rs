@@ -8,6 +8,7 @@ use proc_macro2::Span;
 use super::ast::{Container, Field};
 use super::attr::Attr;
 use super::model::{Column, Model, Roles};
+use super::relations;
 use crate::internals::case::snake_case;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::symbol;
@@ -23,7 +24,13 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let (table, id_index, columns, roles, shard_key) = (table?, id?, columns?, roles?, shard_key?);
     has_data_columns(cx, &c)?;
     let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
+    let references = relations::references(cx, &c, &columns, &table)?;
+    let inverses = relations::inverses(cx, &c)?;
+    relations::distinct_constants(cx, &columns, &references, &inverses)?;
     let mut all: Vec<Column<'a>> = columns;
+    for (col, reference) in all.iter_mut().zip(references) {
+        col.reference = reference;
+    }
     let id_field = c.fields[id_index].ident;
     let id = all.remove(all.iter().position(|col| col.field == id_field)?);
     // Roles were found among the fields; the model wants positions among the data columns.
@@ -53,6 +60,7 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         columns: all,
         skipped,
         shard_key,
+        inverses,
     })
 }
 
@@ -307,7 +315,7 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             ok = false;
             continue;
         }
-        columns.push(Column { name, field: f.ident, ty: f.ty });
+        columns.push(Column { name, field: f.ident, ty: f.ty, reference: None });
     }
     ok.then_some(columns)
 }

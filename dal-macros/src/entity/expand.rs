@@ -52,6 +52,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
             pub const #konst: #p::ColumnRef<#ident, #ty> = #p::ColumnRef::new(#name);
         }
     });
+    let relation_consts = relation_consts(m, &p);
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
 
@@ -85,6 +86,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         #[allow(dead_code, reason = "a column constant is there for the queries that want it")]
         impl #ident {
             #(#column_consts)*
+            #relation_consts
         }
 
         #patch
@@ -146,6 +148,14 @@ fn dialect_variant(d: Dialect) -> syn::Ident {
     )
 }
 
+/// The identifier quote of the dialect whose constant is named `name` (`POSTGRES`, …).
+fn dialect_quote(name: &syn::Ident) -> char {
+    Dialect::ALL
+        .into_iter()
+        .find(|d| dialect_const_name(*d) == *name)
+        .map_or('"', Dialect::ident_quote)
+}
+
 fn dialect_const_name(d: Dialect) -> syn::Ident {
     format_ident!("{}", d.name().to_uppercase())
 }
@@ -197,8 +207,77 @@ fn ddl(m: &Model<'_>, parts: &[DdlPart], dialect: &syn::Ident, p: &TokenStream) 
         }
         DdlPart::TimestampType => quote!(<#p::DateTime<#p::Utc> as #p::Column>::#dialect),
         DdlPart::OptionalTextType => quote!(<#p::Option<#p::String> as #p::Column>::#dialect),
+        DdlPart::Referenced(i) => {
+            let target = m.columns[*i].reference.as_ref().map(|r| &r.target);
+            let q = dialect_quote(dialect);
+            let (open, close) = (format!("{q}"), format!("{q} ({q}"));
+            let end = format!("{q})");
+            quote!(#open, <#target as #p::Entity>::TABLE, #close, <#target as #p::Entity>::COLUMNS[0], #end)
+        }
     });
     quote!(#p::const_concat!(#(#parts),*))
+}
+
+/// The relation constants: `CUSTOMER` for `#[dal(references = Customer)] customer_id`, and
+/// those `has_many` / `has_one` declare. The compiler checks what the syntax cannot: the
+/// target is an entity (`BelongsTo`'s bound, at `references`), the key has its id's type
+/// (`ForeignKey`, at the field's type), and an inverse follows a relation pointing here
+/// (the constant's type, at the path).
+fn relation_consts(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let ident = m.ident;
+    let mut out = TokenStream::new();
+    for (i, r) in m.references() {
+        let c = &m.columns[i];
+        let (field, ty, name, konst) = (c.field, c.ty, c.name.as_str(), &r.relation);
+        let target = &r.target;
+        // Everything that needs the target to be an entity is spanned at its path, so a
+        // non-entity gets its error there (once); the key's type is checked at the field.
+        let at = target.span();
+        let p = respan(p, at);
+        let key = quote_spanned!(ty.span()=> #p::foreign_key::<#target, #ty>);
+        let doc = format!(
+            "The `{}` this row's `{name}` references: `find().with({ident}::{konst})` loads it, `{ident}::{konst}.matches(filter)` filters by it.",
+            quote!(#target).to_string().replace(' ', "")
+        );
+        out.extend(quote_spanned! {at=>
+            #[doc = #doc]
+            pub const #konst: #p::BelongsTo<#ident, #target> =
+                #p::BelongsTo::new(#name, |row: &#ident| #key(&row.#field));
+        });
+    }
+    for inv in &m.inverses {
+        let (konst, child, belongs_to) = (&inv.konst, &inv.child, &inv.belongs_to);
+        let kind = if inv.many { quote!(HasMany) } else { quote!(HasOne) };
+        let value = quote_spanned!(belongs_to.span()=> #p::#kind::new(#belongs_to));
+        let child_text = quote!(#child).to_string().replace(' ', "");
+        let doc = if inv.many {
+            format!(
+                "The `{child_text}` rows referencing this one: `find().with({ident}::{konst})` loads them, `{ident}::{konst}.any(filter)` filters by them."
+            )
+        } else {
+            format!(
+                "The `{child_text}` row referencing this one: `find().with({ident}::{konst})` loads it, `{ident}::{konst}.any(filter)` filters by it."
+            )
+        };
+        out.extend(quote! {
+            #[doc = #doc]
+            pub const #konst: #p::#kind<#ident, #child> = #value;
+        });
+    }
+    out
+}
+
+/// `tokens` with every token's span set to `span`: the runtime path placed where an error
+/// about the item it reaches should point.
+fn respan(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect()
 }
 
 /// The role accessors: version, timestamps, deleted_at, each through its role trait so a field

@@ -6,6 +6,7 @@ mod attr;
 mod check;
 mod expand;
 mod model;
+mod relations;
 mod sql;
 
 use proc_macro2::TokenStream;

@@ -3,6 +3,7 @@
 
 use dal_sql::Ident;
 use dal_sql::history::HistoryTable;
+use dal_sql::relation::{ForeignKey, OnDelete};
 
 pub(crate) struct Model<'a> {
     pub(crate) ident: &'a syn::Ident,
@@ -24,6 +25,8 @@ pub(crate) struct Model<'a> {
     pub(crate) skipped: Vec<(&'a syn::Ident, &'a syn::Type)>,
     /// The field that chooses the shard (`#[dal(shard_key)]`), with its type.
     pub(crate) shard_key: Option<(&'a syn::Ident, &'a syn::Type)>,
+    /// Relations declared on the struct (`has_many`, `has_one`).
+    pub(crate) inverses: Vec<Inverse>,
 }
 
 /// Indices into [`Model::columns`] of the fields with a system role.
@@ -39,6 +42,29 @@ pub(crate) struct Column<'a> {
     pub(crate) name: Ident,
     pub(crate) field: &'a syn::Ident,
     pub(crate) ty: &'a syn::Type,
+    /// The entity this column's value is the id of (`#[dal(references = …)]`).
+    pub(crate) reference: Option<Reference>,
+}
+
+/// A belongs-to relation: the column holds the id of a row of `target`.
+pub(crate) struct Reference {
+    pub(crate) target: syn::Path,
+    pub(crate) on_delete: OnDelete,
+    pub(crate) foreign_key: ForeignKey,
+    /// The relation constant (`customer_id` → `CUSTOMER`).
+    pub(crate) relation: syn::Ident,
+}
+
+/// A relation declared on the parent, following a child's belongs-to relation back.
+pub(crate) struct Inverse {
+    /// `has_many` (else `has_one`).
+    pub(crate) many: bool,
+    /// The relation constant (`orders` → `ORDERS`).
+    pub(crate) konst: syn::Ident,
+    /// The child entity (`Order`).
+    pub(crate) child: syn::Path,
+    /// The child's relation constant (`Order::CUSTOMER`).
+    pub(crate) belongs_to: syn::Path,
 }
 
 impl Model<'_> {
@@ -51,6 +77,11 @@ impl Model<'_> {
     /// The names of the history table and its index (see [`dal_sql::history`]).
     pub(crate) fn history_table(&self) -> Option<HistoryTable> {
         HistoryTable::of(self.table.as_str()).ok()
+    }
+
+    /// The data columns that reference another entity, with their position in `columns`.
+    pub(crate) fn references(&self) -> impl Iterator<Item = (usize, &Reference)> {
+        self.columns.iter().enumerate().filter_map(|(i, c)| c.reference.as_ref().map(|r| (i, r)))
     }
 
     /// The id, then the other columns: the order of every statement's column list.

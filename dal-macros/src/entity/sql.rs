@@ -6,6 +6,7 @@
 
 use dal_sql::Dialect;
 use dal_sql::history::{self, HistoryType};
+use dal_sql::relation::ForeignKey;
 
 use super::model::Model;
 
@@ -26,6 +27,9 @@ pub(crate) enum DdlPart {
     /// The column type of text (`<Option<String> as Column>::…`, the same as `String`'s; the
     /// nullability is written as text).
     OptionalTextType,
+    /// The quoted table and id column, `"customers" ("id")`, of the entity data column `n`
+    /// references (`<Target as Entity>::TABLE`, `…::COLUMNS[0]`, quoted for the dialect).
+    Referenced(usize),
 }
 
 /// How one field of the runtime's `Statements` is made on one dialect.
@@ -97,7 +101,17 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ddl.part(DdlPart::ColumnType(i));
         ddl.part(DdlPart::Nullability(i));
     }
+    let mut create_indexes: Vec<String> = Vec::new();
+    for (i, r) in m.references() {
+        ddl.text(&r.foreign_key.clause_head(d));
+        ddl.part(DdlPart::Referenced(i));
+        ddl.text(&ForeignKey::clause_tail(r.on_delete));
+        create_indexes.extend(r.foreign_key.create_index(d));
+    }
     ddl.text(&format!("){}", d.create_table_suffix()));
+    if !history.create_index.is_empty() {
+        create_indexes.push(history.create_index.clone());
+    }
 
     vec![
         ("create_table", Field::Ddl(ddl.0)),
@@ -110,7 +124,7 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ("select_version", Field::Sql(select_version)),
         ("delete_by_id", Field::Sql(delete_by_id)),
         ("create_history_table", Field::Ddl(history.create)),
-        ("create_indexes", Field::Sql(history.create_index)),
+        ("create_indexes", Field::Sql(create_indexes.join("; "))),
         ("insert_history", Field::Sql(history.insert)),
         ("select_history", Field::Sql(history.select)),
         ("select_history_version", Field::Sql(history.select_version)),
@@ -226,6 +240,10 @@ mod tests {
                     DdlPart::IdType => "{id type}".into(),
                     DdlPart::TimestampType => "{timestamp}".into(),
                     DdlPart::OptionalTextType => "{text?}".into(),
+                    DdlPart::Referenced(i) => {
+                        let target = &model.columns[*i].reference.as_ref().expect("ref").target;
+                        format!("{{table (id) of {}}}", quote::quote!(#target))
+                    }
                 })
                 .collect()
         };
@@ -271,6 +289,21 @@ mod tests {
                 name: String,
                 #[dal(column = "email_address")] email: String,
                 age: Option<i32>,
+            }"#
+        ));
+    }
+
+    #[test]
+    fn foreign_keys_and_their_indexes_sql() {
+        insta::assert_snapshot!(render(
+            r#"#[dal(table = "orders", soft_delete)]
+            struct Order {
+                #[dal(id)] id: Uuid,
+                #[dal(references = Customer)] customer_id: Uuid,
+                #[dal(references = Coupon, on_delete = "set_null")] coupon_id: Option<i64>,
+                #[dal(references = Shop, on_delete = "cascade", column = "shop")] shop_id: Uuid,
+                total: i64,
+                #[dal(deleted_at)] deleted_at: Option<DateTime<Utc>>,
             }"#
         ));
     }

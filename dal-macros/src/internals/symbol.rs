@@ -8,6 +8,8 @@ pub(crate) const TABLE: &str = "table";
 pub(crate) const CRATE: &str = "crate";
 pub(crate) const SOFT_DELETE: &str = "soft_delete";
 pub(crate) const HISTORY: &str = "history";
+pub(crate) const HAS_MANY: &str = "has_many";
+pub(crate) const HAS_ONE: &str = "has_one";
 
 /// Field keys.
 pub(crate) const ID: &str = "id";
@@ -18,12 +20,15 @@ pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const DELETED_AT: &str = "deleted_at";
 pub(crate) const SKIP: &str = "skip";
 pub(crate) const SHARD_KEY: &str = "shard_key";
+pub(crate) const REFERENCES: &str = "references";
+pub(crate) const ON_DELETE: &str = "on_delete";
 
 /// Every container key, for suggestions.
-pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, CRATE];
+pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, HAS_MANY, HAS_ONE, CRATE];
 /// Every field key, for suggestions.
-pub(crate) const FIELD_KEYS: &[&str] =
-    &[ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY];
+pub(crate) const FIELD_KEYS: &[&str] = &[
+    ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES, ON_DELETE,
+];
 
 /// `#[auto_transaction(...)]` keys.
 pub(crate) const ISOLATION: &str = "isolation";

@@ -54,6 +54,17 @@ pub enum Filter {
     Not(Box<Filter>),
     #[doc(hidden)]
     Raw { sql: String, params: Vec<Value<'static>> },
+    /// `EXISTS (SELECT 1 FROM table WHERE table.column = outer_table.outer_column AND …)`:
+    /// built by a relation's `any` or `matches`.
+    #[doc(hidden)]
+    Exists {
+        table: &'static str,
+        column: &'static str,
+        outer_table: &'static str,
+        outer_column: &'static str,
+        deleted_at: Option<&'static str>,
+        filter: Box<Filter>,
+    },
 }
 
 impl Filter {
@@ -116,6 +127,19 @@ impl Filter {
         out: &mut String,
         params: &mut Vec<Value<'static>>,
     ) -> Result<()> {
+        self.render_at(d, out, params, 0)
+    }
+
+    /// [`Filter::render`] inside `depth` relation subqueries: the subquery at depth `k` names
+    /// its table `dal_r{k}`, so a relation of a table to itself (`Category::CHILDREN`) and
+    /// relation filters inside relation filters each correlate with the right row.
+    fn render_at(
+        &self,
+        d: Dialect,
+        out: &mut String,
+        params: &mut Vec<Value<'static>>,
+        depth: usize,
+    ) -> Result<()> {
         match self {
             Filter::Compare { column, op, value } => {
                 push_column(d, out, column)?;
@@ -153,13 +177,13 @@ impl Filter {
                         out.push_str(joiner);
                     }
                     out.push('(');
-                    part.render(d, out, params)?;
+                    part.render_at(d, out, params, depth)?;
                     out.push(')');
                 }
             }
             Filter::Not(inner) => {
                 out.push_str("NOT (");
-                inner.render(d, out, params)?;
+                inner.render_at(d, out, params, depth)?;
                 out.push(')');
             }
             Filter::Raw { sql, params: values } => {
@@ -182,6 +206,31 @@ impl Filter {
                 out.push_str(sql);
                 params.extend(values.iter().cloned());
             }
+            Filter::Exists { table, column, outer_table, outer_column, deleted_at, filter } => {
+                // The filter's own columns are unqualified, so they name the subquery's table,
+                // the nearest in scope; only the correlation names both sides.
+                let alias = format!("dal_r{depth}");
+                let outer = match depth {
+                    0 => (*outer_table).to_owned(),
+                    _ => format!("dal_r{}", depth - 1),
+                };
+                out.push_str("EXISTS (SELECT 1 FROM ");
+                push_column(d, out, table)?;
+                out.push_str(" AS ");
+                push_column(d, out, &alias)?;
+                out.push_str(" WHERE ");
+                push_qualified(d, out, &alias, column)?;
+                out.push_str(" = ");
+                push_qualified(d, out, &outer, outer_column)?;
+                if let Some(deleted_at) = deleted_at {
+                    out.push_str(" AND ");
+                    push_qualified(d, out, &alias, deleted_at)?;
+                    out.push_str(" IS NULL");
+                }
+                out.push_str(" AND (");
+                filter.render_at(d, out, params, depth + 1)?;
+                out.push_str("))");
+            }
         }
         Ok(())
     }
@@ -203,6 +252,13 @@ pub(crate) fn push_column(d: Dialect, out: &mut String, name: &str) -> Result<()
     out.push_str(name);
     out.push(q);
     Ok(())
+}
+
+/// `"table"."column"`, both checked.
+fn push_qualified(d: Dialect, out: &mut String, table: &str, column: &str) -> Result<()> {
+    push_column(d, out, table)?;
+    out.push('.');
+    push_column(d, out, column)
 }
 
 /// `name` checked as an identifier, for the statements built from it.
@@ -237,6 +293,41 @@ mod tests {
         let hash = Filter::raw("vip # for now", Vec::<i32>::new());
         assert_eq!(render(Dialect::MySql, &hash).expect_err("comment").kind(), ErrorKind::Usage);
         assert!(render(Dialect::Postgres, &hash).is_ok(), "`#` is an operator on PostgreSQL");
+    }
+
+    #[test]
+    fn a_relation_filter_is_a_correlated_exists() {
+        let f = Filter::Exists {
+            table: "orders",
+            column: "customer_id",
+            outer_table: "customers",
+            outer_column: "id",
+            deleted_at: Some("deleted_at"),
+            filter: Box::new(Filter::Compare { column: "total", op: Op::Gt, value: Value::I64(5) }),
+        };
+        assert_eq!(
+            render(Dialect::MySql, &f).expect("renders"),
+            "EXISTS (SELECT 1 FROM `orders` AS `dal_r0` WHERE `dal_r0`.`customer_id` = `customers`.`id` AND `dal_r0`.`deleted_at` IS NULL AND (`total` > ?))"
+        );
+        let nested = Filter::Exists {
+            table: "categories",
+            column: "parent_id",
+            outer_table: "categories",
+            outer_column: "id",
+            deleted_at: None,
+            filter: Box::new(Filter::Exists {
+                table: "categories",
+                column: "parent_id",
+                outer_table: "categories",
+                outer_column: "id",
+                deleted_at: None,
+                filter: Box::new(Filter::Null { column: "name", negated: false }),
+            }),
+        };
+        assert_eq!(
+            render(Dialect::Postgres, &nested).expect("renders"),
+            r#"EXISTS (SELECT 1 FROM "categories" AS "dal_r0" WHERE "dal_r0"."parent_id" = "categories"."id" AND (EXISTS (SELECT 1 FROM "categories" AS "dal_r1" WHERE "dal_r1"."parent_id" = "dal_r0"."id" AND ("name" IS NULL))))"#
+        );
     }
 
     #[test]

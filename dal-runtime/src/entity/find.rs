@@ -8,6 +8,7 @@ use futures_core::Stream;
 use super::Entity;
 use super::column::Order;
 use super::filter::{Filter, push_column};
+use super::relation::Load;
 use crate::database::Database;
 use crate::error::Result;
 use crate::query::Query;
@@ -182,6 +183,52 @@ impl<'a, E: Entity> Find<'a, E> {
                 yield E::from_row(&row?)?;
             }
         }
+    }
+}
+
+impl<'a, E: Entity> Find<'a, E> {
+    /// Loads each found row with its relatives through `relation`, one statement for the rows
+    /// and one per level of the relation (see [`Load`]): `orders.find().with(Order::CUSTOMER)`
+    /// gives `(Order, Option<Customer>)` pairs, `customers.find().with(Customer::ORDERS)`
+    /// gives `(Customer, Vec<Order>)`. Pass a pair of relations for both at one level.
+    pub fn with<L: Load<E>>(self, relation: L) -> FindWith<'a, E, L> {
+        FindWith { find: self, relation }
+    }
+}
+
+/// A [`Find`] whose rows come with their relatives; made by [`Find::with`].
+#[must_use = "a query does nothing until it is run with all or one"]
+pub struct FindWith<'a, E, L> {
+    find: Find<'a, E>,
+    relation: L,
+}
+
+impl<E: Entity, L> std::fmt::Debug for FindWith<'_, E, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FindWith")
+            .field("find", &self.find)
+            .field("relation", &std::any::type_name::<L>())
+            .finish()
+    }
+}
+
+impl<E: Entity, L: Load<E>> FindWith<'_, E, L> {
+    /// Every matching row with its relatives.
+    pub async fn all(self) -> Result<Vec<(E, L::Output)>> {
+        let db = self.find.db;
+        let rows = self.find.all().await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let related = self.relation.load(db, &rows).await?;
+        Ok(rows.into_iter().zip(related).collect())
+    }
+
+    /// The first matching row (in the given order) with its relatives.
+    pub async fn one(self) -> Result<Option<(E, L::Output)>> {
+        let FindWith { find, relation } = self;
+        let find = Find { limit: Some(1), ..find };
+        Ok(FindWith { find, relation }.all().await?.into_iter().next())
     }
 }
 

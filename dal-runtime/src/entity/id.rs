@@ -10,7 +10,7 @@ use crate::types::Column;
     label = "unsupported id type",
     note = "an entity id is `Uuid` (generated on first save when nil) or `i64` (assigned by the database when 0)"
 )]
-pub trait EntityId: Column + Clone + PartialEq + std::fmt::Debug {
+pub trait EntityId: Column + Clone + Eq + std::hash::Hash + std::fmt::Debug {
     /// Whether the database assigns new ids (the insert leaves the id out).
     const DATABASE_ASSIGNED: bool;
     /// The id column's definition in PostgreSQL DDL.

@@ -8,6 +8,7 @@ mod filter;
 mod find;
 mod history;
 mod id;
+mod relation;
 mod repo;
 mod roles;
 mod schema;
@@ -18,9 +19,12 @@ use dal_sql::Dialect;
 
 pub use self::column::{ColumnRef, Comparable, Order};
 pub use self::filter::{Filter, Op};
-pub use self::find::Find;
+pub use self::find::{Find, FindWith};
 pub use self::history::{Change, HistoryEntry, Operation};
 pub use self::id::EntityId;
+pub use self::relation::{
+    BelongsTo, ForeignKey, HasMany, HasOne, Level, Link, Load, Nested, foreign_key,
+};
 pub use self::repo::Repo;
 pub use self::roles::{DeletedAtField, TimestampField, VersionField};
 pub use self::time_travel::FieldChange;
@@ -57,7 +61,8 @@ pub struct Statements {
     pub column_types: &'static [&'static str],
     /// `CREATE TABLE IF NOT EXISTS` of the history table (empty without history).
     pub create_history_table: &'static str,
-    /// `CREATE INDEX IF NOT EXISTS` statements of secondary indexes, `;`-separated (empty when
+    /// `CREATE INDEX IF NOT EXISTS` statements of secondary indexes (foreign keys', the history
+    /// table's), separated by `"; "` (empty when
     /// the dialect declares them inside `CREATE TABLE`, or there are none).
     pub create_indexes: &'static str,
     /// Insert of a history row: every column, then those of [`dal_sql::history::COLUMNS`]
@@ -75,6 +80,11 @@ pub struct Statements {
 /// ([`Entity::statements`]) and keeps the other items consistent with it. `dal` re-exports this
 /// trait with a runnable example of the derive (this crate's doctests cannot derive: it does
 /// not depend on the macros).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "not an entity",
+    note = "derive one with `#[derive(Entity)]` on the struct (with an `#[dal(id)]` field) to store it, query it or reference it"
+)]
 pub trait Entity: Sized + Send + Sync + 'static {
     /// The id type: `Uuid` (generated on first save when nil) or `i64` (assigned by the
     /// database).

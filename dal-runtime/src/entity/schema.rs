@@ -8,20 +8,25 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::query::Query;
 
 impl Database {
-    /// Creates the table of entity `E` (and its history table) when they do not exist, then
-    /// checks the table has every column of `E` with the declared type: a missing column or
-    /// another type is an [`ErrorKind::Schema`] error naming the columns (dal never alters an
+    /// Creates the table of entity `E` (and its history table and indexes) when they do not
+    /// exist, then checks the table has every column of `E` with the declared type: a missing
+    /// column or another type is an [`ErrorKind::Schema`] error naming the columns (dal never alters an
     /// existing table; that is a migration's job).
+    ///
+    /// A table with foreign keys (`#[dal(references = …)]`) references its parents' tables:
+    /// ensure the parents first (PostgreSQL and MySQL refuse a reference to a missing table).
     pub async fn ensure_schema<E: Entity>(&self) -> Result<()> {
         let st = E::statements(self.dialect());
         {
             let mut lease = self.lease_for(st.create_table).await?;
             let conn = lease.conn()?;
             conn.execute_unprepared(SqlStr::from_static(st.create_table)).await?;
-            for ddl in [st.create_history_table, st.create_indexes] {
-                if !ddl.is_empty() {
-                    conn.execute_unprepared(SqlStr::from_static(ddl)).await?;
-                }
+            if !st.create_history_table.is_empty() {
+                conn.execute_unprepared(SqlStr::from_static(st.create_history_table)).await?;
+            }
+            // Generated statements over checked identifiers: no `;` but the separators.
+            for ddl in st.create_indexes.split("; ").filter(|s| !s.is_empty()) {
+                conn.execute_unprepared(SqlStr::from_static(ddl)).await?;
             }
         }
         self.check_drift::<E>(st.column_types).await

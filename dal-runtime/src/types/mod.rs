@@ -83,11 +83,12 @@ impl Value<'_> {
 ///
 /// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`,
 /// `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and
-/// `Option<T>` of each (a nullable column).
+/// `Option<T>` of each (a nullable column); `#[derive(dal::Value)]` implements it for a newtype
+/// of any of them.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a dal column",
     label = "unsupported column type",
-    note = "supported column types: bool, i16, i32, i64, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, serde_json::Value, Vec<u8>, and Option<T> of any of them"
+    note = "supported column types: bool, i16, i32, i64, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, serde_json::Value, Vec<u8>, and Option<T> of any of them; a newtype of one with #[derive(dal::Value)]"
 )]
 pub trait Column: Sized + Send + Sync {
     /// The value kind, used for typed `NULL`s.

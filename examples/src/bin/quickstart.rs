@@ -6,9 +6,9 @@
 
 use dal::prelude::*;
 
-/// A user, stored in table `users`.
+/// A user, stored in table `users`; `User::POSTS` follows `Post::AUTHOR` back.
 #[derive(Entity, Debug, Clone, PartialEq)]
-#[dal(table = "users")]
+#[dal(table = "users", has_many(posts = Post::AUTHOR))]
 struct User {
     /// Generated (UUID v7) on the first save.
     #[dal(id)]
@@ -17,6 +17,18 @@ struct User {
     email: String,
     age: Option<i32>,
     joined: DateTime<Utc>,
+}
+
+/// A post, stored in table `posts`: `author_id` is a foreign key to `users` (the DDL holds
+/// the constraint and an index on it); `Post::AUTHOR` is the relation.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "posts")]
+struct Post {
+    #[dal(id)]
+    id: i64,
+    #[dal(references = User, on_delete = "cascade")]
+    author_id: Uuid,
+    title: String,
 }
 
 /// Renames two users in one transaction: both or neither (an `Err` rolls back).
@@ -74,9 +86,27 @@ async fn main() -> dal::Result<()> {
         .await?;
     println!("renamed {renamed} in one transaction: {names:?}");
 
+    db.ensure_schema::<Post>().await?;
+    let posts = db.repo::<Post>();
+    for (author, title) in
+        [(&saved, "Notes on the Analytical Engine"), (&grace, "COBOL"), (&grace, "Nanoseconds")]
+    {
+        posts.save(&Post { id: 0, author_id: author.id, title: title.into() }).await?;
+    }
+    // Eager loading: the users, then all their posts in one more statement (never one per user).
+    let with_posts = users.find().order_by(User::NAME.asc()).with(User::POSTS).all().await?;
+    for (user, posts) in &with_posts {
+        let titles: Vec<&str> = posts.iter().map(|p| p.title.as_str()).collect();
+        println!("{} wrote {titles:?}", user.name);
+    }
+    // Filtering through a relation: users with a post titled like "C%" (an EXISTS subquery).
+    let cobol = users.find().filter(User::POSTS.any(Post::TITLE.like("C%"))).all().await?;
+    println!("wrote about C: {:?}", cobol.iter().map(|u| &u.name).collect::<Vec<_>>());
+
     let deleted = users.delete_permanently(saved.id).await?;
     let gone = users.get(saved.id).await?;
     println!("deleted: {deleted}; read again: {gone:?}");
     assert!(gone.is_none());
+    println!("posts left (ON DELETE CASCADE took Ada's): {}", posts.count().await?);
     Ok(())
 }

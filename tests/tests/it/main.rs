@@ -61,6 +61,18 @@ macro_rules! entity_suite {
             filter_values_are_bound_never_spliced,
             raw_filters_that_could_escape_the_soft_delete_check_are_refused,
             a_raw_filter_keeps_the_soft_delete_check,
+            // relations
+            eager_loading_orders_with_their_customers_takes_two_statements,
+            eager_loading_customers_with_their_orders_takes_two_statements,
+            two_levels_deep_take_three_statements,
+            eager_loading_past_the_parameter_limit_splits_the_keys,
+            soft_deleted_relatives_are_left_out_unless_asked,
+            relation_filters_are_exists_conditions,
+            a_relation_of_a_table_to_itself_loads_and_filters,
+            on_delete_restricts_cascades_or_sets_null,
+            a_reference_to_a_missing_row_is_a_constraint_error,
+            // column types
+            newtypes_round_trip_as_columns_and_ids,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,

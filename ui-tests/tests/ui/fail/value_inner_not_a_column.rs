@@ -1,0 +1,8 @@
+use dal::Value;
+
+struct Cents(u128);
+
+#[derive(Value)]
+struct Price(Cents);
+
+fn main() {}
