@@ -289,7 +289,13 @@ async fn connection(
     counters: Arc<Counters>,
 ) {
     let cut = cut_signal(rx.clone(), generation);
+    // Biased, the cut first: both branches live in this one task, so once `cut_all` has run,
+    // any poll of the task (a request arriving from the client, say) ends it before the pumps
+    // forward another byte. Unbiased, `select!` could poll the pumps first and let a request
+    // made after the cut through to the server (seen under load: a query answered after
+    // `refuse` + `cut_all`).
     tokio::select! {
+        biased;
         () = cut => {}
         _ = forward(client, &upstream, rx, &counters) => {}
     }
