@@ -84,6 +84,20 @@ pub struct Member {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+/// The ids of `acked` (saves a caller saw succeed) missing from `table` (`members` or
+/// `members_history`): what a test that claims "nothing acknowledged is lost" checks.
+pub async fn members_missing_from(db: &dal::Database, table: &str, acked: &[Uuid]) -> Vec<Uuid> {
+    let stored: std::collections::HashSet<Uuid> = db
+        .query(&format!("SELECT id FROM {table}"))
+        .fetch_all()
+        .await
+        .expect("ids")
+        .iter()
+        .map(|row| row.get(0).expect("uuid"))
+        .collect();
+    acked.iter().copied().filter(|id| !stored.contains(id)).collect()
+}
+
 impl Member {
     pub fn new(name: &str) -> Self {
         Member {

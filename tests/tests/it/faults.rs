@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use dal::pool::PoolOptions;
 use dal::resilience::{BreakerOptions, BreakerState};
-use dal::types::Uuid;
 use dal::{Database, ErrorKind};
 use tests::{FaultProxy, TestDb};
 
@@ -269,15 +268,7 @@ async fn killed_sessions_under_load_lose_no_acknowledged_write(db: &TestDb) {
     }
     // Every acknowledged write is there, with its history row.
     for table in ["members", "members_history"] {
-        let stored: HashSet<Uuid> = db
-            .query(&format!("SELECT id FROM {table}"))
-            .fetch_all()
-            .await
-            .expect("ids")
-            .iter()
-            .map(|row| row.get(0).expect("uuid"))
-            .collect();
-        let missing = acked.iter().filter(|id| !stored.contains(id)).count();
+        let missing = crate::entities::members_missing_from(db, table, &acked).await.len();
         assert_eq!(missing, 0, "acknowledged writes missing from {table}");
     }
     // The pool refills to its minimum with new sessions, and works.

@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use dal::types::Uuid;
 use dal::{Backend, Database, Error, auto_transaction};
 use tests::TestDb;
 
@@ -222,15 +221,7 @@ pub async fn a_cancellation_storm_loses_and_leaks_nothing(db: &TestDb) {
     let acked = std::mem::take(&mut *acked.lock().expect("acked"));
     assert!(!acked.is_empty(), "no save was acknowledged: the storm checked no kept write");
     for table in ["members", "members_history"] {
-        let stored: std::collections::HashSet<Uuid> = db
-            .query(&format!("SELECT id FROM {table}"))
-            .fetch_all()
-            .await
-            .expect("ids")
-            .iter()
-            .map(|row| row.get(0).expect("uuid"))
-            .collect();
-        let missing: Vec<_> = acked.iter().filter(|id| !stored.contains(id)).collect();
+        let missing = crate::entities::members_missing_from(db, table, &acked).await;
         assert!(missing.is_empty(), "acknowledged saves missing from {table}: {missing:?}");
     }
     let rows = rows - 2 * BATCH as i64;
