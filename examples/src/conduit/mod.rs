@@ -6,7 +6,7 @@
 //! `cargo run -p examples --bin conduit` serves it on `BIND` (default `127.0.0.1:3000`) over
 //! `DB_URL` (default an SQLite file in the temporary directory). Beyond the spec:
 //! `GET /api/articles/{slug}/revisions` lists an article's versions from its history, and
-//! `GET /health` and `GET /metrics` are the [`serving`](crate::serving) ones.
+//! `GET /health` and `GET /metrics` are the [`serving`] ones.
 //!
 //! | file | holds |
 //! |---|---|

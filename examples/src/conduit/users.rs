@@ -52,6 +52,7 @@ impl Users {
         password_hash: String,
     ) -> Result<User, ApiError> {
         self.check_free(None, Some(&username), Some(&email)).await?;
+        let now = Utc::now(); // the first save sets both timestamps again, to its own clock
         let user = User {
             id: UserId(Uuid::nil()),
             username,
@@ -60,8 +61,8 @@ impl Users {
             bio: None,
             image: None,
             version: 0,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            created_at: now,
+            updated_at: now,
         };
         Ok(self.db.repo::<User>().save(&user).await?)
     }
