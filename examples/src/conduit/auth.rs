@@ -56,12 +56,8 @@ impl Tokens {
     pub fn issue(&self, user: UserId) -> Result<String, ApiError> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let claims = Claims { sub: user.0.to_string(), exp: (now + TOKEN_LIFETIME).as_secs() };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot sign a token: {e}"),
-            )
-        })
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| internal(format!("cannot sign a token: {e}")))
     }
 
     /// The user a token was issued to, when it verifies and has not expired.
