@@ -499,6 +499,7 @@ pub mod __private {
     pub use chrono::{DateTime, Utc};
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
+    pub use dal_runtime::const_concat::unless_empty;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
         Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
@@ -508,10 +509,11 @@ pub mod __private {
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,
         SqlQuery, TransactionOptions, body_handle, run_in_transaction, run_once_in_transaction,
     };
+    pub use std::borrow::Cow;
     pub use std::boxed::Box;
     pub use std::option::Option;
     pub use std::option::Option::{None, Some};
-    pub use std::result::Result::Ok;
+    pub use std::result::Result::{Err, Ok};
     pub use std::string::String;
     pub use std::time::Duration;
     pub use std::vec;
