@@ -123,7 +123,14 @@ pub(crate) fn check<'a>(
         }
         let stored = match storage {
             Storage::Text => text(cx, v, &v_attrs, rule),
-            Storage::Integer(repr) => integer(cx, v, &v_attrs, repr),
+            Storage::Integer(repr) => {
+                // The number to suggest for a missing discriminant: the one after the last.
+                let next = match variants.last() {
+                    Some((_, Stored::Integer(n, _))) => n.saturating_add(1),
+                    _ => 0,
+                };
+                integer(cx, v, &v_attrs, repr, next)
+            }
         };
         let Some(stored) = stored else { continue };
         if let Some((earlier, _)) = variants.iter().find(|(_, s)| *s == stored) {
@@ -207,7 +214,13 @@ fn text(cx: &Ctxt, v: &syn::Variant, attrs: &VariantAttrs, rule: RenameRule) -> 
 }
 
 /// The discriminant a variant of an integer enum is stored as.
-fn integer(cx: &Ctxt, v: &syn::Variant, attrs: &VariantAttrs, repr: IntRepr) -> Option<Stored> {
+fn integer(
+    cx: &Ctxt,
+    v: &syn::Variant,
+    attrs: &VariantAttrs,
+    repr: IntRepr,
+    next: i64,
+) -> Option<Stored> {
     if let Some(span) = attrs.rename.span() {
         cx.syn_error(syn::Error::new(
             span,
@@ -223,7 +236,7 @@ fn integer(cx: &Ctxt, v: &syn::Variant, attrs: &VariantAttrs, repr: IntRepr) -> 
         cx.error_spanned_by(
             ident,
             format!(
-                "an enum stored as integers stores each variant's discriminant: write `{ident} = 1` (explicit, so reordering the variants cannot change what stored rows mean)"
+                "an enum stored as integers stores each variant's discriminant: write `{ident} = {next}` (explicit, so reordering the variants cannot change what stored rows mean)"
             ),
         );
         return None;
@@ -303,7 +316,9 @@ mod tests {
         let e = model("#[dal(repr = \"i16\")] enum P { Low = 32768 }").expect_err("too big");
         assert!(e.starts_with("32768 does not fit the `i16`"), "{e}");
         let e = model("#[dal(repr = \"i64\")] enum P { Low }").expect_err("implicit");
-        assert!(e.contains("write `Low = 1`"), "{e}");
+        assert!(e.contains("write `Low = 0`"), "{e}");
+        let e = model("#[dal(repr = \"i64\")] enum P { Low = 4, Mid }").expect_err("implicit");
+        assert!(e.contains("write `Mid = 5`"), "{e}");
     }
 
     #[test]
