@@ -65,8 +65,12 @@ mod tests {
     }
 
     const LIST: &str = "(1, 2)";
-    const CHECKED: &str =
-        crate::__const_concat!("x", super::unless_empty(LIST, " IN "), LIST, super::unless_empty("", "!"));
+    const CHECKED: &str = crate::__const_concat!(
+        "x",
+        super::unless_empty(LIST, " IN "),
+        LIST,
+        super::unless_empty("", "!")
+    );
 
     #[test]
     fn text_goes_with_a_list_only() {

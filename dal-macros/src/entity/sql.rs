@@ -30,7 +30,11 @@ pub(crate) enum DdlPart {
     /// `head`, the allowed values of data column `n`'s type (`<T as Column>::ALLOWED_VALUES`),
     /// `tail`: the column's `CHECK (… IN (…))`, or nothing when the type allows every value of
     /// its SQL type (its list is empty).
-    Check { column: usize, head: String, tail: String },
+    Check {
+        column: usize,
+        head: String,
+        tail: String,
+    },
     /// The quoted table and id column, `"customers" ("id")`, of the entity data column `n`
     /// references (`<Target as Entity>::TABLE`, `…::COLUMNS[0]`, quoted for the dialect).
     Referenced(usize),
@@ -104,7 +108,11 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ddl.text(&format!(", {col} "));
         ddl.part(DdlPart::ColumnType(i));
         ddl.part(DdlPart::Nullability(i));
-        ddl.part(DdlPart::Check { column: i, head: format!(" CHECK ({col} IN "), tail: ")".into() });
+        ddl.part(DdlPart::Check {
+            column: i,
+            head: format!(" CHECK ({col} IN "),
+            tail: ")".into(),
+        });
     }
     let mut create_indexes: Vec<String> = Vec::new();
     for (i, r) in m.references() {

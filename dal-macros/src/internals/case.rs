@@ -70,9 +70,9 @@ impl RenameRule {
             RenameRule::Upper => name.to_uppercase(),
             RenameRule::Camel => {
                 let mut chars = name.chars();
-                chars.next().map_or_else(String::new, |first| {
-                    first.to_lowercase().chain(chars).collect()
-                })
+                chars
+                    .next()
+                    .map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
             }
             RenameRule::Pascal => name.to_owned(),
         }

@@ -301,9 +301,8 @@ mod tests {
 
     #[test]
     fn text_is_snake_case_unless_renamed() {
-        let list = model(
-            "enum Status { Draft, PendingPayment, #[dal(rename = \"o'k\")] Ok, HTTPError }",
-        );
+        let list =
+            model("enum Status { Draft, PendingPayment, #[dal(rename = \"o'k\")] Ok, HTTPError }");
         assert_eq!(list.as_deref(), Ok("('draft', 'pending_payment', 'o''k', 'http_error')"));
         let list = model("#[dal(rename_all = \"SCREAMING_SNAKE_CASE\")] enum S { InStock }");
         assert_eq!(list.as_deref(), Ok("('IN_STOCK')"));

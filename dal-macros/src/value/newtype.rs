@@ -25,7 +25,9 @@ pub(crate) fn check<'a>(
     data: &'a DataStruct,
     attrs: &ValueAttrs,
 ) -> Option<Newtype<'a>> {
-    for (key, span) in [(symbol::RENAME_ALL, attrs.rename_all.span()), (symbol::REPR, attrs.repr.span())] {
+    for (key, span) in
+        [(symbol::RENAME_ALL, attrs.rename_all.span()), (symbol::REPR, attrs.repr.span())]
+    {
         if let Some(span) = span {
             cx.syn_error(syn::Error::new(
                 span,

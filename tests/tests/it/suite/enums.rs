@@ -121,7 +121,10 @@ pub async fn an_unknown_stored_value_is_a_decode_error_naming_column_and_value(d
         .expect("insert");
     let repo = db.repo::<LegacyShipment>();
     let known = repo.get(1).await.expect("known values read");
-    assert_eq!(known, Some(LegacyShipment { id: 1, status: Status::Draft, priority: Priority::Normal }));
+    assert_eq!(
+        known,
+        Some(LegacyShipment { id: 1, status: Status::Draft, priority: Priority::Normal })
+    );
     for (id, column, value) in [(2, "`status`", "`archived`"), (3, "`priority`", "`7`")] {
         let e = repo.get(id).await.expect_err("an unknown value");
         assert_eq!(e.kind(), ErrorKind::Decode, "{e}");

@@ -63,7 +63,9 @@ fn priority() -> impl Strategy<Value = Priority> {
 
 /// The column types `#[derive(Value)]` makes: enums (text and integer) and a newtype, each
 /// also as `Option`.
-fn derived() -> impl Strategy<Value = (Status, Priority, Label, Option<Status>, Option<Priority>, Option<Label>)> {
+fn derived()
+-> impl Strategy<Value = (Status, Priority, Label, Option<Status>, Option<Priority>, Option<Label>)>
+{
     (
         status(),
         priority(),
