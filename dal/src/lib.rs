@@ -283,6 +283,52 @@ pub mod types {
     //! assert_eq!(42_i64.into_value(), Value::I64(42));
     //! assert!(matches!(Uuid::nil().into_value(), Value::Uuid(_)));
     //! ```
+    //!
+    //! `#[derive(dal::Value)]` makes a column type of a newtype (stored as its field) or of a
+    //! fieldless enum: text with a `CHECK` listing the variants, or with `repr` the
+    //! discriminants.
+    //!
+    //! ```
+    //! use dal::prelude::*;
+    //!
+    //! #[derive(dal::Value, Debug, Clone, Copy, PartialEq)]
+    //! enum Status {
+    //!     Draft,
+    //!     #[dal(rename = "sent")]
+    //!     Shipped,
+    //! }
+    //!
+    //! #[derive(dal::Value, Debug, Clone, Copy, PartialEq)]
+    //! #[dal(repr = "i16")]
+    //! enum Priority {
+    //!     Low = 1,
+    //!     High = 2,
+    //! }
+    //!
+    //! #[derive(Entity, Debug, Clone, PartialEq)]
+    //! #[dal(table = "parcels")]
+    //! struct Parcel {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     status: Status,
+    //!     priority: Option<Priority>,
+    //! }
+    //!
+    //! # #[tokio::main(flavor = "current_thread")]
+    //! # async fn main() -> dal::Result<()> {
+    //! let db = Database::connect("sqlite::memory:").await?;
+    //! db.ensure_schema::<Parcel>().await?;
+    //! let parcels = db.repo::<Parcel>();
+    //! let sent = Parcel { id: 0, status: Status::Shipped, priority: Some(Priority::High) };
+    //! let sent = parcels.save(&sent).await?;
+    //! let found = parcels.find().filter(Parcel::STATUS.eq(Status::Shipped)).all().await?;
+    //! assert_eq!(found, [sent]);
+    //!
+    //! // The column's CHECK lists the stored values; anything else is refused.
+    //! let bad = db.query("UPDATE parcels SET status = 'lost'").execute().await;
+    //! assert_eq!(bad.unwrap_err().kind(), dal::ErrorKind::Constraint);
+    //! # Ok(()) }
+    //! ```
 
     pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeDelta, Utc};
     pub use dal_runtime::{Column, IntoValue, Kind, Value};
@@ -499,6 +545,7 @@ pub mod __private {
     pub use chrono::{DateTime, Utc};
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
+    pub use dal_runtime::const_concat::unless_empty;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
         Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
@@ -508,10 +555,11 @@ pub mod __private {
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,
         SqlQuery, TransactionOptions, body_handle, run_in_transaction, run_once_in_transaction,
     };
+    pub use std::borrow::Cow;
     pub use std::boxed::Box;
     pub use std::option::Option;
     pub use std::option::Option::{None, Some};
-    pub use std::result::Result::Ok;
+    pub use std::result::Result::{Err, Ok};
     pub use std::string::String;
     pub use std::time::Duration;
     pub use std::vec;

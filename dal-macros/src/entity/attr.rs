@@ -20,11 +20,11 @@ pub(crate) struct Attr<T> {
 }
 
 impl<T> Attr<T> {
-    fn none(name: &'static str) -> Self {
+    pub(crate) fn none(name: &'static str) -> Self {
         Attr { name, value: None }
     }
 
-    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+    pub(crate) fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
         if self.value.is_some() {
             cx.syn_error(syn::Error::new(
                 span,
@@ -191,7 +191,7 @@ fn inverses(
 }
 
 /// Calls `f` for every key of every `#[dal(...)]` in `attrs`, reporting parse errors.
-fn each_key(
+pub(crate) fn each_key(
     cx: &Ctxt,
     attrs: &[Attribute],
     mut f: impl FnMut(ParseNestedMeta<'_>, String) -> syn::Result<()>,
@@ -215,7 +215,7 @@ fn each_key(
     }
 }
 
-fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+pub(crate) fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
     let value = meta
         .value()
@@ -226,7 +226,7 @@ fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
 }
 
 /// Reports (and skips) a value given to a flag key.
-fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+pub(crate) fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         cx.syn_error(meta.error(format!("`{key}` takes no value: write #[dal({key})]")));
         skip_value(meta)?;
@@ -245,7 +245,7 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 }
 
 /// Reports an unknown key and skips its value so parsing can go on.
-fn unknown_key(
+pub(crate) fn unknown_key(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,

@@ -205,6 +205,11 @@ fn ddl(m: &Model<'_>, parts: &[DdlPart], dialect: &syn::Ident, p: &TokenStream) 
             let ty = m.columns[*i].ty;
             quote_spanned!(ty.span()=> <#ty as #p::Column>::NULLABILITY)
         }
+        DdlPart::Check { column, head, tail } => {
+            let ty = m.columns[*column].ty;
+            let list = quote_spanned!(ty.span()=> <#ty as #p::Column>::ALLOWED_VALUES);
+            quote!(#p::unless_empty(#list, #head), #list, #p::unless_empty(#list, #tail))
+        }
         DdlPart::TimestampType => quote!(<#p::DateTime<#p::Utc> as #p::Column>::#dialect),
         DdlPart::OptionalTextType => quote!(<#p::Option<#p::String> as #p::Column>::#dialect),
         DdlPart::Referenced(i) => {

@@ -2,7 +2,8 @@
 //! ([`sql`], pure) → emit code ([`expand`]).
 
 mod ast;
-mod attr;
+// The attribute helpers are shared with `#[derive(Value)]`.
+pub(crate) mod attr;
 mod check;
 mod expand;
 mod model;

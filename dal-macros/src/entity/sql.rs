@@ -27,6 +27,14 @@ pub(crate) enum DdlPart {
     /// The column type of text (`<Option<String> as Column>::…`, the same as `String`'s; the
     /// nullability is written as text).
     OptionalTextType,
+    /// `head`, the allowed values of data column `n`'s type (`<T as Column>::ALLOWED_VALUES`),
+    /// `tail`: the column's `CHECK (… IN (…))`, or nothing when the type allows every value of
+    /// its SQL type (its list is empty).
+    Check {
+        column: usize,
+        head: String,
+        tail: String,
+    },
     /// The quoted table and id column, `"customers" ("id")`, of the entity data column `n`
     /// references (`<Target as Entity>::TABLE`, `…::COLUMNS[0]`, quoted for the dialect).
     Referenced(usize),
@@ -100,6 +108,11 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ddl.text(&format!(", {col} "));
         ddl.part(DdlPart::ColumnType(i));
         ddl.part(DdlPart::Nullability(i));
+        ddl.part(DdlPart::Check {
+            column: i,
+            head: format!(" CHECK ({col} IN "),
+            tail: ")".into(),
+        });
     }
     let mut create_indexes: Vec<String> = Vec::new();
     for (i, r) in m.references() {
@@ -237,6 +250,10 @@ mod tests {
                     DdlPart::IdKey => "{id key}".into(),
                     DdlPart::ColumnType(i) => format!("{{type of {}}}", model.columns[*i].field),
                     DdlPart::Nullability(i) => format!("{{null of {}}}", model.columns[*i].field),
+                    DdlPart::Check { column, head, tail } => {
+                        let field = &model.columns[*column].field;
+                        format!("{{{head}<values of {field}>{tail}?}}")
+                    }
                     DdlPart::IdType => "{id type}".into(),
                     DdlPart::TimestampType => "{timestamp}".into(),
                     DdlPart::OptionalTextType => "{text?}".into(),

@@ -30,6 +30,15 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES, ON_DELETE,
 ];
 
+/// `#[derive(Value)]` keys: on the type, and on an enum's variants.
+pub(crate) const RENAME_ALL: &str = "rename_all";
+pub(crate) const REPR: &str = "repr";
+pub(crate) const RENAME: &str = "rename";
+/// Every key on a `Value` type, for suggestions.
+pub(crate) const VALUE_KEYS: &[&str] = &[ID, RENAME_ALL, REPR, CRATE];
+/// Every key on a `Value` enum's variant, for suggestions.
+pub(crate) const VARIANT_KEYS: &[&str] = &[RENAME];
+
 /// `#[auto_transaction(...)]` keys.
 pub(crate) const ISOLATION: &str = "isolation";
 pub(crate) const READ_ONLY: &str = "read_only";

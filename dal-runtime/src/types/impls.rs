@@ -119,6 +119,8 @@ impl<T: Column> Column for Option<T> {
     const MYSQL: &'static str = T::MYSQL;
     const SQLITE: &'static str = T::SQLITE;
     const NULLABILITY: &'static str = "";
+    // `NULL IN (…)` is not false, so the check lets the nullable column's NULLs pass.
+    const ALLOWED_VALUES: &'static str = T::ALLOWED_VALUES;
 
     fn encode(&self) -> Value<'_> {
         match self {

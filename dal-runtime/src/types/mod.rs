@@ -84,7 +84,7 @@ impl Value<'_> {
 /// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`,
 /// `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and
 /// `Option<T>` of each (a nullable column); `#[derive(dal::Value)]` implements it for a newtype
-/// of any of them.
+/// of any of them and for a fieldless enum (stored as text or as an integer).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a dal column",
     label = "unsupported column type",
@@ -101,6 +101,10 @@ pub trait Column: Sized + Send + Sync {
     const SQLITE: &'static str;
     /// `" NOT NULL"`, or `""` for a nullable column.
     const NULLABILITY: &'static str = " NOT NULL";
+    /// The values a column of this type may hold, as an SQL list for a `CHECK (… IN …)` in the
+    /// table's DDL (`"('draft', 'paid')"` for an enum stored as text), or `""` when any value
+    /// of the SQL type is one of this type's.
+    const ALLOWED_VALUES: &'static str = "";
 
     /// This value as a bind parameter.
     fn encode(&self) -> Value<'_>;

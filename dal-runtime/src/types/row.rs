@@ -140,6 +140,57 @@ impl Row {
         }
     }
 
+    /// Reads text column `index` and hands it to `parse` where it lies in the row, without
+    /// copying it: the way to decode a [`Column`] stored as text whose values are a set of
+    /// strings (an enum's variants). `NULL` is a [`Decode`](crate::ErrorKind::Decode) error.
+    ///
+    /// ```no_run
+    /// # fn demo(row: &dal_runtime::Row) -> dal_runtime::Result<()> {
+    /// let on: bool = row.with_text(0, |text| match text {
+    ///     "on" => Ok(true),
+    ///     "off" => Ok(false),
+    ///     other => Err(row.invalid_value::<bool>(0, other)),
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_text<T>(&self, index: usize, parse: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        match &self.0 {
+            RowInner::Sqlx(row) => {
+                let text = each!(row, r => r
+                    .try_get::<Option<&str>, _>(index)
+                    .map_err(|e| self.decode_error::<T>(index, e)))?;
+                parse(text.ok_or_else(|| self.null_error::<T>(index))?)
+            }
+            RowInner::Custom(source) => match source.value(index, Kind::Text)? {
+                Value::Text(text) => parse(&text),
+                Value::Null(_) => Err(self.null_error::<T>(index)),
+                other => Err(super::unreadable(
+                    source.as_ref(),
+                    index,
+                    Kind::Text,
+                    &format!("{other:?} (the driver gave another kind)"),
+                )),
+            },
+        }
+    }
+
+    /// The [`Decode`](crate::ErrorKind::Decode) error for a value of column `index` that is
+    /// not one of `T`'s (text no variant of an enum is stored as, say): it names the column,
+    /// the value (its first 64 characters) and `T`.
+    pub fn invalid_value<T>(&self, index: usize, value: impl std::fmt::Display) -> Error {
+        const SHOWN: usize = 64;
+        let mut shown = value.to_string();
+        if let Some((cut, _)) = shown.char_indices().nth(SHOWN) {
+            shown.truncate(cut);
+            shown.push('…');
+        }
+        Error::decode(format!(
+            "column {index} (`{}`) holds `{shown}`, which is not a value of {}",
+            self.column_name(index).unwrap_or("?"),
+            std::any::type_name::<T>()
+        ))
+    }
+
     /// A `NULL` read into a non-optional type is an error on every backend (SQLite's driver
     /// would otherwise hand back 0 or an empty string).
     fn null_error<T>(&self, index: usize) -> Error {

@@ -1,7 +1,7 @@
 //! Entities used by the suite.
 
-use dal::Entity;
 use dal::types::{DateTime, Json, NaiveDate, NaiveDateTime, Utc, Uuid};
+use dal::{Entity, Value};
 
 /// A UUID-keyed entity.
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -32,12 +32,40 @@ pub struct Ticket {
     pub scratch: String,
 }
 
+/// An enum stored as text: snake_case, one variant renamed (with a quote, which the CHECK's
+/// list must escape).
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Draft,
+    PendingPayment,
+    #[dal(rename = "it's shipped")]
+    Shipped,
+}
+
+/// An enum stored as its discriminants.
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[dal(repr = "i16")]
+pub enum Priority {
+    Low = -1,
+    Normal = 0,
+    Urgent = 32767,
+}
+
+/// A newtype id over a client-made `Uuid`.
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[dal(id)]
+pub struct AllTypesId(pub Uuid);
+
+/// A text newtype.
+#[derive(Value, Debug, Clone, PartialEq)]
+pub struct Label(pub String);
+
 /// One field of every supported type, each also as `Option`.
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[dal(table = "all_types")]
 pub struct AllTypes {
     #[dal(id)]
-    pub id: Uuid,
+    pub id: AllTypesId,
     pub b: bool,
     pub small: i16,
     pub int: i32,
@@ -64,6 +92,12 @@ pub struct AllTypes {
     pub maybe_local: Option<NaiveDateTime>,
     pub maybe_json: Option<Json>,
     pub maybe_bytes: Option<Vec<u8>>,
+    pub status: Status,
+    pub priority: Priority,
+    pub label: Label,
+    pub maybe_status: Option<Status>,
+    pub maybe_priority: Option<Priority>,
+    pub maybe_label: Option<Label>,
 }
 
 /// A versioned entity with timestamps, soft delete and history.

@@ -73,6 +73,9 @@ macro_rules! entity_suite {
             a_reference_to_a_missing_row_is_a_constraint_error,
             // column types
             newtypes_round_trip_as_columns_and_ids,
+            enums_round_trip_and_filter_by_their_values,
+            the_check_refuses_a_value_no_variant_is_stored_as,
+            an_unknown_stored_value_is_a_decode_error_naming_column_and_value,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,

@@ -9,7 +9,7 @@ use proptest::test_runner::TestRunner;
 use serde_json::json;
 use tests::TestDb;
 
-use crate::entities::AllTypes;
+use crate::entities::{AllTypes, AllTypesId, Label, Priority, Status};
 
 /// Microsecond timestamps in MySQL's DATETIME range (years 1000 to 9999).
 fn timestamp() -> impl Strategy<Value = DateTime<Utc>> {
@@ -53,6 +53,29 @@ fn finite_f64() -> impl Strategy<Value = f64> {
     prop_oneof![Just(0.0_f64), Just(f64::MAX), Just(f64::MIN_POSITIVE), -1e300_f64..1e300]
 }
 
+fn status() -> impl Strategy<Value = Status> {
+    prop::sample::select(vec![Status::Draft, Status::PendingPayment, Status::Shipped])
+}
+
+fn priority() -> impl Strategy<Value = Priority> {
+    prop::sample::select(vec![Priority::Low, Priority::Normal, Priority::Urgent])
+}
+
+/// The column types `#[derive(Value)]` makes: enums (text and integer) and a newtype, each
+/// also as `Option`.
+fn derived()
+-> impl Strategy<Value = (Status, Priority, Label, Option<Status>, Option<Priority>, Option<Label>)>
+{
+    (
+        status(),
+        priority(),
+        "\\PC{0,40}".prop_map(Label),
+        prop::option::of(status()),
+        prop::option::of(priority()),
+        prop::option::of("\\PC{0,40}".prop_map(Label)),
+    )
+}
+
 fn all_types() -> impl Strategy<Value = AllTypes> {
     let scalars =
         (any::<bool>(), any::<i16>(), any::<i32>(), any::<i64>(), finite_f32(), finite_f64());
@@ -65,13 +88,14 @@ fn all_types() -> impl Strategy<Value = AllTypes> {
         prop::option::of(bytes()),
         prop::option::of(finite_f64()),
     );
-    (scalars, texts, options).prop_map(
+    (scalars, texts, options, derived()).prop_map(
         |(
             (b, small, int, big, float, double),
             (text, uuid, at, date, local, json, bytes),
             (mb, mt, mat, mby, md),
+            (status, priority, label, maybe_status, maybe_priority, maybe_label),
         )| AllTypes {
-            id: Uuid::nil(),
+            id: AllTypesId(Uuid::nil()),
             b,
             small,
             int,
@@ -98,6 +122,12 @@ fn all_types() -> impl Strategy<Value = AllTypes> {
             maybe_local: None,
             maybe_json: Some(json!({"n": small})),
             maybe_bytes: mby,
+            status,
+            priority,
+            label,
+            maybe_status,
+            maybe_priority,
+            maybe_label,
         },
     )
 }
