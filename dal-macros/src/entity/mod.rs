@@ -6,6 +6,7 @@ mod attr;
 mod check;
 mod expand;
 mod model;
+mod precision;
 mod relations;
 mod sql;
 

@@ -30,26 +30,7 @@ impl Column for Decimal {
 /// an entity field: `NUMERIC(p, s)` on PostgreSQL, `DECIMAL(p, s)` on MySQL/MariaDB (SQLite
 /// checks neither). `p` is at most [`dal_sql::decimal::MAX_PRECISION`] (28, what a `Decimal`
 /// holds), `s` at most `p`; without the attribute the column holds any `Decimal` exactly
-/// (`NUMERIC`, `DECIMAL(65, 28)`).
-///
-/// ```
-/// use dal::prelude::*;
-/// use rust_decimal::Decimal;
-///
-/// #[derive(Entity, Debug, Clone)]
-/// #[dal(table = "invoices")]
-/// struct Invoice {
-///     #[dal(id)]
-///     id: i64,
-///     #[dal(precision = 19, scale = 4)]
-///     total: Decimal,
-///     #[dal(precision = 5, scale = 2)]
-///     discount: Option<Decimal>,
-/// }
-///
-/// let ddl = <Invoice as dal::Entity>::statements(dal::query::Dialect::Postgres).create_table;
-/// assert!(ddl.contains(r#""total" NUMERIC(19, 4) NOT NULL"#), "{ddl}");
-/// ```
+/// (`NUMERIC`, `DECIMAL(65, 28)`). (`dal::types::DecimalColumn`'s page has an example.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` takes no precision or scale",
     label = "`precision` and `scale` are for decimal columns",

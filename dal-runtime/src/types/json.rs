@@ -16,38 +16,8 @@ use crate::error::{Error, Result};
 /// Saving serializes `T`; a `T` whose `Serialize` fails (a map with non-string keys, say)
 /// is an [`ErrorKind::Data`](crate::ErrorKind::Data) error and nothing is written. Reading
 /// a document that is not a `T` is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error
-/// naming the column and what serde found wrong.
+/// naming the column and what serde found wrong. (`dal::Json`'s page has an example.)
 ///
-/// ```
-/// use dal::Json;
-/// use dal::prelude::*;
-/// use serde::{Deserialize, Serialize};
-///
-/// #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-/// struct Settings {
-///     theme: String,
-///     font_size: u8,
-/// }
-///
-/// #[derive(Entity, Debug, Clone, PartialEq)]
-/// #[dal(table = "profiles")]
-/// struct Profile {
-///     #[dal(id)]
-///     id: i64,
-///     settings: Json<Settings>,
-///     tags: Option<Json<Vec<String>>>,
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> dal::Result<()> {
-/// let db = Database::connect("sqlite::memory:").await?;
-/// db.ensure_schema::<Profile>().await?;
-/// let settings = Json(Settings { theme: "dark".into(), font_size: 14 });
-/// let saved = db.repo::<Profile>().save(&Profile { id: 0, settings, tags: None }).await?;
-/// let back = db.repo::<Profile>().get(saved.id).await?.expect("saved");
-/// assert_eq!(back.settings.theme, "dark"); // Json<T> derefs to T
-/// # Ok(()) }
-/// ```
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
