@@ -572,12 +572,12 @@ pub mod __private {
     pub use chrono::{DateTime, Utc};
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
+    pub use dal_runtime::takes_precision;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
         Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
         foreign_key,
     };
-    pub use dal_runtime::takes_precision;
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,
         SqlQuery, TransactionOptions, body_handle, run_in_transaction, run_once_in_transaction,

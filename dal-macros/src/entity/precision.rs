@@ -73,7 +73,7 @@ fn size(cx: &Ctxt, f: &Field<'_>, ok: &mut bool) -> Option<Precision> {
                 return fail(
                     lit.span(),
                     format!(
-                        "scale {lit} is more than the precision {digits}: the scale counts the digits after the point, out of the precision's {digits}"
+                        "scale {lit} is out of range: the scale counts the digits after the point, 0 to the precision's {digits}"
                     ),
                 );
             }

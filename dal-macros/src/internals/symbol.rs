@@ -29,8 +29,8 @@ pub(crate) const SCALE: &str = "scale";
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, HAS_MANY, HAS_ONE, CRATE];
 /// Every field key, for suggestions.
 pub(crate) const FIELD_KEYS: &[&str] = &[
-    ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES, ON_DELETE,
-    PRECISION, SCALE,
+    ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES,
+    ON_DELETE, PRECISION, SCALE,
 ];
 
 /// `#[auto_transaction(...)]` keys.

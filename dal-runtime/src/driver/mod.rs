@@ -38,7 +38,9 @@ pub use crate::types::{RowSource, unreadable};
 pub use crate::types::{decimal_from_real, decimal_from_text};
 /// What a SQLite driver registers on every connection: decimal columns are declared
 /// `TEXT COLLATE dal_decimal` ([`DECIMAL_COLLATION`]), ordered by [`compare_decimal_text`].
-pub use dal_sql::decimal::{SQLITE_COLLATION as DECIMAL_COLLATION, compare_text as compare_decimal_text};
+pub use dal_sql::decimal::{
+    SQLITE_COLLATION as DECIMAL_COLLATION, compare_text as compare_decimal_text,
+};
 /// The boxed future and stream types the driver traits return.
 pub use futures_util::future::BoxFuture;
 /// See [`BoxFuture`].

@@ -60,7 +60,8 @@ pub fn decimal_from_text(text: &str) -> std::result::Result<Decimal, String> {
         } else {
             Err(e)
         };
-        retried.map_err(|e| format!("`{text}`, which is not a decimal a Decimal holds exactly ({e})"))
+        retried
+            .map_err(|e| format!("`{text}`, which is not a decimal a Decimal holds exactly ({e})"))
     })
 }
 
@@ -84,13 +85,11 @@ fn from_float_text(finite: bool, text: &str, kept: usize) -> std::result::Result
         return Err(format!("the float {text}, which is no decimal"));
     }
     let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
-    let significant = match (
-        digits.iter().position(|&d| d != b'0'),
-        digits.iter().rposition(|&d| d != b'0'),
-    ) {
-        (Some(first), Some(last)) => last - first + 1,
-        _ => 0,
-    };
+    let significant =
+        match (digits.iter().position(|&d| d != b'0'), digits.iter().rposition(|&d| d != b'0')) {
+            (Some(first), Some(last)) => last - first + 1,
+            _ => 0,
+        };
     if significant > kept {
         return Err(format!(
             "the float {text}, whose {significant} significant digits are more than the {kept} a float keeps exactly: compute it in the column's decimal type"
@@ -119,7 +118,8 @@ mod tests {
         assert_eq!(decimal_from_text("100"), Ok(dec("100")));
         let max = "79228162514264337593543950335";
         assert_eq!(decimal_from_text(max), Ok(Decimal::MAX));
-        for bad in ["79228162514264337593543950336", "1e5", "abc", "", "0.00000000000000000000000000001"]
+        for bad in
+            ["79228162514264337593543950336", "1e5", "abc", "", "0.00000000000000000000000000001"]
         {
             let e = decimal_from_text(bad).expect_err(bad);
             assert!(e.contains(&format!("`{bad}`")), "{e}");

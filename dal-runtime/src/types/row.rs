@@ -273,7 +273,10 @@ impl Row {
             (SqlxRow::MySql(r), name) if name.ends_with(" UNSIGNED") => {
                 Ok(r.try_get::<u64, _>(index).map_err(held)?.into())
             }
-            (_, "INT2" | "INT4" | "INT8" | "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT")
+            (
+                _,
+                "INT2" | "INT4" | "INT8" | "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT",
+            )
             | (_, "INTEGER") => Ok(self.decode_integer::<i64>(index)?.into()),
             (_, "FLOAT4" | "FLOAT") => decimal_from_real32(self.decode_native::<f32>(index)?),
             (_, "FLOAT8" | "DOUBLE" | "REAL") => decimal_from_real(self.decode_native(index)?),

@@ -73,6 +73,13 @@ macro_rules! entity_suite {
             a_reference_to_a_missing_row_is_a_constraint_error,
             // column types
             newtypes_round_trip_as_columns_and_ids,
+            decimal_edge_values_round_trip_exactly,
+            sum_of_a_decimal_column_reads_as_a_decimal,
+            a_float_reads_as_a_decimal_only_when_it_is_exact,
+            decimals_compare_and_sort_by_value,
+            u32_past_its_range_in_the_column_is_a_decode_error,
+            times_of_day_keep_microseconds_and_sort,
+            typed_json_round_trips_and_a_document_of_another_shape_is_a_decode_error,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,

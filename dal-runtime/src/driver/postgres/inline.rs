@@ -154,7 +154,10 @@ fn push_literal(out: &mut String, value: &Value<'_>) -> Result<()> {
             let _ = write!(out, "'{h:02}:{m:02}:{s:02}.{micros:06}'::time");
         }
         Value::Unencodable { reason, .. } => {
-            return Err(Error::new(ErrorKind::Data, format!("cannot encode a parameter: {reason}")));
+            return Err(Error::new(
+                ErrorKind::Data,
+                format!("cannot encode a parameter: {reason}"),
+            ));
         }
     }
     Ok(())
