@@ -77,6 +77,7 @@ macro_rules! entity_suite {
             sum_of_a_decimal_column_reads_as_a_decimal,
             a_float_reads_as_a_decimal_only_when_it_is_exact,
             decimals_compare_and_sort_by_value,
+            a_decimal_past_its_scale_or_precision_is_rounded_refused_or_kept,
             u32_past_its_range_in_the_column_is_a_decode_error,
             times_of_day_keep_microseconds_and_sort,
             typed_json_round_trips_and_a_document_of_another_shape_is_a_decode_error,

@@ -137,4 +137,41 @@ pub async fn decimals_compare_and_sort_by_value(db: &TestDb) {
     let row = db.query("SELECT MIN(wide), MAX(wide) FROM ledger").fetch_one().await.expect("row");
     assert_eq!(row.get::<Decimal>(0).expect("min"), dec("-10.25"));
     assert_eq!(row.get::<Decimal>(1).expect("max"), dec("100"));
+
+    // Equal values are one value to DISTINCT and to a unique index: 100 = 100.00.
+    let hundred = Ledger { id: 0, exact: dec("1"), price: None, wide: dec("100.00"), version: 0 };
+    repo.save(&hundred).await.expect("save");
+    let distinct = db.query("SELECT COUNT(DISTINCT wide) FROM ledger").fetch_one().await;
+    assert_eq!(distinct.expect("count").get::<i64>(0).expect("i64"), 7);
+    let unique = db.query("CREATE UNIQUE INDEX ledger_wide ON ledger (wide)").execute().await;
+    assert_eq!(unique.expect_err("100 is there twice").kind(), ErrorKind::Constraint);
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dal(table = "small_change")]
+pub struct SmallChange {
+    #[dal(id)]
+    pub id: i64,
+    #[dal(precision = 5, scale = 2)]
+    pub amount: Decimal,
+}
+
+/// PostgreSQL and MariaDB round to the scale (half away from zero) and refuse a value past the
+/// precision; SQLite checks neither and keeps the value as written.
+pub async fn a_decimal_past_its_scale_or_precision_is_rounded_refused_or_kept(db: &TestDb) {
+    db.ensure_schema::<SmallChange>().await.expect("schema");
+    let repo = db.repo::<SmallChange>();
+    let sqlite = db.backend() == dal::Backend::Sqlite;
+    for (given, stored) in [("1.235", "1.24"), ("-1.235", "-1.24"), ("999.99", "999.99")] {
+        let saved = repo.save(&SmallChange { id: 0, amount: dec(given) }).await.expect("save");
+        let back = repo.get(saved.id).await.expect("get").expect("row").amount;
+        assert_eq!(back, dec(if sqlite { given } else { stored }), "{given}");
+    }
+    let big = repo.save(&SmallChange { id: 0, amount: dec("12345.6") }).await;
+    if sqlite {
+        let saved = big.expect("SQLite keeps it");
+        assert_eq!(repo.get(saved.id).await.expect("get").map(|s| s.amount), Some(dec("12345.6")));
+    } else {
+        assert_eq!(big.expect_err("past NUMERIC(5, 2)").kind(), ErrorKind::Data);
+    }
 }
