@@ -73,7 +73,7 @@ fn size(cx: &Ctxt, f: &Field<'_>, ok: &mut bool) -> Option<Precision> {
                 return fail(
                     lit.span(),
                     format!(
-                        "scale {lit} is out of range: the scale counts the digits after the point, 0 to the precision's {digits}"
+                        "scale {lit} is out of range: a scale counts digits after the point, from 0 up to the precision ({digits})"
                     ),
                 );
             }
