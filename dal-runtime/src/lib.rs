@@ -73,4 +73,5 @@ pub use self::transaction::{
     spawn_in_transaction, transaction_scope,
 };
 pub use self::types::{Column, FromRow, IntoValue, Kind, Value};
+pub use self::types::{DecimalColumn, Json, takes_precision};
 pub use self::types::{Row, RowIndex};

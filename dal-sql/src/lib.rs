@@ -6,6 +6,7 @@
 //! proc-macros rewrite `?` placeholders into constants with exactly the code the runtime uses.
 
 mod comment;
+pub mod decimal;
 mod dialect;
 mod fingerprint;
 mod fragment;

@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitStr};
+use syn::{Attribute, LitInt, LitStr};
 
 use crate::internals::ctxt::Ctxt;
 use crate::internals::suggest::closest;
@@ -76,6 +76,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) references: Attr<syn::Path>,
     /// `on_delete = "cascade"`: what deleting the referenced row does to this one.
     pub(crate) on_delete: Attr<LitStr>,
+    /// `precision = 19`: the digits of a decimal column.
+    pub(crate) precision: Attr<LitInt>,
+    /// `scale = 4`: how many of them follow the point.
+    pub(crate) scale: Attr<LitInt>,
 }
 
 impl ContainerAttrs {
@@ -129,6 +133,8 @@ impl FieldAttrs {
             shard_key: Attr::none(symbol::SHARD_KEY),
             references: Attr::none(symbol::REFERENCES),
             on_delete: Attr::none(symbol::ON_DELETE),
+            precision: Attr::none(symbol::PRECISION),
+            scale: Attr::none(symbol::SCALE),
         };
         each_key(cx, attrs, |meta, key| {
             let flag = match key.as_str() {
@@ -161,6 +167,8 @@ impl FieldAttrs {
                     out.references.set(cx, meta.path.span(), path);
                 }
                 symbol::ON_DELETE => out.on_delete.set(cx, meta.path.span(), string_value(&meta)?),
+                symbol::PRECISION => out.precision.set(cx, meta.path.span(), int_value(&meta)?),
+                symbol::SCALE => out.scale.set(cx, meta.path.span(), int_value(&meta)?),
                 _ => unknown_key(cx, &meta, &key, FIELD_KEYS, CONTAINER_KEYS, "the struct")?,
             }
             Ok(())
@@ -223,6 +231,13 @@ pub(crate) fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     value.parse::<LitStr>().map_err(|e| {
         syn::Error::new(e.span(), format!("`{key}` takes a string: write {key} = \"...\""))
     })
+}
+
+fn int_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitInt> {
+    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+    let fix = format!("`{key}` takes a whole number: write {key} = 4");
+    let value = meta.value().map_err(|_| meta.error(&fix))?;
+    value.parse::<LitInt>().map_err(|e| syn::Error::new(e.span(), &fix))
 }
 
 /// Reports (and skips) a value given to a flag key.

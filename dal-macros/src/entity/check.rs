@@ -8,7 +8,7 @@ use proc_macro2::Span;
 use super::ast::{Container, Field};
 use super::attr::Attr;
 use super::model::{Column, Model, Roles};
-use super::relations;
+use super::{precision, relations};
 use crate::internals::case::snake_case;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::symbol;
@@ -27,9 +27,11 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let references = relations::references(cx, &c, &columns, &table)?;
     let inverses = relations::inverses(cx, &c)?;
     relations::distinct_constants(cx, &columns, &references, &inverses)?;
+    let precisions = precision::precisions(cx, &c, &columns)?;
     let mut all: Vec<Column<'a>> = columns;
-    for (col, reference) in all.iter_mut().zip(references) {
+    for ((col, reference), precision) in all.iter_mut().zip(references).zip(precisions) {
         col.reference = reference;
+        col.precision = precision;
     }
     let id_field = c.fields[id_index].ident;
     let id = all.remove(all.iter().position(|col| col.field == id_field)?);
@@ -315,7 +317,7 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             ok = false;
             continue;
         }
-        columns.push(Column { name, field: f.ident, ty: f.ty, reference: None });
+        columns.push(Column { name, field: f.ident, ty: f.ty, reference: None, precision: None });
     }
     ok.then_some(columns)
 }

@@ -4,7 +4,7 @@
 
 use dal_sql::Dialect;
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::model::Model;
@@ -53,6 +53,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         }
     });
     let relation_consts = relation_consts(m, &p);
+    let precision_checks = precision_checks(m, &p);
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
 
@@ -133,8 +134,24 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
             }
 
             #sharded
+            #precision_checks
         };
     }
+}
+
+/// For each `#[dal(precision = …)]` field, a call that compiles only when its type is a
+/// decimal (`DecimalColumn`), spanned at `precision` so the error points at the attribute.
+fn precision_checks(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let checks = m.columns.iter().filter_map(|c| {
+        let span = c.precision?.span;
+        let (p, ty) = (respan(p, span), respan(&c.ty.to_token_stream(), span));
+        Some(quote_spanned!(span=> #p::takes_precision::<#ty>();))
+    });
+    let checks: Vec<TokenStream> = checks.collect();
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(const _: () = { #(#checks)* };)
 }
 
 fn dialect_variant(d: Dialect) -> syn::Ident {
@@ -169,9 +186,15 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
             Field::Sql(text) => quote!(#text),
             Field::Ddl(parts) => ddl(m, &parts, &name, p),
             Field::ColumnTypes => {
-                let types = m.all_columns().map(|c| {
-                    let ty = c.ty;
-                    quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
+                let types = m.all_columns().map(|c| match c.precision {
+                    Some(size) => {
+                        let sql = d.decimal_type_with(size.digits, size.scale);
+                        quote!(#sql)
+                    }
+                    None => {
+                        let ty = c.ty;
+                        quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
+                    }
                 });
                 quote!(&[#(#types),*])
             }

@@ -7,6 +7,7 @@ pub(crate) mod attr;
 mod check;
 mod expand;
 mod model;
+mod precision;
 mod relations;
 mod sql;
 

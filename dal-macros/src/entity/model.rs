@@ -44,6 +44,17 @@ pub(crate) struct Column<'a> {
     pub(crate) ty: &'a syn::Type,
     /// The entity this column's value is the id of (`#[dal(references = …)]`).
     pub(crate) reference: Option<Reference>,
+    /// `#[dal(precision = …, scale = …)]`: a decimal column of that size.
+    pub(crate) precision: Option<Precision>,
+}
+
+/// The size of a decimal column, checked against [`dal_sql::decimal::MAX_PRECISION`].
+#[derive(Clone, Copy)]
+pub(crate) struct Precision {
+    pub(crate) digits: u32,
+    pub(crate) scale: u32,
+    /// The `precision` key: where an error about the field's type points.
+    pub(crate) span: proc_macro2::Span,
 }
 
 /// A belongs-to relation: the column holds the id of a row of `target`.

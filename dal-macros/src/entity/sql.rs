@@ -106,7 +106,7 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     ddl.part(DdlPart::IdKey);
     for (i, col) in data.iter().enumerate() {
         ddl.text(&format!(", {col} "));
-        ddl.part(DdlPart::ColumnType(i));
+        ddl.column_type(m, d, i);
         ddl.part(DdlPart::Nullability(i));
         ddl.part(DdlPart::Check {
             column: i,
@@ -183,7 +183,7 @@ fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&Strin
     ddl.text(" NOT NULL");
     for (i, col) in all[1..].iter().enumerate() {
         ddl.text(&format!(", {col} "));
-        ddl.part(DdlPart::ColumnType(i));
+        ddl.column_type(m, d, i);
         ddl.part(DdlPart::Nullability(i));
     }
     for c in history::COLUMNS {
@@ -226,6 +226,15 @@ impl Ddl {
 
     fn part(&mut self, p: DdlPart) {
         self.0.push(p);
+    }
+
+    /// The type of data column `i`: the size given with `#[dal(precision, scale)]`, else the
+    /// type's own (`<T as Column>::…`).
+    fn column_type(&mut self, m: &Model<'_>, d: Dialect, i: usize) {
+        match m.columns[i].precision {
+            Some(p) => self.text(&d.decimal_type_with(p.digits, p.scale)),
+            None => self.part(DdlPart::ColumnType(i)),
+        }
     }
 }
 
@@ -321,6 +330,20 @@ mod tests {
                 #[dal(references = Shop, on_delete = "cascade", column = "shop")] shop_id: Uuid,
                 total: i64,
                 #[dal(deleted_at)] deleted_at: Option<DateTime<Utc>>,
+            }"#
+        ));
+    }
+
+    #[test]
+    fn decimal_columns_with_a_precision_sql() {
+        insta::assert_snapshot!(render(
+            r#"#[dal(table = "invoices", history)]
+            struct Invoice {
+                #[dal(id)] id: i64,
+                #[dal(precision = 19, scale = 4)] total: Decimal,
+                #[dal(precision = 5)] pieces: Option<Decimal>,
+                unbounded: Decimal,
+                #[dal(version)] version: i64,
             }"#
         ));
     }

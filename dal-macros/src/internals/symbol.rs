@@ -22,12 +22,15 @@ pub(crate) const SKIP: &str = "skip";
 pub(crate) const SHARD_KEY: &str = "shard_key";
 pub(crate) const REFERENCES: &str = "references";
 pub(crate) const ON_DELETE: &str = "on_delete";
+pub(crate) const PRECISION: &str = "precision";
+pub(crate) const SCALE: &str = "scale";
 
 /// Every container key, for suggestions.
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, HAS_MANY, HAS_ONE, CRATE];
 /// Every field key, for suggestions.
 pub(crate) const FIELD_KEYS: &[&str] = &[
-    ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES, ON_DELETE,
+    ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES,
+    ON_DELETE, PRECISION, SCALE,
 ];
 
 /// `#[derive(Value)]` keys: on the type, and on an enum's variants.

@@ -2,8 +2,11 @@
 
 use sqlx::{Column as _, Row as _, ValueRef as _};
 
+use rust_decimal::Decimal;
+
 use super::RowSource;
-use super::{Column, Kind, Value};
+use super::decimal::decimal_from_real32;
+use super::{Column, Kind, Value, decimal_from_real, decimal_from_text};
 use crate::error::{Error, Result};
 
 /// One row of a result.
@@ -250,17 +253,20 @@ impl Row {
                     Some("INT8") => self.decode_native::<i64>(index)?,
                     _ => return self.decode_native::<T>(index),
                 };
-                T::try_from(wide).map_err(|_| {
-                    Error::decode(format!(
-                        "cannot read column {index} (`{}`) as {}: {wide} is out of its range",
-                        self.column_name(index).unwrap_or("?"),
-                        std::any::type_name::<T>()
-                    ))
-                })
+                T::try_from(wide).map_err(|_| self.out_of_range::<T>(index, wide))
             }
             #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
             _ => self.decode_native::<T>(index),
         }
+    }
+
+    /// The error for an integer column whose value `T` cannot hold.
+    pub(crate) fn out_of_range<T>(&self, index: usize, value: i64) -> Error {
+        Error::decode(format!(
+            "cannot read column {index} (`{}`) as {}: {value} is out of its range",
+            self.column_name(index).unwrap_or("?"),
+            std::any::type_name::<T>()
+        ))
     }
 
     /// For types PostgreSQL has natively and the others store as text (UUID, JSON): `parse`
@@ -288,6 +294,54 @@ impl Row {
                 parse(text.ok_or_else(|| self.null_error::<T>(index))?)
             }
         }
+    }
+
+    /// A decimal from whatever the backend computed: its decimal type, an integer (a `COUNT`,
+    /// SQLite's `SUM` of whole numbers), text (SQLite's stored decimals), or a float that
+    /// stands for a short decimal (SQLite's `SUM`); see `decimal.rs`.
+    pub(crate) fn decode_decimal(&self, index: usize) -> Result<Decimal> {
+        let row = match &self.0 {
+            RowInner::Sqlx(row) => row,
+            RowInner::Custom(source) => return self.decode_custom(source.as_ref(), index),
+        };
+        if self.is_null(index)? {
+            return Err(self.null_error::<Decimal>(index));
+        }
+        let held = |e| self.decode_error::<Decimal>(index, e);
+        let type_name = each!(row, r => r
+            .try_get_raw(index)
+            .map(|v| sqlx::TypeInfo::name(v.type_info().as_ref()).to_owned())
+            .map_err(held))?;
+        let found = match (row, type_name.as_str()) {
+            #[cfg(feature = "postgres")]
+            (SqlxRow::Postgres(r), "NUMERIC") => return r.try_get(index).map_err(held),
+            // sqlx would round a text of more digits than a Decimal holds: read the text.
+            #[cfg(feature = "mysql")]
+            (SqlxRow::MySql(r), "DECIMAL") => {
+                decimal_from_text(r.try_get_unchecked::<&str, _>(index).map_err(held)?)
+            }
+            #[cfg(feature = "mysql")]
+            (SqlxRow::MySql(r), name) if name.ends_with(" UNSIGNED") => {
+                Ok(r.try_get::<u64, _>(index).map_err(held)?.into())
+            }
+            (
+                _,
+                "INT2" | "INT4" | "INT8" | "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT",
+            )
+            | (_, "INTEGER") => Ok(self.decode_integer::<i64>(index)?.into()),
+            (_, "FLOAT4" | "FLOAT") => decimal_from_real32(self.decode_native::<f32>(index)?),
+            (_, "FLOAT8" | "DOUBLE" | "REAL") => decimal_from_real(self.decode_native(index)?),
+            _ => {
+                let text = each!(row, r => r.try_get::<&str, _>(index).map_err(held))?;
+                decimal_from_text(text)
+            }
+        };
+        found.map_err(|what| {
+            Error::decode(format!(
+                "cannot read column {index} (`{}`) as a Decimal: it holds {what}",
+                self.column_name(index).unwrap_or("?")
+            ))
+        })
     }
 
     fn decode_error<T>(&self, index: usize, e: sqlx::Error) -> Error {
@@ -355,3 +409,5 @@ from_value!(chrono::DateTime<chrono::Utc>, DateTime, |v| v);
 from_value!(chrono::NaiveDateTime, NaiveDateTime, |v| v);
 from_value!(chrono::NaiveDate, NaiveDate, |v| v);
 from_value!(serde_json::Value, Json, |v| v.into_owned());
+from_value!(rust_decimal::Decimal, Decimal, |v| v);
+from_value!(chrono::NaiveTime, NaiveTime, |v| v);

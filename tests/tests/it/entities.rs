@@ -1,7 +1,8 @@
 //! Entities used by the suite.
 
-use dal::types::{DateTime, Json, NaiveDate, NaiveDateTime, Utc, Uuid};
+use dal::types::{DateTime, Decimal, Json, NaiveDate, NaiveDateTime, NaiveTime, Utc, Uuid};
 use dal::{Entity, Value};
+use serde::{Deserialize, Serialize};
 
 /// A UUID-keyed entity.
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -98,6 +99,23 @@ pub struct AllTypes {
     pub maybe_status: Option<Status>,
     pub maybe_priority: Option<Priority>,
     pub maybe_label: Option<Label>,
+    pub count: u32,
+    pub time: NaiveTime,
+    pub maybe_time: Option<NaiveTime>,
+    /// Any `Decimal`: `NUMERIC`, `DECIMAL(65, 28)`, SQLite text.
+    pub amount: Decimal,
+    #[dal(precision = 19, scale = 4)]
+    pub maybe_price: Option<Decimal>,
+    pub note: dal::Json<Note>,
+    pub maybe_tags: Option<dal::Json<Vec<String>>>,
+}
+
+/// A serde type stored as a JSON document (`dal::Json<Note>`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Note {
+    pub title: String,
+    pub stars: Option<u8>,
+    pub weights: Vec<f64>,
 }
 
 /// A versioned entity with timestamps, soft delete and history.
