@@ -740,7 +740,7 @@ if conduit:
     w("The pool once the load stopped (the server's `/metrics` 0.5 s after the last answer, as the "
       "pool reports its gauges every 200 ms: connections by state, pending acquires, acquire "
       "timeouts `db.client.connection.timeouts`, statement timeouts; `/health`: the acquire wait "
-      "p99 since start, a histogram bucket's bound), how the server stopped on SIGTERM, and the "
+      "p99 since start, the upper bound of its histogram bucket, about 19 % wide), how the server stopped on SIGTERM, and the "
       "machine's load average around the run. Targets: no connection in use (none leaked), no "
       "acquire timeout, no error.")
     w("")
