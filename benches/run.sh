@@ -2,9 +2,10 @@
 # Runs dal's benchmark suite and writes benches/RESULTS.md: the machine, the date, the backend
 # versions, then per backend each workload's median and its 95 % confidence interval for dal
 # and for sqlx by hand, the ratio dal / sqlx and the target of ../shared/BENCHMARKS.md (met or
-# not); then R0, R0c, P1, D1, S1, L1, M1, C1 (and the peers and B1 when asked for).
+# not); then R0, R0c, P1, D1, S1, L1, M1, C1, the Conduit load run (and the peers and B1 when
+# asked for).
 #
-#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, A1, M1, C1: ~24 min on 2 cores
+#   bash benches/run.sh                  # R0, R1-W4, P1, D1, S1, L1, T1, A1, M1, C1, Conduit: ~28 min on 2 cores
 #   bash benches/run.sh --peers          # also SeaORM and Diesel (the `peers` feature): +~10 min
 #   bash benches/run.sh --b1             # also B1, the build cost of #[derive(Entity)]: +~5 min
 #   bash benches/run.sh R1_get_by_id     # other arguments go to the benchmarks (a name filter)
@@ -109,6 +110,10 @@ run_suite() {
   else
     echo "SKIPPED|C1|the capacity check failed (is PostgreSQL running?)" | tee -a "$log"
   fi
+  # The Conduit load run starts the release `conduit` binary, which it finds beside itself in
+  # the target directory: built here, with the same CARGO_TARGET_DIR.
+  cargo build --release -p examples --bin conduit 2>&1 | tee -a "$log"
+  bench conduit_load
   if [[ -n "$b1" ]]; then
     bash "$here/b1_build_cost.sh" 2>&1 | tee -a "$log"
   fi
@@ -709,6 +714,78 @@ if skipped_c1 and not c1:
     w("## C1: capacity (PostgreSQL)")
     w("")
     w(f"Not measured: {skipped_c1[0]}")
+
+conduit = lines("CONDUIT")
+if conduit:
+    def fields(rest):
+        return dict(x.split("=", 1) for x in rest)
+    runs = {f[0]: fields(f[1:]) for f in lines("CONDUIT_RUN")}
+    pools = {f[0]: fields(f[1:]) for f in lines("CONDUIT_POOL")}
+    first = next(iter(runs.values()), {})
+    w("")
+    w("## Conduit under load")
+    w("")
+    w("`cargo bench -p benches --bench conduit_load`: the RealWorld backend of `examples` (the release "
+      "`conduit` binary, axum on dal, the pool's defaults: 10 connections) on each backend in turn, "
+      f"over a fresh database seeded through the API ({first.get('users', '?')} users, "
+      f"{first.get('articles', '?')} articles). {first.get('users', '?')} simulated users, each "
+      "logged in, then loop over loopback (one reqwest client, keep-alive) for "
+      f"{first.get('secs', '?')} s after a {first.get('warmup_secs', '?')} s warm-up, each "
+      "request waiting for the previous one's whole answer: list articles (a page of 20, 40 %), "
+      "get an article (30 %), favorite or unfavorite one (15 %), comment on one (15 %). Requests/s "
+      "= requests started in the measured window / its length; latency percentiles over every "
+      "measured request; an error is a non-2xx answer or a failed request. Client and server "
+      "share the machine's cores (and the database servers them).")
+    w("")
+    w("| backend | operation | requests/s | p50 | p99 | max | requests | errors |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    us = lambda v: fmt_time(float(v) * 1e3)
+    order = {"all": 0, "list": 1, "get": 2, "favorite": 3, "comment": 4}
+    for backend in BACKENDS + sorted({f[0] for f in conduit} - set(BACKENDS)):
+        rows = sorted((f for f in conduit if f[0] == backend), key=lambda f: order.get(f[1], 9))
+        for f in rows:
+            r = fields(f[2:])
+            op = "**all**" if f[1] == "all" else f[1]
+            rps = f"**{float(r['rps']):,.0f}**" if f[1] == "all" else f"{float(r['rps']):,.0f}"
+            w(f"| {backend} | {op} | {rps} | {us(r['p50_us'])} | {us(r['p99_us'])} | "
+              f"{us(r['max_us'])} | {int(r['requests']):,} | {r['errors']} |")
+    errors = lines("CONDUIT_ERROR")
+    if errors:
+        w("")
+        w("First errors: " + "; ".join(f"{b} {op}: {status} `{body[:120]}`" for b, op, status, body in errors))
+    w("")
+    w("The pool once the load stopped (the server's `/metrics` 0.5 s after the last answer, as the "
+      "pool reports its gauges every 200 ms: connections by state, pending acquires, acquire "
+      "timeouts `db.client.connection.timeouts`, statement timeouts; `/health`: the acquire wait "
+      "p99 since start, the upper bound of its histogram bucket, about 19 % wide), how the server stopped on SIGTERM, and the "
+      "machine's load average around the run. Targets: no connection in use (none leaked), no "
+      "acquire timeout, no error.")
+    w("")
+    w("| backend | in use | idle | max | pending | acquire timeouts | statement timeouts | acquire wait p99 | shutdown | run started | load (1 min) before / after | met |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
+    def num(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+    for backend in BACKENDS + sorted(set(pools) - set(BACKENDS)):
+        if backend not in pools:
+            continue
+        p, r = pools[backend], runs.get(backend, {})
+        errs = next((int(fields(f[2:])["errors"]) for f in conduit if f[0] == backend and f[1] == "all"), None)
+        met = num(p.get("used")) == 0 and num(p.get("acquire_timeouts")) == 0 and errs == 0
+        fmt = lambda v: f"{num(v):g}" if num(v) is not None else (v or "–")
+        w(f"| {backend} | {fmt(p.get('used'))} | {fmt(p.get('idle'))} | {fmt(p.get('max'))} | "
+          f"{fmt(p.get('pending'))} | {fmt(p.get('acquire_timeouts'))} | {fmt(p.get('statement_timeouts'))} | "
+          f"{fmt(p.get('acquire_wait_p99_ms'))} ms | {p.get('shutdown', '–').replace('_', ' ')} | "
+          f"{r.get('started', '–')} | {r.get('load1_before', '?')} / {r.get('load1_after', '?')} | "
+          f"{'✓' if met else '✗'} |")
+skipped_conduit = [(f[0], "|".join(f[1:])) for f in lines("SKIPPED") if f[0].startswith("conduit")]
+if skipped_conduit and not conduit:
+    w("")
+    w("## Conduit under load")
+    w("")
+    w("Not measured: " + "; ".join(f"{n}: {r}" for n, r in skipped_conduit))
 
 b1 = lines("B1")
 if b1:
