@@ -241,7 +241,7 @@ pub mod entity {
     pub use dal_runtime::{
         BelongsTo, Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, FindWith,
         ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested, Operation, Order,
-        Patch,
+        Patch, TableIndex,
     };
 
     /// The SQL the derive generates for one entity on one backend (`E::statements(dialect)`).
@@ -285,7 +285,10 @@ pub mod types {
     //! ```
 
     pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeDelta, Utc};
-    pub use dal_runtime::{Column, IntoValue, Kind, Value};
+    pub use dal_runtime::{
+        BoolDefault, Column, FloatDefault, IntegerDefault, IntoValue, Kind, MaxLength, NowDefault,
+        TextDefault, Value,
+    };
     pub use serde_json::Value as Json;
     pub use uuid::Uuid;
 }
@@ -501,8 +504,11 @@ pub mod __private {
     pub use dal_runtime::__const_concat as const_concat;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
-        Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
-        foreign_key,
+        Kind, Patch, Result, Row, ShardedEntity, Statements, TableIndex, TimestampField, Value,
+        VersionField, foreign_key,
+    };
+    pub use dal_runtime::{
+        BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,

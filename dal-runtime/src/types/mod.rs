@@ -1,6 +1,7 @@
 //! Values crossing the boundary between Rust and SQL: [`Value`] (a bound parameter) and the
 //! [`Column`] trait (a Rust type that can be stored in a column).
 
+mod ddl;
 mod from_row;
 mod impls;
 mod row;
@@ -11,6 +12,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
+pub use self::ddl::{BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault};
 pub use self::from_row::FromRow;
 pub use self::row::{Row, RowIndex};
 pub use self::source::{RowSource, unreadable};
@@ -97,6 +99,12 @@ pub trait Column: Sized + Send + Sync {
     const POSTGRES: &'static str;
     /// Column type in MySQL/MariaDB DDL.
     const MYSQL: &'static str;
+    /// Column type in MySQL/MariaDB DDL when the column is in an index or unique constraint
+    /// (`#[dal(index)]`, `#[dal(unique)]`, a composite one or a foreign key): MariaDB cannot
+    /// index `LONGTEXT`/`LONGBLOB` whole, so `String` becomes `VARCHAR(255)` and `Vec<u8>`
+    /// `VARBINARY(255)` there (`#[dal(max_length = n)]` chooses another length). The same as
+    /// [`Column::MYSQL`] unless a type says otherwise.
+    const MYSQL_INDEXED: &'static str = Self::MYSQL;
     /// Column type in SQLite DDL.
     const SQLITE: &'static str;
     /// `" NOT NULL"`, or `""` for a nullable column.
