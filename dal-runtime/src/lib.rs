@@ -75,6 +75,6 @@ pub use self::transaction::{
 };
 pub use self::types::{
     BoolDefault, Column, FloatDefault, FromRow, IntegerDefault, IntoValue, Kind, MaxLength,
-    NowDefault, TextDefault, Value,
+    NowDefault, TextDefault, Value, integer_default_fits,
 };
 pub use self::types::{Row, RowIndex};

@@ -509,6 +509,7 @@ pub mod __private {
     };
     pub use dal_runtime::{
         BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
+        integer_default_fits,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,

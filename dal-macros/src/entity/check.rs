@@ -7,6 +7,7 @@ use proc_macro2::Span;
 
 use super::ast::{Container, Field};
 use super::attr::Attr;
+use super::constraints;
 use super::model::{Column, Model, Roles};
 use super::relations;
 use crate::internals::case::snake_case;
@@ -24,12 +25,20 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let (table, id_index, columns, roles, shard_key) = (table?, id?, columns?, roles?, shard_key?);
     has_data_columns(cx, &c)?;
     let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
-    let references = relations::references(cx, &c, &columns, &table)?;
+    let mut references = relations::references(cx, &c, &columns, &table)?;
     let inverses = relations::inverses(cx, &c)?;
     relations::distinct_constants(cx, &columns, &references, &inverses)?;
+    let indexes = constraints::indexes(cx, &c, &columns, &table, &references);
+    let defaults = constraints::defaults(cx, &c, &columns);
+    let (indexes, mut defaults) = (indexes?, defaults?);
+    let max_lengths = constraints::max_lengths(cx, &c, &columns, &indexes, &references)?;
     let mut all: Vec<Column<'a>> = columns;
-    for (col, reference) in all.iter_mut().zip(references) {
-        col.reference = reference;
+    for (i, col) in all.iter_mut().enumerate() {
+        col.indexed = references[i].is_some()
+            || indexes.iter().any(|x| x.columns().contains(&col.name));
+        col.reference = references[i].take();
+        col.default = defaults[i].take();
+        col.max_length = max_lengths[i];
     }
     let id_field = c.fields[id_index].ident;
     let id = all.remove(all.iter().position(|col| col.field == id_field)?);
@@ -61,6 +70,7 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         skipped,
         shard_key,
         inverses,
+        indexes,
     })
 }
 
@@ -315,7 +325,15 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             ok = false;
             continue;
         }
-        columns.push(Column { name, field: f.ident, ty: f.ty, reference: None });
+        columns.push(Column {
+            name,
+            field: f.ident,
+            ty: f.ty,
+            reference: None,
+            indexed: false,
+            max_length: None,
+            default: None,
+        });
     }
     ok.then_some(columns)
 }

@@ -1,9 +1,11 @@
-//! `#[derive(Entity)]`: parse ([`ast`], [`attr`]) → validate ([`check`]) → generate SQL
+//! `#[derive(Entity)]`: parse ([`ast`], [`attr`]) → validate ([`check`], [`relations`],
+//! [`constraints`]) → generate SQL
 //! ([`sql`], pure) → emit code ([`expand`]).
 
 mod ast;
 mod attr;
 mod check;
+mod constraints;
 mod expand;
 mod model;
 mod relations;

@@ -28,6 +28,13 @@ pub trait IntegerDefault {
     const MAX: i128;
 }
 
+/// Whether integer `value` is a default a `T` column holds exactly (`MIN..=MAX`); the derive
+/// asserts it at compile time.
+#[doc(hidden)]
+pub const fn integer_default_fits<T: IntegerDefault + ?Sized>(value: i128) -> bool {
+    T::MIN <= value && value <= T::MAX
+}
+
 /// A type whose column may default to a number with a fraction: `#[dal(default = 1.5)]`.
 #[diagnostic::on_unimplemented(
     message = "a `{Self}` field cannot default to a float",

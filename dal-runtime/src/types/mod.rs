@@ -12,7 +12,10 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
-pub use self::ddl::{BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault};
+pub use self::ddl::{
+    BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
+    integer_default_fits,
+};
 pub use self::from_row::FromRow;
 pub use self::row::{Row, RowIndex};
 pub use self::source::{RowSource, unreadable};

@@ -73,6 +73,16 @@ impl Dialect {
         matches!(self, Dialect::MySql)
     }
 
+    /// The type of text at most `max_length` characters long, where the backend enforces a
+    /// length (`VARCHAR(n)`); `None` on SQLite, which ignores declared lengths, so a String
+    /// column keeps its own type there.
+    pub fn bounded_text_type(self, max_length: u32) -> Option<String> {
+        match self {
+            Dialect::Postgres | Dialect::MySql => Some(format!("VARCHAR({max_length})")),
+            Dialect::Sqlite => None,
+        }
+    }
+
     /// Whether unique constraints are declared inside `CREATE TABLE` under their own name
     /// (PostgreSQL, MySQL) rather than as a `CREATE UNIQUE INDEX` (SQLite, whose inline unique
     /// constraints get nameless `sqlite_autoindex_…` indexes).
