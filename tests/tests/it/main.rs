@@ -73,6 +73,14 @@ macro_rules! entity_suite {
             a_reference_to_a_missing_row_is_a_constraint_error,
             // column types
             newtypes_round_trip_as_columns_and_ids,
+            // constraints and indexes
+            a_unique_violation_is_a_constraint_error_naming_it,
+            a_composite_unique_refuses_only_the_same_combination,
+            unique_constraints_cover_soft_deleted_rows_and_skip_history,
+            declared_indexes_are_in_the_catalog,
+            ensure_schema_reports_a_missing_or_non_unique_index,
+            defaults_fill_a_row_inserted_without_those_columns,
+            indexed_text_lengths_follow_the_backend,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,
