@@ -159,7 +159,7 @@ pub(crate) fn defaults(
 ) -> Option<Vec<Option<ColumnDefault>>> {
     let mut ok = true;
     for f in c.fields.iter().filter(|f| f.attrs.default.get().is_some()) {
-        if let Some(problem) = stored_plain_field(f, symbol::DEFAULT, "a default") {
+        if let Some(problem) = stored_plain_field(f, symbol::DEFAULT) {
             let span = f.attrs.default.span().unwrap_or_else(|| f.ident.span());
             cx.syn_error(syn::Error::new(span, problem));
             ok = false;
@@ -216,7 +216,7 @@ pub(crate) fn max_lengths(
 ) -> Option<Vec<Option<(u32, Span)>>> {
     let mut ok = true;
     for f in c.fields.iter().filter(|f| f.attrs.max_length.get().is_some()) {
-        if let Some(problem) = stored_plain_field(f, symbol::MAX_LENGTH, "a length") {
+        if let Some(problem) = stored_plain_field(f, symbol::MAX_LENGTH) {
             let span = f.attrs.max_length.span().unwrap_or_else(|| f.ident.span());
             cx.syn_error(syn::Error::new(span, problem));
             ok = false;
@@ -249,18 +249,20 @@ pub(crate) fn max_lengths(
     ok.then_some(out)
 }
 
-/// Why `key` cannot be on `f` (the id, or a skipped field), if it cannot; `what` is what the
-/// key gives the column.
-fn stored_plain_field(f: &Field<'_>, key: &str, what: &str) -> Option<String> {
+/// Why `key` cannot be on `f` (the id, or a skipped field), if it cannot.
+fn stored_plain_field(f: &Field<'_>, key: &str) -> Option<String> {
     let name = field_name(f.ident);
     if f.attrs.id.get().is_some() {
-        return Some(format!(
-            "`{name}` is the id, whose value and type dal fixes (a new Uuid, or an i64 from the database): it takes no {what}; remove `{key}`"
-        ));
+        let why = if key == symbol::DEFAULT {
+            "whose value dal or the database gives (a new Uuid, or an i64 the database assigns), so a default would never be used"
+        } else {
+            "whose column type its id type fixes"
+        };
+        return Some(format!("`{name}` is the id, {why}; remove `{key}`"));
     }
     if f.attrs.skip.get().is_some() {
         return Some(format!(
-            "`{name}` is #[dal(skip)]: it is not stored, so it has no column to give {what}; remove `{key}`"
+            "`{name}` is #[dal(skip)]: it is not stored, so it has no column for `{key}`; remove `{key}`"
         ));
     }
     None

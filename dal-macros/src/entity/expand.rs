@@ -163,10 +163,10 @@ fn column_checks(m: &Model<'_>, p: &TokenStream) -> TokenStream {
                 DefaultValue::Bool(_) => quote_spanned!(span=> #p::BoolDefault),
                 DefaultValue::Now => quote_spanned!(span=> #p::NowDefault),
                 DefaultValue::Integer(n) => {
-                    let n = proc_macro2::Literal::i128_suffixed(*n);
                     let message = format!(
-                        "the default of `{field}` is out of its type's range: give a value the field's type holds"
+                        "the default {n} of `{field}` is out of its type's range: give a value the field's type holds"
                     );
+                    let n = proc_macro2::Literal::i128_suffixed(*n);
                     out.extend(quote_spanned! {span=>
                         const _: () = ::core::assert!(#p::integer_default_fits::<#ty>(#n), #message);
                     });

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 /// A type whose column may default to a string: `#[dal(default = "draft")]`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot default to a string",
+    message = "a field of type `{Self}` cannot default to a string",
     label = "a string default on a field that is not text",
     note = "`default = \"…\"` fits a `String` field; give this field a literal of its own type (an integer, a float, `true`/`false`, or `now` for a `DateTime<Utc>`)"
 )]
@@ -17,7 +17,7 @@ pub trait TextDefault {}
 
 /// A type whose column may default to an integer: `#[dal(default = 0)]`, in `MIN..=MAX`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot default to an integer",
+    message = "a field of type `{Self}` cannot default to an integer",
     label = "an integer default on a field that is not a number",
     note = "`default = 0` fits an integer or float field; give this field a literal of its own type (a string for a `String`, `true`/`false` for a `bool`, `now` for a `DateTime<Utc>`)"
 )]
@@ -37,7 +37,7 @@ pub const fn integer_default_fits<T: IntegerDefault + ?Sized>(value: i128) -> bo
 
 /// A type whose column may default to a number with a fraction: `#[dal(default = 1.5)]`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot default to a float",
+    message = "a field of type `{Self}` cannot default to a float",
     label = "a float default on a field that is not a float",
     note = "`default = 1.5` fits an `f32` or `f64` field; an integer field takes an integer"
 )]
@@ -45,7 +45,7 @@ pub trait FloatDefault {}
 
 /// A type whose column may default to `true` or `false`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot default to a boolean",
+    message = "a field of type `{Self}` cannot default to a boolean",
     label = "a boolean default on a field that is not a bool",
     note = "`default = true` fits a `bool` field"
 )]
@@ -53,7 +53,7 @@ pub trait BoolDefault {}
 
 /// A type whose column may default to the time of the insert: `#[dal(default = now)]`.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot default to `now`",
+    message = "a field of type `{Self}` cannot default to `now`",
     label = "`now` on a field that is not a UTC timestamp",
     note = "`default = now` fits a `DateTime<Utc>` field (the insert's time, in UTC)"
 )]
