@@ -124,7 +124,10 @@ mod tests {
 
     #[test]
     fn numbers_are_plain_decimal_text() {
-        assert_eq!(DefaultValue::float("-1.5e3").expect("number").clause(Dialect::MySql), " DEFAULT -1.5e3");
+        assert_eq!(
+            DefaultValue::float("-1.5e3").expect("number").clause(Dialect::MySql),
+            " DEFAULT -1.5e3"
+        );
         for bad in ["1.0 OR 1", "inf", "NaN", "1e999", "", "-", "."] {
             assert!(DefaultValue::float(bad).is_err(), "{bad}");
         }

@@ -63,7 +63,11 @@ impl Index {
     /// Whether `d` declares this index inside `CREATE TABLE` (else by
     /// [`Index::create_statement`]).
     pub fn in_create_table(&self, d: Dialect) -> bool {
-        if self.unique { d.unique_constraints_in_create_table() } else { d.indexes_in_create_table() }
+        if self.unique {
+            d.unique_constraints_in_create_table()
+        } else {
+            d.indexes_in_create_table()
+        }
     }
 
     /// What this index adds inside `CREATE TABLE` (after the columns, with a leading `, `), or
@@ -120,7 +124,10 @@ mod tests {
         );
         assert_eq!(unique.create_statement(Dialect::Postgres), None);
         assert_eq!(unique.clause(Dialect::Sqlite), "");
-        assert_eq!(index.clause(Dialect::MySql), ", INDEX `orders_shop_id_number_idx` (`shop_id`, `number`)");
+        assert_eq!(
+            index.clause(Dialect::MySql),
+            ", INDEX `orders_shop_id_number_idx` (`shop_id`, `number`)"
+        );
         assert_eq!(index.clause(Dialect::Postgres), "");
         assert_eq!(
             index.create_statement(Dialect::Postgres).as_deref(),

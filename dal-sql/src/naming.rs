@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn short_names_are_table_columns_suffix() {
         let t = ident("users");
-        assert_eq!(derived_name(&t, &[&ident("email")], NameKind::Unique).as_str(), "users_email_key");
+        assert_eq!(
+            derived_name(&t, &[&ident("email")], NameKind::Unique).as_str(),
+            "users_email_key"
+        );
         assert_eq!(
             derived_name(&t, &[&ident("org_id")], NameKind::ForeignKey).as_str(),
             "users_org_id_fkey"

@@ -68,9 +68,15 @@ pub(crate) struct CompositeIndex {
 pub(crate) enum DefaultLit {
     Str(LitStr),
     /// An integer, negated when written with a leading `-`.
-    Int { lit: syn::LitInt, negative: bool },
+    Int {
+        lit: syn::LitInt,
+        negative: bool,
+    },
     /// A float, negated when written with a leading `-`.
-    Float { lit: syn::LitFloat, negative: bool },
+    Float {
+        lit: syn::LitFloat,
+        negative: bool,
+    },
     Bool(syn::LitBool),
     /// `now`: the time of the insert.
     Now,

@@ -34,8 +34,8 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let max_lengths = constraints::max_lengths(cx, &c, &columns, &indexes, &references)?;
     let mut all: Vec<Column<'a>> = columns;
     for (i, col) in all.iter_mut().enumerate() {
-        col.indexed = references[i].is_some()
-            || indexes.iter().any(|x| x.columns().contains(&col.name));
+        col.indexed =
+            references[i].is_some() || indexes.iter().any(|x| x.columns().contains(&col.name));
         col.reference = references[i].take();
         col.default = defaults[i].take();
         col.max_length = max_lengths[i];

@@ -49,7 +49,8 @@ pub(crate) fn indexes(
                     let Some(col) = columns.iter().find(|col| col.field == f.ident) else {
                         continue;
                     };
-                    declared.push((Index::new(table.clone(), vec![col.name.clone()], unique), span));
+                    declared
+                        .push((Index::new(table.clone(), vec![col.name.clone()], unique), span));
                 }
             }
         }
@@ -115,7 +116,11 @@ fn field_index_problem(f: &Field<'_>, unique: bool) -> Option<String> {
 }
 
 /// The column of a field named in `index(…)`/`unique(…)`, or why it has none.
-fn composite_column(c: &Container<'_>, columns: &[Column<'_>], ident: &syn::Ident) -> Result<Ident, String> {
+fn composite_column(
+    c: &Container<'_>,
+    columns: &[Column<'_>],
+    ident: &syn::Ident,
+) -> Result<Ident, String> {
     let Some(f) = c.fields.iter().find(|f| f.ident == ident) else {
         let known: Vec<String> = c.fields.iter().map(|f| field_name(f.ident)).collect();
         let known: Vec<&str> = known.iter().map(String::as_str).collect();
@@ -186,12 +191,14 @@ pub(crate) fn defaults(
 
 fn default_value(lit: &DefaultLit) -> syn::Result<DefaultValue> {
     match lit {
-        DefaultLit::Str(s) => {
-            DefaultValue::text(&s.value()).map_err(|e| syn::Error::new(s.span(), format!("{e}: remove it from the string")))
-        }
+        DefaultLit::Str(s) => DefaultValue::text(&s.value())
+            .map_err(|e| syn::Error::new(s.span(), format!("{e}: remove it from the string"))),
         DefaultLit::Int { lit, negative } => {
             let n: i128 = lit.base10_parse().map_err(|_| {
-                syn::Error::new(lit.span(), "this integer is too large for any column: give a smaller default")
+                syn::Error::new(
+                    lit.span(),
+                    "this integer is too large for any column: give a smaller default",
+                )
             })?;
             Ok(DefaultValue::Integer(if *negative { -n } else { n }))
         }
@@ -236,11 +243,18 @@ pub(crate) fn max_lengths(
             Ok(n) if (1..=limit).contains(&n) => out.push(Some((n, span))),
             _ => {
                 let why = if indexed {
-                    format!("an indexed text column holds at most {MAX_INDEXED_VARCHAR} characters (MariaDB indexes 3,072 bytes of utf8mb4 text)")
+                    format!(
+                        "an indexed text column holds at most {MAX_INDEXED_VARCHAR} characters (MariaDB indexes 3,072 bytes of utf8mb4 text)"
+                    )
                 } else {
-                    format!("a text column's length is from 1 to {MAX_VARCHAR} characters (MariaDB's longest VARCHAR of utf8mb4 text)")
+                    format!(
+                        "a text column's length is from 1 to {MAX_VARCHAR} characters (MariaDB's longest VARCHAR of utf8mb4 text)"
+                    )
                 };
-                cx.syn_error(syn::Error::new(lit.span(), format!("{why}: give max_length = {limit} or less")));
+                cx.syn_error(syn::Error::new(
+                    lit.span(),
+                    format!("{why}: give max_length = {limit} or less"),
+                ));
                 ok = false;
                 out.push(None);
             }

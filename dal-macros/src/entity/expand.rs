@@ -3,8 +3,8 @@
 //! `<dal>::__private`; type-dependent code is spanned at the field so type errors land there.
 
 use dal_sql::Dialect;
-use proc_macro2::TokenStream;
 use dal_sql::default::DefaultValue;
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 

@@ -288,9 +288,11 @@ mod tests {
                 let text = match field {
                     Field::Sql(text) => text,
                     Field::Ddl(parts) => ddl(&parts),
-                    Field::ColumnTypes(parts) => {
-                        parts.iter().map(|p| ddl(std::slice::from_ref(p))).collect::<Vec<_>>().join(", ")
-                    }
+                    Field::ColumnTypes(parts) => parts
+                        .iter()
+                        .map(|p| ddl(std::slice::from_ref(p)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 };
                 if !text.is_empty() {
                     out.push_str(&format!("{name}: {text}\n"));

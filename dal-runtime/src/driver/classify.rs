@@ -29,10 +29,10 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
             if let Some(code) = code {
                 e = e.with_code(code);
             }
-            if kind == ErrorKind::Constraint {
-                if let Some(name) = constraint_name(backend, db.as_ref()) {
-                    e = e.with_constraint(name);
-                }
+            if kind == ErrorKind::Constraint
+                && let Some(name) = constraint_name(backend, db.as_ref())
+            {
+                e = e.with_constraint(name);
             }
             return e.with_source(err);
         }

@@ -84,7 +84,10 @@ pub(super) fn index_problems(declared: &[TableIndex], found: &[FoundIndex]) -> V
         problems.push(format!("indexes that should be unique: {}", not_unique.join(", ")));
     }
     if !unique.is_empty() {
-        problems.push(format!("unique indexes the struct does not declare unique: {}", unique.join(", ")));
+        problems.push(format!(
+            "unique indexes the struct does not declare unique: {}",
+            unique.join(", ")
+        ));
     }
     if !moved.is_empty() {
         problems.push(format!("indexes on other columns: {}", moved.join(", ")));

@@ -36,7 +36,8 @@ impl Database {
             // Indexes come with a table created here; an existing table's are checked below.
             let indexes = if existed { "" } else { st.create_indexes };
             // Generated statements over checked identifiers: no `;` but the separators.
-            let statements = [indexes, st.create_history_index].into_iter().flat_map(|s| s.split("; "));
+            let statements =
+                [indexes, st.create_history_index].into_iter().flat_map(|s| s.split("; "));
             for ddl in statements.filter(|s| !s.is_empty()) {
                 conn.execute_unprepared(SqlStr::from_static(ddl)).await?;
             }

@@ -9,13 +9,7 @@ use tests::TestDb;
 
 /// Every kind of index and default, with soft delete and history.
 #[derive(Entity, Debug, Clone, PartialEq)]
-#[dal(
-    table = "accounts",
-    soft_delete,
-    history,
-    unique(shop, number),
-    index(status, opened_at)
-)]
+#[dal(table = "accounts", soft_delete, history, unique(shop, number), index(status, opened_at))]
 pub struct Account {
     #[dal(id)]
     pub id: i64,
@@ -166,7 +160,10 @@ pub async fn declared_indexes_are_in_the_catalog(db: &TestDb) {
     );
     assert_eq!(
         catalog_indexes(db, "cards").await,
-        expected(&[("cards_account_id_idx", false, "account_id"), ("cards_code_key", true, "code")])
+        expected(&[
+            ("cards_account_id_idx", false, "account_id"),
+            ("cards_code_key", true, "code")
+        ])
     );
     let indexes: Vec<&str> = Account::INDEXES.iter().map(|x| x.name()).collect();
     assert_eq!(indexes.len(), 4, "{indexes:?}");
@@ -184,7 +181,8 @@ pub async fn ensure_schema_reports_a_missing_or_non_unique_index(db: &TestDb) {
     let e = db.ensure_schema::<Account>().await.expect_err("an index is missing");
     assert_eq!(e.kind(), ErrorKind::Schema, "{e}");
     assert!(
-        e.message().contains("missing indexes: accounts_status_opened_at_idx (on status, opened_at)"),
+        e.message()
+            .contains("missing indexes: accounts_status_opened_at_idx (on status, opened_at)"),
         "{e}"
     );
     assert_eq!(catalog_indexes(db, "accounts").await.len(), 3, "ensure_schema adds no index");
