@@ -5,7 +5,8 @@
 //! a backslash, which MySQL (without `NO_BACKSLASH_ESCAPES`) and PostgreSQL (with
 //! `standard_conforming_strings` off) may read as an escape, turns the literal into MySQL's
 //! hex form or PostgreSQL's `E'…'`, whose reading is fixed. `now` is the current UTC time in
-//! the form each backend stores a `DateTime<Utc>` (RFC 3339 text with `+00:00` on SQLite).
+//! the form each backend stores a `DateTime<Utc>` (RFC 3339 text with `+00:00` on SQLite, to
+//! the millisecond: SQLite's clock has no finer digits).
 
 use crate::Dialect;
 
