@@ -11,7 +11,9 @@
 //!   `dal_execute_many` the raw `execute_many` (one multi-row statement), sqlx and Diesel in
 //!   one multi-row statement;
 //! - `D1_loading_associations`: 100 users, their 1,000 posts, the posts' 10,000 comments,
-//!   grouped in memory.
+//!   grouped: dal through its relation API (`find().with(D1User::POSTS.with(D1Post::COMMENTS))`,
+//!   one statement per level), sqlx by hand with `IN` lists and grouping in memory, Diesel with
+//!   `belonging_to` + `grouped_by`.
 //!
 //! Functions: `dal` and `sqlx` (by hand) always, `diesel` (diesel-async) with the `peers`
 //! feature. Groups are `<workload>/<backend>`; the ratio is dal's median over sqlx's.

@@ -14,7 +14,7 @@ use crate::hand::{HandConn, HandResult};
 
 /// A `diesel_bench` user.
 #[derive(Entity, sqlx::FromRow, Debug, Clone, PartialEq)]
-#[dal(table = "d1_users")]
+#[dal(table = "d1_users", has_many(posts = D1Post::USER))]
 pub struct D1User {
     /// Id, assigned by the database.
     #[dal(id)]
@@ -27,12 +27,13 @@ pub struct D1User {
 
 /// A `diesel_bench` post of a user.
 #[derive(Entity, sqlx::FromRow, Debug, Clone, PartialEq)]
-#[dal(table = "d1_posts")]
+#[dal(table = "d1_posts", has_many(comments = D1Comment::POST))]
 pub struct D1Post {
     /// Id, assigned by the database.
     #[dal(id)]
     pub id: i64,
     /// The user who wrote it.
+    #[dal(references = D1User)]
     pub user_id: i64,
     /// Title.
     pub title: String,
@@ -48,6 +49,7 @@ pub struct D1Comment {
     #[dal(id)]
     pub id: i64,
     /// The post it is on.
+    #[dal(references = D1Post)]
     pub post_id: i64,
     /// Text.
     pub text: String,
@@ -99,6 +101,38 @@ pub async fn create_tables(db: &Database) -> dal::Result<()> {
     Ok(())
 }
 
+/// Empties the three tables, children first. Posts and comments hold foreign keys, which a
+/// server's `TRUNCATE` of the referenced table refuses: PostgreSQL truncates the three in one
+/// statement; MariaDB on one held session with its foreign key checks off for the truncates
+/// (and on again before the session goes back to the pool).
+async fn empty_tables(db: &Database) -> dal::Result<()> {
+    const TABLES: [&str; 3] = ["d1_comments", "d1_posts", "d1_users"];
+    match db.dialect() {
+        Dialect::Sqlite => {
+            for table in TABLES {
+                db.query(&format!("DELETE FROM {table}")).execute().await?;
+            }
+        }
+        Dialect::Postgres => {
+            db.query("TRUNCATE TABLE d1_comments, d1_posts, d1_users").execute().await?;
+        }
+        Dialect::MySql => {
+            let conn = db.connection().await?;
+            conn.query("SET FOREIGN_KEY_CHECKS = 0").execute().await?;
+            let mut emptied = Ok(0);
+            for table in TABLES {
+                emptied = conn.query(&format!("TRUNCATE TABLE {table}")).execute().await;
+                if emptied.is_err() {
+                    break;
+                }
+            }
+            conn.query("SET FOREIGN_KEY_CHECKS = 1").execute().await?;
+            emptied?;
+        }
+    }
+    Ok(())
+}
+
 /// Empties the three tables (kept, so that prepared statements on pooled connections stay
 /// valid) and puts `users` users in, the `i`-th with `hair_color(i)`. The servers truncate:
 /// after a `DELETE` of every row, InnoDB's purge of the deleted rows lags behind the next
@@ -109,13 +143,7 @@ pub async fn reseed_users(
     users: usize,
     hair_color: impl Fn(usize) -> Option<&'static str>,
 ) -> dal::Result<Vec<D1User>> {
-    for table in ["d1_comments", "d1_posts", "d1_users"] {
-        let empty = match db.dialect() {
-            Dialect::Sqlite => format!("DELETE FROM {table}"),
-            Dialect::Postgres | Dialect::MySql => format!("TRUNCATE TABLE {table}"),
-        };
-        db.query(&empty).execute().await?;
-    }
+    empty_tables(db).await?;
     let all: Vec<D1User> = (0..users).map(|i| new_user(i, hair_color(i))).collect();
     let mut saved = Vec::with_capacity(users);
     for chunk in all.chunks(1000) {
@@ -237,23 +265,10 @@ pub mod with_dal {
             .await
     }
 
-    /// Loading associations: users, their posts (`user_id IN …`), the posts' comments
-    /// (`post_id IN …`), grouped in memory.
+    /// Loading associations through the relation API: users, then their posts, then the
+    /// posts' comments, one statement per level (keys in `IN (…)`), grouped by the runtime.
     pub async fn associations(db: &Database) -> dal::Result<UsersPostsComments> {
-        let users = db.repo::<D1User>().find().all().await?;
-        let posts = db
-            .repo::<D1Post>()
-            .find()
-            .filter(D1Post::USER_ID.is_in(users.iter().map(|u| u.id)))
-            .all()
-            .await?;
-        let comments = db
-            .repo::<D1Comment>()
-            .find()
-            .filter(D1Comment::POST_ID.is_in(posts.iter().map(|p| p.id)))
-            .all()
-            .await?;
-        Ok(group(users, posts, comments))
+        db.repo::<D1User>().find().with(D1User::POSTS.with(D1Post::COMMENTS)).all().await
     }
 }
 

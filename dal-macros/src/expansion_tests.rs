@@ -118,3 +118,31 @@ fn newtype_value_expansion() {
     let out = crate::value::expand(&input).expect("expands");
     insta::assert_snapshot!(pretty(out));
 }
+
+#[test]
+fn text_enum_value_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        enum Status {
+            Draft,
+            PendingPayment,
+            #[dal(rename = "done")]
+            Shipped,
+        }
+    };
+    let out = crate::value::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
+fn integer_enum_value_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(repr = "i16")]
+        enum Priority {
+            Low = -1,
+            Normal = 0,
+            Urgent = 10,
+        }
+    };
+    let out = crate::value::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}

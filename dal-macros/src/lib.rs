@@ -65,16 +65,30 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     entity::expand(&input).unwrap_or_else(internals::to_compile_errors).into()
 }
 
-/// Derives `dal::types::Column` for a newtype, stored as its one field's type: `struct
-/// Email(String);` is a `TEXT` column holding the string, usable in entities, filters and
-/// `Option<Email>` (nullable) like the inner type.
+/// Derives `dal::types::Column` for a newtype or a fieldless enum.
 ///
-/// | attribute (`#[dal(...)]` on the struct) | meaning |
+/// A newtype is stored as its one field's type: `struct Email(String);` is a `TEXT` column
+/// holding the string, usable in entities, filters and `Option<Email>` (nullable) like the
+/// inner type.
+///
+/// A fieldless enum is stored as text by default: each variant's name in snake_case
+/// (`PendingPayment` → `'pending_payment'`), and the entity's DDL gives the column a
+/// `CHECK (… IN ('draft', 'pending_payment', …))`. With `repr = "i16"` (or `"i32"`, `"i64"`) it
+/// is stored as that integer, each variant as its discriminant, which must then be written
+/// (`Low = 1`) so reordering the variants cannot change what stored rows mean; the `CHECK`
+/// lists the discriminants. Reading a value no variant is stored as is a `Decode` error naming
+/// the column and the value.
+///
+/// | attribute (`#[dal(...)]` on the type) | meaning |
 /// |---|---|
-/// | `id` | also derives `EntityId`: the newtype can be an entity's id (the inner type is `Uuid` or `i64`); the struct must also derive `Clone, PartialEq, Eq, Hash, Debug` |
+/// | `id` | newtypes: also derives `EntityId`, so the newtype can be an entity's id (the inner type is `Uuid` or `i64`); the struct must also derive `Clone, PartialEq, Eq, Hash, Debug` |
+/// | `rename_all = "…"` | text enums: the rule turning variant names into stored text, one of `snake_case` (the default), `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`, `lowercase`, `UPPERCASE`, `camelCase`, `PascalCase` (as written) |
+/// | `repr = "i16"` | enums: store the discriminant as `i16`, `i32` or `i64` instead of text |
 /// | `crate = "path"` | path to the `dal` crate when it is renamed |
 ///
-/// Fieldless enums are not derived yet.
+/// | attribute (`#[dal(...)]` on a variant) | meaning |
+/// |---|---|
+/// | `rename = "…"` | text enums: the text this variant is stored as (no backslash, not empty) |
 #[proc_macro_derive(Value, attributes(dal))]
 pub fn derive_value(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -32,6 +32,13 @@ pub const fn concat_bytes<const N: usize>(parts: &[&str]) -> [u8; N] {
     out
 }
 
+/// `text`, or `""` when `list` is empty: DDL text that goes with a list only when there is
+/// one (a column's `CHECK (… IN <list>)`), still at compile time.
+#[doc(hidden)]
+pub const fn unless_empty(list: &str, text: &'static str) -> &'static str {
+    if list.is_empty() { "" } else { text }
+}
+
 /// `const_concat!("a", X, "b")`: a `&'static str` joined at compile time.
 #[doc(hidden)]
 #[macro_export]
@@ -55,5 +62,18 @@ mod tests {
     #[test]
     fn joins_at_compile_time() {
         assert_eq!(JOINED, "CREATE TABLE é");
+    }
+
+    const LIST: &str = "(1, 2)";
+    const CHECKED: &str = crate::__const_concat!(
+        "x",
+        super::unless_empty(LIST, " IN "),
+        LIST,
+        super::unless_empty("", "!")
+    );
+
+    #[test]
+    fn text_goes_with_a_list_only() {
+        assert_eq!(CHECKED, "x IN (1, 2)");
     }
 }

@@ -77,4 +77,5 @@ pub use self::types::{
     BoolDefault, Column, FloatDefault, FromRow, IntegerDefault, IntoValue, Kind, MaxLength,
     NowDefault, TextDefault, Value, integer_default_fits,
 };
+pub use self::types::{DecimalColumn, Json, takes_precision};
 pub use self::types::{Row, RowIndex};

@@ -1,7 +1,8 @@
 //! dal's values as rusqlite parameters, stored exactly as the built-in (sqlx) SQLite driver
 //! stores them, so files are interchangeable: UUIDs as hyphenated text, `DateTime<Utc>` as
 //! RFC 3339 text with as many fraction digits as needed and `+00:00`, `NaiveDateTime` as
-//! `YYYY-MM-DD HH:MM:SS[.f]`, `NaiveDate` as `YYYY-MM-DD`, JSON as text, booleans as 0/1.
+//! `YYYY-MM-DD HH:MM:SS[.f]`, `NaiveDate` as `YYYY-MM-DD`, `NaiveTime` as `HH:MM:SS[.f]`,
+//! decimals as their text (`-12.3400`), JSON as text, booleans as 0/1.
 
 use chrono::SecondsFormat;
 use dal_runtime::Value;
@@ -34,6 +35,11 @@ impl ToSql for Param<'_> {
             }
             Value::NaiveDate(v) => ToSqlOutput::Owned(Owned::Text(v.format("%F").to_string())),
             Value::Json(v) => ToSqlOutput::Owned(Owned::Text(v.to_string())),
+            Value::Decimal(v) => ToSqlOutput::Owned(Owned::Text(v.to_string())),
+            Value::NaiveTime(v) => ToSqlOutput::Owned(Owned::Text(v.format("%T%.f").to_string())),
+            Value::Unencodable { reason, .. } => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(reason.clone().into()));
+            }
         })
     }
 }
@@ -62,5 +68,13 @@ mod tests {
         assert_eq!(text(Value::NaiveDateTime(micros.naive_utc())), "2024-05-06 07:08:09.000120");
         let day = NaiveDate::from_ymd_opt(2024, 5, 6).expect("valid");
         assert_eq!(text(Value::NaiveDate(day)), "2024-05-06");
+        assert_eq!(text(Value::NaiveTime(micros.time())), "07:08:09.000120");
+        assert_eq!(text(Value::NaiveTime(at.time())), "07:08:09");
+    }
+
+    #[test]
+    fn decimals_are_their_text() {
+        let d: rust_decimal::Decimal = "-12.3400".parse().expect("decimal");
+        assert_eq!(text(Value::Decimal(d)), "-12.3400");
     }
 }

@@ -25,6 +25,9 @@ pub(crate) fn classify(err: rusqlite::Error) -> Error {
                 .with_code(error.extended_code.to_string())
                 .with_source(err)
         }
+        rusqlite::Error::ToSqlConversionFailure(reason) => {
+            Error::new(ErrorKind::Data, format!("cannot encode a parameter: {reason}"))
+        }
         rusqlite::Error::InvalidPath(_) => {
             Error::new(ErrorKind::Config, format!("invalid {backend} configuration: {err}"))
                 .with_source(err)

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use dal_runtime::driver::duration_option as parse_duration;
+use dal_runtime::driver::{DECIMAL_COLLATION, compare_decimal_text};
 use dal_runtime::{DbConfig, Error, ErrorKind, Result};
 use rusqlite::{Connection, OpenFlags};
 
@@ -132,6 +133,9 @@ pub(crate) fn open(config: &DbConfig) -> Result<Connection> {
     let conn = conn.map_err(|e| opening(config, e))?;
     conn.busy_timeout(settings.busy_timeout).map_err(|e| opening(config, e))?;
     conn.execute_batch(&settings.pragmas()).map_err(|e| opening(config, e))?;
+    // Decimal columns are declared with this collation, as with the built-in driver.
+    conn.create_collation(DECIMAL_COLLATION, compare_decimal_text)
+        .map_err(|e| opening(config, e))?;
     Ok(conn)
 }
 

@@ -2,14 +2,16 @@
 //! blob or NULL), read as the kind dal asks for by the built-in (sqlx) driver's rules: an
 //! integer kind from an integer (range-checked), a float kind from a real, text from text,
 //! bytes from a blob or text, a UUID or JSON from text, a timestamp from RFC 3339 or
-//! SQLite-style text, unix seconds or a Julian day number, a date from `YYYY-MM-DD` text.
+//! SQLite-style text, unix seconds or a Julian day number, a date from `YYYY-MM-DD` text, a
+//! time of day from `HH:MM:SS[.f]` text, a decimal from text, an integer or a float that
+//! stands for a short decimal (`dal_runtime::driver::decimal_from_real`: SQLite's `SUM`).
 //! Anything else is a decode error naming the column.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
-use dal_runtime::driver::{RowSource, unreadable};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use dal_runtime::driver::{RowSource, decimal_from_real, decimal_from_text, unreadable};
 use dal_runtime::{Error, ErrorKind, Kind, Result, Value};
 use rusqlite::types::ValueRef;
 
@@ -155,9 +157,29 @@ impl RowSource for SqliteRow {
                     unreadable(self, index, kind, &format!("`{text}`, not a date: {e}"))
                 })?)
             }
+            (Kind::NaiveTime, Cell::Text(v)) => {
+                let text = self.text(index, kind, v)?;
+                Value::NaiveTime(time_from_text(text).ok_or_else(|| {
+                    unreadable(self, index, kind, &format!("`{text}`, not a time of day"))
+                })?)
+            }
+            (Kind::Decimal, Cell::Integer(v)) => Value::Decimal((*v).into()),
+            (Kind::Decimal, Cell::Real(v)) => Value::Decimal(
+                decimal_from_real(*v).map_err(|what| unreadable(self, index, kind, &what))?,
+            ),
+            (Kind::Decimal, Cell::Text(v)) => {
+                let read = decimal_from_text(self.text(index, kind, v)?);
+                Value::Decimal(read.map_err(|what| unreadable(self, index, kind, &what))?)
+            }
             _ => return Err(wrong()),
         })
     }
+}
+
+/// The formats sqlx reads a time of day from, in its order.
+fn time_from_text(value: &str) -> Option<NaiveTime> {
+    const FORMATS: [&str; 6] = ["%T%.f", "%R", "%RZ", "%T%.fZ", "%R%:z", "%T%.f%:z"];
+    FORMATS.iter().find_map(|format| NaiveTime::parse_from_str(value, format).ok())
 }
 
 /// RFC 3339 first, then the formats SQLite's date functions write and accept (sqlx's list,
@@ -248,6 +270,31 @@ mod tests {
         assert_eq!(day.timestamp(), 43_200);
         assert!(matches!(r.value(4, Kind::NaiveDate), Ok(Value::NaiveDate(_))));
         assert!(r.value(5, Kind::DateTime).is_err());
+    }
+
+    #[test]
+    fn decimals_from_text_integers_and_short_floats_times_from_text() {
+        let r = row(vec![
+            text("-12.3400"),
+            Cell::Integer(42),
+            Cell::Real(3.75),
+            Cell::Real(0.1 + 0.2),
+            text("07:08:09.5"),
+            text("7 o'clock"),
+        ]);
+        let decimal = |i| match r.value(i, Kind::Decimal) {
+            Ok(Value::Decimal(d)) => Ok(d.to_string()),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(decimal(0), Ok("-12.3400".to_owned()));
+        assert_eq!(decimal(1), Ok("42".to_owned()));
+        assert_eq!(decimal(2), Ok("3.75".to_owned()));
+        let e = decimal(3).expect_err("17 digits");
+        assert!(e.contains("c3") && e.contains("0.30000000000000004"), "{e}");
+        let Value::NaiveTime(t) = r.value(4, Kind::NaiveTime).expect("time") else { panic!() };
+        assert_eq!(t, NaiveTime::from_hms_milli_opt(7, 8, 9, 500).expect("valid"));
+        assert!(r.value(5, Kind::NaiveTime).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! proc-macros rewrite `?` placeholders into constants with exactly the code the runtime uses.
 
 mod comment;
+pub mod decimal;
 pub mod default;
 mod dialect;
 mod fingerprint;

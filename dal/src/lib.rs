@@ -106,6 +106,46 @@ pub use dal_runtime::{
 /// ```
 pub use dal_runtime::Entity;
 
+/// A value of any serde type stored as a JSON document: `JSONB` on PostgreSQL, `JSON` on
+/// MySQL/MariaDB, text on SQLite.
+///
+/// Not to be confused with [`types::Json`], which is `serde_json::Value` (a document without a
+/// Rust type, and a column type of its own); `Json<serde_json::Value>` stores the same way.
+///
+/// ```
+/// use dal::Json;
+/// use dal::prelude::*;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+/// struct Settings {
+///     theme: String,
+///     font_size: u8,
+/// }
+///
+/// #[derive(Entity, Debug, Clone, PartialEq)]
+/// #[dal(table = "profiles")]
+/// struct Profile {
+///     #[dal(id)]
+///     id: i64,
+///     settings: Json<Settings>,
+///     tags: Option<Json<Vec<String>>>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> dal::Result<()> {
+/// let db = Database::connect("sqlite::memory:").await?;
+/// db.ensure_schema::<Profile>().await?;
+/// let settings = Json(Settings { theme: "dark".into(), font_size: 14 });
+/// let tags = Some(Json(vec!["admin".to_owned()]));
+/// let saved = db.repo::<Profile>().save(&Profile { id: 0, settings, tags }).await?;
+/// let back = db.repo::<Profile>().get(saved.id).await?.expect("saved");
+/// assert_eq!(back.settings.theme, "dark"); // Json<T> derefs to T
+/// assert_eq!(back, saved);
+/// # Ok(()) }
+/// ```
+pub use dal_runtime::Json;
+
 /// Raw SQL with `?` placeholders, rewritten for every backend when the program compiles.
 ///
 /// `sql!("SELECT id FROM users WHERE age > ? AND name <> ?", 18, "x")`: the number of
@@ -283,14 +323,92 @@ pub mod types {
     //! assert_eq!(42_i64.into_value(), Value::I64(42));
     //! assert!(matches!(Uuid::nil().into_value(), Value::Uuid(_)));
     //! ```
+    //!
+    //! `#[derive(dal::Value)]` makes a column type of a newtype (stored as its field) or of a
+    //! fieldless enum: text with a `CHECK` listing the variants, or with `repr` the
+    //! discriminants.
+    //!
+    //! ```
+    //! use dal::prelude::*;
+    //!
+    //! #[derive(dal::Value, Debug, Clone, Copy, PartialEq)]
+    //! enum Status {
+    //!     Draft,
+    //!     #[dal(rename = "sent")]
+    //!     Shipped,
+    //! }
+    //!
+    //! #[derive(dal::Value, Debug, Clone, Copy, PartialEq)]
+    //! #[dal(repr = "i16")]
+    //! enum Priority {
+    //!     Low = 1,
+    //!     High = 2,
+    //! }
+    //!
+    //! #[derive(Entity, Debug, Clone, PartialEq)]
+    //! #[dal(table = "parcels")]
+    //! struct Parcel {
+    //!     #[dal(id)]
+    //!     id: i64,
+    //!     status: Status,
+    //!     priority: Option<Priority>,
+    //! }
+    //!
+    //! # #[tokio::main(flavor = "current_thread")]
+    //! # async fn main() -> dal::Result<()> {
+    //! let db = Database::connect("sqlite::memory:").await?;
+    //! db.ensure_schema::<Parcel>().await?;
+    //! let parcels = db.repo::<Parcel>();
+    //! let sent = Parcel { id: 0, status: Status::Shipped, priority: Some(Priority::High) };
+    //! let sent = parcels.save(&sent).await?;
+    //! let found = parcels.find().filter(Parcel::STATUS.eq(Status::Shipped)).all().await?;
+    //! assert_eq!(found, [sent]);
+    //!
+    //! // The column's CHECK lists the stored values; anything else is refused.
+    //! let bad = db.query("UPDATE parcels SET status = 'lost'").execute().await;
+    //! assert_eq!(bad.unwrap_err().kind(), dal::ErrorKind::Constraint);
+    //! # Ok(()) }
+    //! ```
 
-    pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+    pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
     pub use dal_runtime::{
         BoolDefault, Column, FloatDefault, IntegerDefault, IntoValue, Kind, MaxLength, NowDefault,
         TextDefault, Value,
     };
+    /// `rust_decimal::Decimal`: stored exactly on every backend (see [`DecimalColumn`]).
+    pub use rust_decimal::Decimal;
+    /// `serde_json::Value`, a JSON document without a Rust type (a column type of its own).
+    /// For a document of a serde type of yours, use [`crate::Json<T>`](crate::Json); this name
+    /// stays `serde_json::Value` so code written against it keeps compiling.
     pub use serde_json::Value as Json;
     pub use uuid::Uuid;
+
+    /// A column type stored as a SQL decimal, which takes `#[dal(precision = p, scale = s)]`.
+    ///
+    /// ```
+    /// use dal::prelude::*;
+    /// use dal::types::Decimal;
+    ///
+    /// #[derive(Entity, Debug, Clone)]
+    /// #[dal(table = "invoices")]
+    /// struct Invoice {
+    ///     #[dal(id)]
+    ///     id: i64,
+    ///     #[dal(precision = 19, scale = 4)]
+    ///     total: Decimal,
+    ///     #[dal(precision = 5, scale = 2)]
+    ///     discount: Option<Decimal>,
+    ///     unbounded: Decimal, // NUMERIC, DECIMAL(65, 28): any Decimal, exactly
+    /// }
+    ///
+    /// let ddl = |d| <Invoice as dal::Entity>::statements(d).create_table;
+    /// let pg = ddl(dal::query::Dialect::Postgres);
+    /// assert!(pg.contains(r#""total" NUMERIC(19, 4) NOT NULL, "discount" NUMERIC(5, 2)"#));
+    /// assert!(ddl(dal::query::Dialect::MySql).contains("`unbounded` DECIMAL(65, 28) NOT NULL"));
+    /// let sqlite = ddl(dal::query::Dialect::Sqlite);
+    /// assert!(sqlite.contains(r#""total" TEXT COLLATE dal_decimal NOT NULL"#), "{sqlite}");
+    /// ```
+    pub use dal_runtime::DecimalColumn;
 }
 
 pub mod driver {
@@ -344,8 +462,9 @@ pub mod driver {
     //! # Ok(()) }
     //! ```
     pub use dal_runtime::driver::{
-        BoxFuture, BoxStream, Driver, DriverConnection, ExecResult, RowSource, SqlxDriver,
-        Statement, unreadable,
+        BoxFuture, BoxStream, DECIMAL_COLLATION, Driver, DriverConnection, ExecResult, RowSource,
+        SqlxDriver, Statement, compare_decimal_text, decimal_from_real, decimal_from_text,
+        unreadable,
     };
     pub use dal_runtime::{Kind, Row, Value};
 }
@@ -502,6 +621,8 @@ pub mod __private {
     pub use chrono::{DateTime, Utc};
     pub use dal_macros::{sql, sql_as};
     pub use dal_runtime::__const_concat as const_concat;
+    pub use dal_runtime::const_concat::unless_empty;
+    pub use dal_runtime::takes_precision;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
         Kind, Patch, Result, Row, ShardedEntity, Statements, TableIndex, TimestampField, Value,
@@ -515,10 +636,11 @@ pub mod __private {
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,
         SqlQuery, TransactionOptions, body_handle, run_in_transaction, run_once_in_transaction,
     };
+    pub use std::borrow::Cow;
     pub use std::boxed::Box;
     pub use std::option::Option;
     pub use std::option::Option::{None, Some};
-    pub use std::result::Result::Ok;
+    pub use std::result::Result::{Err, Ok};
     pub use std::string::String;
     pub use std::time::Duration;
     pub use std::vec;

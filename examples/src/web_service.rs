@@ -21,10 +21,10 @@
 //!
 //! The pieces are public so that a test can run the service: [`install_metrics`] (before any
 //! pool exists: dal's pools register their metrics when they are created), [`open_database`],
-//! then [`serve`] on a bound listener until a shutdown future completes.
+//! then [`serve`] on a bound listener until a shutdown future completes. `/health`, `/metrics`
+//! and the shutdown are [`serving`]'s, shared with the [`conduit`](crate::conduit) example.
 
 use std::future::Future;
-use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -33,15 +33,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use dal::prelude::*;
-use metrics_exporter_prometheus::{BuildError, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
+use crate::serving;
+pub use crate::serving::{CLOSE_TIMEOUT, install_metrics, shutdown_signal};
+
 /// The database used when `DAL_URL` is not set: an SQLite file in the current directory.
 pub const DEFAULT_URL: &str = "sqlite://web_service.db";
-
-/// How long [`serve`] lets work in flight finish when it closes its pool.
-pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The most notes `GET /notes` returns.
 pub const LIST_LIMIT: u64 = 100;
@@ -254,21 +254,7 @@ impl IntoResponse for ApiError {
 /// What the handlers share.
 #[derive(Debug, Clone)]
 struct AppState {
-    db: Database,
     notes: Notes,
-    metrics: Option<PrometheusHandle>,
-}
-
-/// Installs the process-wide Prometheus recorder and returns the handle that renders it.
-///
-/// Call it once, before connecting: dal's pools register their metrics when they are created,
-/// so a pool made before the recorder reports nothing.
-///
-/// # Errors
-///
-/// When a recorder is already installed.
-pub fn install_metrics() -> Result<PrometheusHandle, BuildError> {
-    PrometheusBuilder::new().install_recorder()
 }
 
 /// Connects to `DAL_URL` (default [`DEFAULT_URL`]) and creates the tables when missing.
@@ -293,22 +279,20 @@ pub async fn ensure_schema(db: &Database) -> dal::Result<()> {
     db.ensure_schema::<JournalEntry>().await
 }
 
-/// The service's routes over `db`; `/metrics` renders `metrics` (404 without one).
+/// The service's routes over `db`, with `/health` and `/metrics` ([`serving::ops_routes`]);
+/// `/metrics` renders `metrics` (404 without one).
 pub fn router(db: Database, metrics: Option<PrometheusHandle>) -> Router {
     Router::new()
         .route("/notes", get(list_notes).post(create_note))
         .route("/notes/{id}", get(get_note).delete(delete_note))
-        .route("/health", get(health))
-        .route("/metrics", get(render_metrics))
+        .with_state(AppState { notes: Notes::new(db.clone()) })
+        .merge(serving::ops_routes(db, metrics))
         .fallback(not_found)
-        .with_state(AppState { notes: Notes::new(db.clone()), db, metrics })
 }
 
 /// Serves the service on `listener` until `shutdown` completes, lets requests in flight finish,
-/// then closes and unregisters `db`'s pool (waiting up to [`CLOSE_TIMEOUT`] for work in flight).
-///
-/// While it runs it also does the Prometheus recorder's upkeep (draining histograms) every
-/// 5 seconds.
+/// then closes and unregisters `db`'s pool (waiting up to [`CLOSE_TIMEOUT`] for work in flight);
+/// see [`serving::serve`].
 ///
 /// # Errors
 ///
@@ -319,55 +303,8 @@ pub async fn serve(
     metrics: Option<PrometheusHandle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let upkeep = metrics.clone().map(|handle| {
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(5));
-            loop {
-                every.tick().await;
-                handle.run_upkeep();
-            }
-        })
-    });
-    let app = router(db.clone(), metrics);
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    if let Some(task) = upkeep {
-        task.abort();
-    }
-    // Closes and unregisters the pool, so that a later connect with the same configuration
-    // gets a new one; a pool the manager does not list (`Database::from_pool`) is closed as is.
-    let pool = db.pool();
-    if dal::pool::PoolManager::global().close_pool(pool.hash(), CLOSE_TIMEOUT).await.is_none() {
-        pool.close(CLOSE_TIMEOUT).await;
-    }
-    served
-}
-
-/// Completes on ctrl-c or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            eprintln!("web_service: cannot listen for ctrl-c: {e}");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(e) => {
-                eprintln!("web_service: cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+    let app = router(db.clone(), metrics.clone());
+    serving::serve(listener, app, &db, metrics, shutdown).await
 }
 
 async fn create_note(
@@ -405,20 +342,6 @@ async fn delete_note(
     } else {
         Err(ApiError::note_not_found(id))
     }
-}
-
-async fn health(State(state): State<AppState>) -> Response {
-    let report = state.db.pool().health_report();
-    let status = if report.score >= 50 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(report)).into_response()
-}
-
-async fn render_metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let handle = state.metrics.as_ref().ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "metrics are not enabled")
-    })?;
-    let text = handle.render();
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
 }
 
 async fn not_found() -> ApiError {

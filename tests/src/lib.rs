@@ -247,6 +247,7 @@ pub fn shared_mariadb_tls() -> Option<&'static MariaDbTlsServer> {
 pub struct TestDb {
     db: Database,
     target: Target,
+    url: String,
     cleanup: Option<Cleanup>,
 }
 
@@ -334,7 +335,8 @@ impl TestDb {
         } else {
             Database::connect_lazy(config).expect("sqlite config is valid")
         };
-        TestDb { db, target, cleanup: Some(Cleanup::File(path)) }
+        let url = format!("sqlite://{}", path.display());
+        TestDb { db, target, url, cleanup: Some(Cleanup::File(path)) }
     }
 
     async fn server(backend: Backend, url: &str, name: &str) -> dal::Result<TestDb> {
@@ -344,16 +346,22 @@ impl TestDb {
             .connect_timeout(SETUP_CONNECT_TIMEOUT);
         // A private pool (not in the registry): it lives only for the set-up.
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
-        let (config, cleanup) = match backend {
+        let (config, isolated, cleanup) = match backend {
             Backend::Postgres => {
                 admin_db.query(&format!("CREATE SCHEMA \"{name}\"")).execute().await?;
                 let config = DbConfig::from_url(url)?.option("search_path", name);
-                (config, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
+                let isolated = with_param(url, "search_path", name);
+                (config, isolated, Cleanup::Schema { admin: admin.clone(), name: name.to_owned() })
             }
             _ => {
                 admin_db.query(&format!("CREATE DATABASE `{name}`")).execute().await?;
                 let config = DbConfig::from_url(url)?.database(name);
-                (config, Cleanup::Database { admin: admin.clone(), name: name.to_owned() })
+                let isolated = with_database(url, name)?;
+                (
+                    config,
+                    isolated,
+                    Cleanup::Database { admin: admin.clone(), name: name.to_owned() },
+                )
             }
         };
         admin_db.pool().close(Duration::from_secs(1)).await;
@@ -362,7 +370,7 @@ impl TestDb {
             .acquire_timeout(Duration::from_secs(30))
             .connect_timeout(SETUP_CONNECT_TIMEOUT);
         let db = Database::connect(config).await?;
-        Ok(TestDb { db, target: backend.into(), cleanup: Some(cleanup) })
+        Ok(TestDb { db, target: backend.into(), url: isolated, cleanup: Some(cleanup) })
     }
 
     /// A PostgreSQL database of its own, created on the server directly and reached through
@@ -376,6 +384,7 @@ impl TestDb {
         let admin_db = Database::from_pool(Pool::new(admin.clone())?);
         admin_db.query(&format!("CREATE DATABASE \"{name}\"")).execute().await?;
         admin_db.pool().close(Duration::from_secs(1)).await;
+        let url = with_param(&bouncer.url(name), "transaction_pooler", "true");
         let config = DbConfig::from_url(&bouncer.url(name))?;
         let options = config.pool().clone().transaction_pooler(true);
         let config =
@@ -385,6 +394,7 @@ impl TestDb {
         let made = TestDb {
             db: Database::connect_lazy(config)?,
             target: Target::PgBouncer,
+            url,
             cleanup: Some(cleanup),
         };
         made.db.pool().health_check().await?;
@@ -421,6 +431,14 @@ impl TestDb {
         }
     }
 
+    /// A URL of this test's isolated database, for a program that connects by itself (a
+    /// server binary under test): the schema (PostgreSQL, as `search_path`), the database
+    /// (MariaDB) or the file (SQLite) this handle uses. It holds the server URL's password,
+    /// if that has one: hand it to the program, do not print it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Where this test runs.
     pub fn target(&self) -> Target {
         self.target
@@ -441,6 +459,21 @@ impl TestDb {
     pub fn db(&self) -> &Database {
         &self.db
     }
+}
+
+/// `url` with `key=value` added to its query.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{key}={value}")
+}
+
+/// `url` naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> dal::Result<String> {
+    let mut parsed = url::Url::parse(url).map_err(|e| {
+        dal::Error::new(ErrorKind::Config, format!("the test server URL does not parse: {e}"))
+    })?;
+    parsed.set_path(name);
+    Ok(parsed.into())
 }
 
 fn announce_once(backend: Backend, message: &str) {

@@ -7,7 +7,7 @@
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitStr};
+use syn::{Attribute, LitInt, LitStr};
 
 use crate::internals::ctxt::Ctxt;
 use crate::internals::suggest::closest;
@@ -20,11 +20,11 @@ pub(crate) struct Attr<T> {
 }
 
 impl<T> Attr<T> {
-    fn none(name: &'static str) -> Self {
+    pub(crate) fn none(name: &'static str) -> Self {
         Attr { name, value: None }
     }
 
-    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+    pub(crate) fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
         if self.value.is_some() {
             cx.syn_error(syn::Error::new(
                 span,
@@ -69,7 +69,7 @@ pub(crate) enum DefaultLit {
     Str(LitStr),
     /// An integer, negated when written with a leading `-`.
     Int {
-        lit: syn::LitInt,
+        lit: LitInt,
         negative: bool,
     },
     /// A float, negated when written with a leading `-`.
@@ -111,7 +111,11 @@ pub(crate) struct FieldAttrs {
     /// `default = …`: the column's DDL default.
     pub(crate) default: Attr<DefaultLit>,
     /// `max_length = n`: the text column is `VARCHAR(n)`.
-    pub(crate) max_length: Attr<syn::LitInt>,
+    pub(crate) max_length: Attr<LitInt>,
+    /// `precision = 19`: the digits of a decimal column.
+    pub(crate) precision: Attr<LitInt>,
+    /// `scale = 4`: how many of them follow the point.
+    pub(crate) scale: Attr<LitInt>,
 }
 
 impl ContainerAttrs {
@@ -175,6 +179,8 @@ impl FieldAttrs {
             index: Attr::none(symbol::INDEX),
             default: Attr::none(symbol::DEFAULT),
             max_length: Attr::none(symbol::MAX_LENGTH),
+            precision: Attr::none(symbol::PRECISION),
+            scale: Attr::none(symbol::SCALE),
         };
         each_key(cx, attrs, |meta, key| {
             let flag = match key.as_str() {
@@ -224,13 +230,9 @@ impl FieldAttrs {
                 }
                 symbol::ON_DELETE => out.on_delete.set(cx, meta.path.span(), string_value(&meta)?),
                 symbol::DEFAULT => out.default.set(cx, meta.path.span(), default_value(&meta)?),
-                symbol::MAX_LENGTH => {
-                    let fix = "`max_length` takes the longest text the column holds, in characters: write max_length = 320";
-                    let value = meta.value().map_err(|_| meta.error(fix))?;
-                    let lit =
-                        value.parse::<syn::LitInt>().map_err(|e| syn::Error::new(e.span(), fix))?;
-                    out.max_length.set(cx, meta.path.span(), lit);
-                }
+                symbol::MAX_LENGTH => out.max_length.set(cx, meta.path.span(), int_value(&meta)?),
+                symbol::PRECISION => out.precision.set(cx, meta.path.span(), int_value(&meta)?),
+                symbol::SCALE => out.scale.set(cx, meta.path.span(), int_value(&meta)?),
                 _ => unknown_key(cx, &meta, &key, FIELD_KEYS, CONTAINER_KEYS, "the struct")?,
             }
             Ok(())
@@ -308,7 +310,7 @@ fn default_value(meta: &ParseNestedMeta<'_>) -> syn::Result<DefaultLit> {
 }
 
 /// Calls `f` for every key of every `#[dal(...)]` in `attrs`, reporting parse errors.
-fn each_key(
+pub(crate) fn each_key(
     cx: &Ctxt,
     attrs: &[Attribute],
     mut f: impl FnMut(ParseNestedMeta<'_>, String) -> syn::Result<()>,
@@ -332,7 +334,7 @@ fn each_key(
     }
 }
 
-fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+pub(crate) fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
     let value = meta
         .value()
@@ -342,8 +344,15 @@ fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     })
 }
 
+fn int_value(meta: &ParseNestedMeta<'_>) -> syn::Result<LitInt> {
+    let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+    let fix = format!("`{key}` takes a whole number: write {key} = 4");
+    let value = meta.value().map_err(|_| meta.error(&fix))?;
+    value.parse::<LitInt>().map_err(|e| syn::Error::new(e.span(), &fix))
+}
+
 /// Reports (and skips) a value given to a flag key.
-fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+pub(crate) fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
         cx.syn_error(meta.error(format!("`{key}` takes no value: write #[dal({key})]")));
         skip_value(meta)?;
@@ -362,7 +371,7 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 }
 
 /// Reports an unknown key and skips its value so parsing can go on.
-fn unknown_key(
+pub(crate) fn unknown_key(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,

@@ -9,7 +9,7 @@ use super::ast::{Container, Field};
 use super::attr::Attr;
 use super::constraints;
 use super::model::{Column, Model, Roles};
-use super::relations;
+use super::{precision, relations};
 use crate::internals::case::snake_case;
 use crate::internals::ctxt::Ctxt;
 use crate::internals::symbol;
@@ -30,7 +30,8 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     relations::distinct_constants(cx, &columns, &references, &inverses)?;
     let indexes = constraints::indexes(cx, &c, &columns, &table, &references);
     let defaults = constraints::defaults(cx, &c, &columns);
-    let (indexes, mut defaults) = (indexes?, defaults?);
+    let precisions = precision::precisions(cx, &c, &columns);
+    let (indexes, mut defaults, precisions) = (indexes?, defaults?, precisions?);
     let max_lengths = constraints::max_lengths(cx, &c, &columns, &indexes, &references)?;
     let mut all: Vec<Column<'a>> = columns;
     for (i, col) in all.iter_mut().enumerate() {
@@ -39,6 +40,7 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         col.reference = references[i].take();
         col.default = defaults[i].take();
         col.max_length = max_lengths[i];
+        col.precision = precisions[i];
     }
     let id_field = c.fields[id_index].ident;
     let id = all.remove(all.iter().position(|col| col.field == id_field)?);
@@ -333,6 +335,7 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             indexed: false,
             max_length: None,
             default: None,
+            precision: None,
         });
     }
     ok.then_some(columns)

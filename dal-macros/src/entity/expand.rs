@@ -59,6 +59,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         let columns = x.columns().iter().map(dal_sql::Ident::as_str);
         quote!(#p::TableIndex::new(#name, &[#(#columns),*], #unique))
     });
+    let precision_checks = precision_checks(m, &p);
     let column_checks = column_checks(m, &p);
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
@@ -141,6 +142,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
             }
 
             #sharded
+            #precision_checks
             #column_checks
         };
     }
@@ -192,6 +194,21 @@ fn column_checks(m: &Model<'_>, p: &TokenStream) -> TokenStream {
         }
     }
     out
+}
+
+/// For each `#[dal(precision = …)]` field, a call that compiles only when its type is a
+/// decimal (`DecimalColumn`), spanned at `precision` so the error points at the attribute.
+fn precision_checks(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let checks = m.columns.iter().filter_map(|c| {
+        let span = c.precision?.span;
+        let (p, ty) = (respan(p, span), respan(&c.ty.to_token_stream(), span));
+        Some(quote_spanned!(span=> #p::takes_precision::<#ty>();))
+    });
+    let checks: Vec<TokenStream> = checks.collect();
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    quote!(const _: () = { #(#checks)* };)
 }
 
 fn dialect_variant(d: Dialect) -> syn::Ident {
@@ -274,6 +291,11 @@ fn part(m: &Model<'_>, part: &DdlPart, dialect: &syn::Ident, p: &TokenStream) ->
         DdlPart::Nullability(i) => {
             let ty = m.columns[*i].ty;
             quote_spanned!(ty.span()=> <#ty as #p::Column>::NULLABILITY)
+        }
+        DdlPart::Check { column, head, tail } => {
+            let ty = m.columns[*column].ty;
+            let list = quote_spanned!(ty.span()=> <#ty as #p::Column>::ALLOWED_VALUES);
+            quote!(#p::unless_empty(#list, #head), #list, #p::unless_empty(#list, #tail))
         }
         DdlPart::TimestampType => quote!(<#p::DateTime<#p::Utc> as #p::Column>::#dialect),
         DdlPart::OptionalTextType => quote!(<#p::Option<#p::String> as #p::Column>::#dialect),

@@ -3,11 +3,13 @@
 //! ([`sql`], pure) → emit code ([`expand`]).
 
 mod ast;
-mod attr;
+// The attribute helpers are shared with `#[derive(Value)]`.
+pub(crate) mod attr;
 mod check;
 mod constraints;
 mod expand;
 mod model;
+mod precision;
 mod relations;
 mod sql;
 

@@ -57,12 +57,23 @@ pub(crate) struct Column<'a> {
     pub(crate) max_length: Option<(u32, proc_macro2::Span)>,
     /// `#[dal(default = …)]`.
     pub(crate) default: Option<ColumnDefault>,
+    /// `#[dal(precision = …, scale = …)]`: a decimal column of that size.
+    pub(crate) precision: Option<Precision>,
 }
 
 /// A column's DDL default, with what the field's type must accept for it.
 pub(crate) struct ColumnDefault {
     pub(crate) value: DefaultValue,
     /// The `default` key, where a type mismatch is reported.
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// The size of a decimal column, checked against [`dal_sql::decimal::MAX_PRECISION`].
+#[derive(Clone, Copy)]
+pub(crate) struct Precision {
+    pub(crate) digits: u32,
+    pub(crate) scale: u32,
+    /// The `precision` key: where an error about the field's type points.
     pub(crate) span: proc_macro2::Span,
 }
 

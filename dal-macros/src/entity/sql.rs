@@ -10,11 +10,15 @@ use dal_sql::relation::ForeignKey;
 
 use super::model::Model;
 
-/// The declared type of data column `i` on `d`: `VARCHAR(n)` with `max_length` where the
-/// backend enforces lengths; on MySQL, a type MariaDB can index when the column is indexed;
-/// else its Rust type's. The history table declares the same, so a version always fits.
+/// The declared type of data column `i` on `d`: the size given with `#[dal(precision,
+/// scale)]`; `VARCHAR(n)` with `max_length` where the backend enforces lengths; on MySQL, a
+/// type MariaDB can index when the column is indexed; else its Rust type's. The history table
+/// declares the same, so a version always fits.
 fn column_type(m: &Model<'_>, i: usize, d: Dialect) -> DdlPart {
     let col = &m.columns[i];
+    if let Some(p) = col.precision {
+        return DdlPart::Text(d.decimal_type_with(p.digits, p.scale));
+    }
     if let Some(text) = col.max_length.and_then(|(n, _)| d.bounded_text_type(n)) {
         return DdlPart::Text(text);
     }
@@ -45,6 +49,14 @@ pub(crate) enum DdlPart {
     /// The column type of text (`<Option<String> as Column>::…`, the same as `String`'s; the
     /// nullability is written as text).
     OptionalTextType,
+    /// `head`, the allowed values of data column `n`'s type (`<T as Column>::ALLOWED_VALUES`),
+    /// `tail`: the column's `CHECK (… IN (…))`, or nothing when the type allows every value of
+    /// its SQL type (its list is empty).
+    Check {
+        column: usize,
+        head: String,
+        tail: String,
+    },
     /// The quoted table and id column, `"customers" ("id")`, of the entity data column `n`
     /// references (`<Target as Entity>::TABLE`, `…::COLUMNS[0]`, quoted for the dialect).
     Referenced(usize),
@@ -121,6 +133,11 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         if let Some(default) = &m.columns[i].default {
             ddl.text(&default.value.clause(d));
         }
+        ddl.part(DdlPart::Check {
+            column: i,
+            head: format!(" CHECK ({col} IN "),
+            tail: ")".into(),
+        });
     }
     let mut create_indexes: Vec<String> = Vec::new();
     for (i, r) in m.references() {
@@ -271,6 +288,10 @@ mod tests {
                         format!("{{indexed type of {}}}", model.columns[*i].field)
                     }
                     DdlPart::Nullability(i) => format!("{{null of {}}}", model.columns[*i].field),
+                    DdlPart::Check { column, head, tail } => {
+                        let field = &model.columns[*column].field;
+                        format!("{{{head}<values of {field}>{tail}?}}")
+                    }
                     DdlPart::IdType => "{id type}".into(),
                     DdlPart::TimestampType => "{timestamp}".into(),
                     DdlPart::OptionalTextType => "{text?}".into(),
@@ -342,6 +363,20 @@ mod tests {
                 #[dal(references = Shop, on_delete = "cascade", column = "shop")] shop_id: Uuid,
                 total: i64,
                 #[dal(deleted_at)] deleted_at: Option<DateTime<Utc>>,
+            }"#
+        ));
+    }
+
+    #[test]
+    fn decimal_columns_with_a_precision_sql() {
+        insta::assert_snapshot!(render(
+            r#"#[dal(table = "invoices", history)]
+            struct Invoice {
+                #[dal(id)] id: i64,
+                #[dal(precision = 19, scale = 4)] total: Decimal,
+                #[dal(precision = 5)] pieces: Option<Decimal>,
+                unbounded: Decimal,
+                #[dal(version)] version: i64,
             }"#
         ));
     }

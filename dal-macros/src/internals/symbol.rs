@@ -29,6 +29,8 @@ pub(crate) const DEFAULT: &str = "default";
 pub(crate) const MAX_LENGTH: &str = "max_length";
 /// The `default = now` value.
 pub(crate) const NOW: &str = "now";
+pub(crate) const PRECISION: &str = "precision";
+pub(crate) const SCALE: &str = "scale";
 
 /// Every container key, for suggestions.
 pub(crate) const CONTAINER_KEYS: &[&str] =
@@ -36,8 +38,17 @@ pub(crate) const CONTAINER_KEYS: &[&str] =
 /// Every field key, for suggestions.
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES,
-    ON_DELETE, INDEX, UNIQUE, DEFAULT, MAX_LENGTH,
+    ON_DELETE, PRECISION, SCALE, INDEX, UNIQUE, DEFAULT, MAX_LENGTH,
 ];
+
+/// `#[derive(Value)]` keys: on the type, and on an enum's variants.
+pub(crate) const RENAME_ALL: &str = "rename_all";
+pub(crate) const REPR: &str = "repr";
+pub(crate) const RENAME: &str = "rename";
+/// Every key on a `Value` type, for suggestions.
+pub(crate) const VALUE_KEYS: &[&str] = &[ID, RENAME_ALL, REPR, CRATE];
+/// Every key on a `Value` enum's variant, for suggestions.
+pub(crate) const VARIANT_KEYS: &[&str] = &[RENAME];
 
 /// `#[auto_transaction(...)]` keys.
 pub(crate) const ISOLATION: &str = "isolation";

@@ -34,6 +34,13 @@ pub use self::sqlx_driver::SqlxDriver;
 /// number of seconds), for drivers with options of their own; the error names `key`.
 pub use crate::config::parse_duration as duration_option;
 pub use crate::types::{RowSource, unreadable};
+/// For a driver's [`RowSource`]: a decimal from the text, or the float, a column holds.
+pub use crate::types::{decimal_from_real, decimal_from_text};
+/// What a SQLite driver registers on every connection: decimal columns are declared
+/// `TEXT COLLATE dal_decimal` ([`DECIMAL_COLLATION`]), ordered by [`compare_decimal_text`].
+pub use dal_sql::decimal::{
+    SQLITE_COLLATION as DECIMAL_COLLATION, compare_text as compare_decimal_text,
+};
 /// The boxed future and stream types the driver traits return.
 pub use futures_util::future::BoxFuture;
 /// See [`BoxFuture`].

@@ -126,6 +126,10 @@ impl super::bind::Binding for MySql {
         add_arg::<MySql, _>(a, v.to_string())
     }
 
+    fn decimal(a: &mut MySqlArguments, v: &rust_decimal::Decimal) -> Result<()> {
+        add_arg::<MySql, _>(a, v)
+    }
+
     fn null(a: &mut MySqlArguments, kind: Kind) -> Result<()> {
         match kind {
             Kind::Bool => add_arg::<MySql, _>(a, None::<bool>),
@@ -139,6 +143,8 @@ impl super::bind::Binding for MySql {
                 add_arg::<MySql, _>(a, None::<chrono::NaiveDateTime>)
             }
             Kind::NaiveDate => add_arg::<MySql, _>(a, None::<chrono::NaiveDate>),
+            Kind::NaiveTime => add_arg::<MySql, _>(a, None::<chrono::NaiveTime>),
+            Kind::Decimal => add_arg::<MySql, _>(a, None::<rust_decimal::Decimal>),
             Kind::Text | Kind::Uuid | Kind::Json => add_arg::<MySql, _>(a, None::<&str>),
         }
     }

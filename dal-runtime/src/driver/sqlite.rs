@@ -39,6 +39,9 @@ pub(super) fn connect_options(config: &DbConfig) -> Result<SqliteConnectOptions>
     // Waits this long for another connection's lock before SQLITE_BUSY: sqlx's default,
     // written here so the option below has a documented default.
     let mut o = o.foreign_keys(true).busy_timeout(std::time::Duration::from_secs(5));
+    // Decimal columns are declared with this collation: without it, a statement that
+    // compares one fails with "no such collation sequence".
+    o = o.collation(dal_sql::decimal::SQLITE_COLLATION, dal_sql::decimal::compare_text);
     for (key, value) in config.options() {
         let unknown = |what: &str| {
             Error::config(format!("the sqlite option `{key}` must be {what}, got `{value}`"))
@@ -89,6 +92,11 @@ impl super::bind::Binding for Sqlite {
     }
 
     fn json(a: &mut SqliteArguments, v: &serde_json::Value) -> Result<()> {
+        add_arg::<Sqlite, _>(a, v.to_string())
+    }
+
+    /// As text, which the column's collation compares by value (see `dal_sql::decimal`).
+    fn decimal(a: &mut SqliteArguments, v: &rust_decimal::Decimal) -> Result<()> {
         add_arg::<Sqlite, _>(a, v.to_string())
     }
 

@@ -87,6 +87,7 @@ integer_default! {
     i16: i16::MIN as i128, i16::MAX as i128;
     i32: i32::MIN as i128, i32::MAX as i128;
     i64: i64::MIN as i128, i64::MAX as i128;
+    u32: 0, u32::MAX as i128;
     // The integers a float holds exactly: its mantissa's range.
     f32: -(1 << 24), 1 << 24;
     f64: -(1 << 53), 1 << 53;

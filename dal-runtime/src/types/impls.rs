@@ -2,13 +2,16 @@
 //!
 //! Choices worth knowing: MySQL strings are `LONGTEXT` so no length limit surprises anyone;
 //! `Uuid` is native on PostgreSQL and hyphenated text elsewhere (readable, sortable as text);
-//! timestamps keep microseconds (`TIMESTAMPTZ`, `DATETIME(6)`, RFC 3339 text on SQLite).
+//! timestamps keep microseconds (`TIMESTAMPTZ`, `DATETIME(6)`, RFC 3339 text on SQLite), and
+//! so do times of day (`TIME`, `TIME(6)`, `HH:MM:SS.f` text on SQLite, which keeps
+//! nanoseconds); `u32` has no unsigned column on PostgreSQL or SQLite, so it is a `BIGINT`
+//! everywhere. Decimals are in `decimal.rs`, typed JSON in `json.rs`.
 //! MariaDB indexes no `LONGTEXT`/`LONGBLOB`, so an indexed string or byte column is
 //! `VARCHAR(255)`/`VARBINARY(255)` there ([`Column::MYSQL_INDEXED`]).
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use uuid::Uuid;
 
 use super::{Column, Kind, Value};
@@ -84,6 +87,25 @@ native_column!(
     decode_native
 );
 native_column!(NaiveDate, NaiveDate, "DATE", "DATE", "TEXT", copied, decode_native);
+native_column!(NaiveTime, NaiveTime, "TIME", "TIME(6)", "TEXT", copied, decode_native);
+
+impl Column for u32 {
+    const KIND: Kind = Kind::I64;
+    const POSTGRES: &'static str = <i64 as Column>::POSTGRES;
+    const MYSQL: &'static str = <i64 as Column>::MYSQL;
+    const SQLITE: &'static str = <i64 as Column>::SQLITE;
+
+    fn encode(&self) -> Value<'_> {
+        Value::I64(i64::from(*self))
+    }
+
+    /// A value the wider column holds but a `u32` cannot (negative, or past 4294967295) is a
+    /// decode error naming the column and the value, never a wrapped number.
+    fn decode(row: &Row, index: usize) -> Result<Self> {
+        let wide: i64 = row.decode_integer(index)?;
+        u32::try_from(wide).map_err(|_| row.out_of_range::<u32>(index, wide))
+    }
+}
 
 impl Column for Uuid {
     const KIND: Kind = Kind::Uuid;
@@ -129,6 +151,8 @@ impl<T: Column> Column for Option<T> {
     const MYSQL_INDEXED: &'static str = T::MYSQL_INDEXED;
     const SQLITE: &'static str = T::SQLITE;
     const NULLABILITY: &'static str = "";
+    // `NULL IN (…)` is not false, so the check lets the nullable column's NULLs pass.
+    const ALLOWED_VALUES: &'static str = T::ALLOWED_VALUES;
 
     fn encode(&self) -> Value<'_> {
         match self {

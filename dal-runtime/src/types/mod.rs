@@ -2,21 +2,26 @@
 //! [`Column`] trait (a Rust type that can be stored in a column).
 
 mod ddl;
+mod decimal;
 mod from_row;
 mod impls;
+mod json;
 mod row;
 mod source;
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 pub use self::ddl::{
     BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
     integer_default_fits,
 };
+pub use self::decimal::{DecimalColumn, decimal_from_real, decimal_from_text, takes_precision};
 pub use self::from_row::FromRow;
+pub use self::json::Json;
 pub use self::row::{Row, RowIndex};
 pub use self::source::{RowSource, unreadable};
 use crate::error::Result;
@@ -38,6 +43,8 @@ pub enum Kind {
     NaiveDateTime,
     NaiveDate,
     Json,
+    Decimal,
+    NaiveTime,
 }
 
 /// A parameter value, borrowed from the entity or query it came from where it can be.
@@ -59,6 +66,17 @@ pub enum Value<'a> {
     NaiveDateTime(NaiveDateTime),
     NaiveDate(NaiveDate),
     Json(Cow<'a, serde_json::Value>),
+    Decimal(Decimal),
+    NaiveTime(NaiveTime),
+    /// A value its type could not make into a parameter (a [`Json`] whose `Serialize`
+    /// failed): binding it is an [`ErrorKind::Data`](crate::ErrorKind::Data) error with
+    /// `reason`, and nothing is sent.
+    Unencodable {
+        /// The kind the value would have had.
+        kind: Kind,
+        /// Why it could not be encoded.
+        reason: String,
+    },
 }
 
 impl Value<'_> {
@@ -79,6 +97,9 @@ impl Value<'_> {
             Value::NaiveDateTime(v) => Value::NaiveDateTime(v),
             Value::NaiveDate(v) => Value::NaiveDate(v),
             Value::Json(v) => Value::Json(Cow::Owned(v.into_owned())),
+            Value::Decimal(v) => Value::Decimal(v),
+            Value::NaiveTime(v) => Value::NaiveTime(v),
+            Value::Unencodable { kind, reason } => Value::Unencodable { kind, reason },
         }
     }
 }
@@ -86,14 +107,17 @@ impl Value<'_> {
 /// A Rust type that can be stored in a column: its SQL type on each backend, how it becomes a
 /// parameter and how it is read back from a row.
 ///
-/// Implemented for `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`,
-/// `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and
-/// `Option<T>` of each (a nullable column); `#[derive(dal::Value)]` implements it for a newtype
-/// of any of them.
+/// Implemented for `bool`, `i16`, `i32`, `i64`, `u32` (stored in a `BIGINT`), `f32`, `f64`,
+/// `String`, `Uuid`, `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `NaiveTime`,
+/// `rust_decimal::Decimal` (exact on every backend; see [`DecimalColumn`] for
+/// `#[dal(precision = …, scale = …)]`), `serde_json::Value`, [`Json<T>`] for any serde type,
+/// `Vec<u8>`, and `Option<T>` of each (a nullable column); `#[derive(dal::Value)]` implements
+/// it for a newtype of any of them and for a fieldless enum (stored as text or as an
+/// integer).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a dal column",
     label = "unsupported column type",
-    note = "supported column types: bool, i16, i32, i64, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, serde_json::Value, Vec<u8>, and Option<T> of any of them; a newtype of one with #[derive(dal::Value)]"
+    note = "supported column types: bool, i16, i32, i64, u32, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, NaiveTime, Decimal, serde_json::Value, dal::Json<T> (T: Serialize + DeserializeOwned), Vec<u8>, and Option<T> of any of them; a newtype of one with #[derive(dal::Value)]"
 )]
 pub trait Column: Sized + Send + Sync {
     /// The value kind, used for typed `NULL`s.
@@ -112,6 +136,10 @@ pub trait Column: Sized + Send + Sync {
     const SQLITE: &'static str;
     /// `" NOT NULL"`, or `""` for a nullable column.
     const NULLABILITY: &'static str = " NOT NULL";
+    /// The values a column of this type may hold, as an SQL list for a `CHECK (… IN …)` in the
+    /// table's DDL (`"('draft', 'paid')"` for an enum stored as text), or `""` when any value
+    /// of the SQL type is one of this type's.
+    const ALLOWED_VALUES: &'static str = "";
 
     /// This value as a bind parameter.
     fn encode(&self) -> Value<'_>;

@@ -2,8 +2,11 @@
 
 use sqlx::{Column as _, Row as _, ValueRef as _};
 
+use rust_decimal::Decimal;
+
 use super::RowSource;
-use super::{Column, Kind, Value};
+use super::decimal::decimal_from_real32;
+use super::{Column, Kind, Value, decimal_from_real, decimal_from_text};
 use crate::error::{Error, Result};
 
 /// One row of a result.
@@ -140,6 +143,57 @@ impl Row {
         }
     }
 
+    /// Reads text column `index` and hands it to `parse` where it lies in the row, without
+    /// copying it: the way to decode a [`Column`] stored as text whose values are a set of
+    /// strings (an enum's variants). `NULL` is a [`Decode`](crate::ErrorKind::Decode) error.
+    ///
+    /// ```no_run
+    /// # fn demo(row: &dal_runtime::Row) -> dal_runtime::Result<()> {
+    /// let on: bool = row.with_text(0, |text| match text {
+    ///     "on" => Ok(true),
+    ///     "off" => Ok(false),
+    ///     other => Err(row.invalid_value::<bool>(0, other)),
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_text<T>(&self, index: usize, parse: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        match &self.0 {
+            RowInner::Sqlx(row) => {
+                let text = each!(row, r => r
+                    .try_get::<Option<&str>, _>(index)
+                    .map_err(|e| self.decode_error::<T>(index, e)))?;
+                parse(text.ok_or_else(|| self.null_error::<T>(index))?)
+            }
+            RowInner::Custom(source) => match source.value(index, Kind::Text)? {
+                Value::Text(text) => parse(&text),
+                Value::Null(_) => Err(self.null_error::<T>(index)),
+                other => Err(super::unreadable(
+                    source.as_ref(),
+                    index,
+                    Kind::Text,
+                    &format!("{other:?} (the driver gave another kind)"),
+                )),
+            },
+        }
+    }
+
+    /// The [`Decode`](crate::ErrorKind::Decode) error for a value of column `index` that is
+    /// not one of `T`'s (text no variant of an enum is stored as, say): it names the column,
+    /// the value (its first 64 characters) and `T`.
+    pub fn invalid_value<T>(&self, index: usize, value: impl std::fmt::Display) -> Error {
+        const SHOWN: usize = 64;
+        let mut shown = value.to_string();
+        if let Some((cut, _)) = shown.char_indices().nth(SHOWN) {
+            shown.truncate(cut);
+            shown.push('…');
+        }
+        Error::decode(format!(
+            "column {index} (`{}`) holds `{shown}`, which is not a value of {}",
+            self.column_name(index).unwrap_or("?"),
+            std::any::type_name::<T>()
+        ))
+    }
+
     /// A `NULL` read into a non-optional type is an error on every backend (SQLite's driver
     /// would otherwise hand back 0 or an empty string).
     fn null_error<T>(&self, index: usize) -> Error {
@@ -199,17 +253,20 @@ impl Row {
                     Some("INT8") => self.decode_native::<i64>(index)?,
                     _ => return self.decode_native::<T>(index),
                 };
-                T::try_from(wide).map_err(|_| {
-                    Error::decode(format!(
-                        "cannot read column {index} (`{}`) as {}: {wide} is out of its range",
-                        self.column_name(index).unwrap_or("?"),
-                        std::any::type_name::<T>()
-                    ))
-                })
+                T::try_from(wide).map_err(|_| self.out_of_range::<T>(index, wide))
             }
             #[allow(unreachable_patterns, reason = "reached when only postgres is built")]
             _ => self.decode_native::<T>(index),
         }
+    }
+
+    /// The error for an integer column whose value `T` cannot hold.
+    pub(crate) fn out_of_range<T>(&self, index: usize, value: i64) -> Error {
+        Error::decode(format!(
+            "cannot read column {index} (`{}`) as {}: {value} is out of its range",
+            self.column_name(index).unwrap_or("?"),
+            std::any::type_name::<T>()
+        ))
     }
 
     /// For types PostgreSQL has natively and the others store as text (UUID, JSON): `parse`
@@ -237,6 +294,54 @@ impl Row {
                 parse(text.ok_or_else(|| self.null_error::<T>(index))?)
             }
         }
+    }
+
+    /// A decimal from whatever the backend computed: its decimal type, an integer (a `COUNT`,
+    /// SQLite's `SUM` of whole numbers), text (SQLite's stored decimals), or a float that
+    /// stands for a short decimal (SQLite's `SUM`); see `decimal.rs`.
+    pub(crate) fn decode_decimal(&self, index: usize) -> Result<Decimal> {
+        let row = match &self.0 {
+            RowInner::Sqlx(row) => row,
+            RowInner::Custom(source) => return self.decode_custom(source.as_ref(), index),
+        };
+        if self.is_null(index)? {
+            return Err(self.null_error::<Decimal>(index));
+        }
+        let held = |e| self.decode_error::<Decimal>(index, e);
+        let type_name = each!(row, r => r
+            .try_get_raw(index)
+            .map(|v| sqlx::TypeInfo::name(v.type_info().as_ref()).to_owned())
+            .map_err(held))?;
+        let found = match (row, type_name.as_str()) {
+            #[cfg(feature = "postgres")]
+            (SqlxRow::Postgres(r), "NUMERIC") => return r.try_get(index).map_err(held),
+            // sqlx would round a text of more digits than a Decimal holds: read the text.
+            #[cfg(feature = "mysql")]
+            (SqlxRow::MySql(r), "DECIMAL") => {
+                decimal_from_text(r.try_get_unchecked::<&str, _>(index).map_err(held)?)
+            }
+            #[cfg(feature = "mysql")]
+            (SqlxRow::MySql(r), name) if name.ends_with(" UNSIGNED") => {
+                Ok(r.try_get::<u64, _>(index).map_err(held)?.into())
+            }
+            (
+                _,
+                "INT2" | "INT4" | "INT8" | "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT",
+            )
+            | (_, "INTEGER") => Ok(self.decode_integer::<i64>(index)?.into()),
+            (_, "FLOAT4" | "FLOAT") => decimal_from_real32(self.decode_native::<f32>(index)?),
+            (_, "FLOAT8" | "DOUBLE" | "REAL") => decimal_from_real(self.decode_native(index)?),
+            _ => {
+                let text = each!(row, r => r.try_get::<&str, _>(index).map_err(held))?;
+                decimal_from_text(text)
+            }
+        };
+        found.map_err(|what| {
+            Error::decode(format!(
+                "cannot read column {index} (`{}`) as a Decimal: it holds {what}",
+                self.column_name(index).unwrap_or("?")
+            ))
+        })
     }
 
     fn decode_error<T>(&self, index: usize, e: sqlx::Error) -> Error {
@@ -304,3 +409,5 @@ from_value!(chrono::DateTime<chrono::Utc>, DateTime, |v| v);
 from_value!(chrono::NaiveDateTime, NaiveDateTime, |v| v);
 from_value!(chrono::NaiveDate, NaiveDate, |v| v);
 from_value!(serde_json::Value, Json, |v| v.into_owned());
+from_value!(rust_decimal::Decimal, Decimal, |v| v);
+from_value!(chrono::NaiveTime, NaiveTime, |v| v);

@@ -5,6 +5,12 @@ use crate::placeholders::LexRules;
 
 pub(super) const IDENT_QUOTE: char = '`';
 
+/// A decimal column: `DECIMAL(p, s)`. A bare `DECIMAL` is `DECIMAL(10, 0)`, which drops every
+/// fraction; without a precision dal declares the type that holds every `rust_decimal::Decimal`
+/// (at most 29 integer digits, at most 28 after the point).
+pub(super) const DECIMAL: &str = "DECIMAL";
+pub(super) const DECIMAL_DEFAULT: &str = "DECIMAL(65, 28)";
+
 pub(super) const LEX_RULES: LexRules = LexRules {
     // Default sql_mode treats backslash as an escape inside both quote styles.
     backslash_in_strings: true,

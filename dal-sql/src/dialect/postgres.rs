@@ -5,6 +5,9 @@ use crate::placeholders::LexRules;
 
 pub(super) const IDENT_QUOTE: char = '"';
 
+/// A decimal column: `NUMERIC(p, s)`, or without them unconstrained (any `Decimal` fits).
+pub(super) const DECIMAL: &str = "NUMERIC";
+
 pub(super) const LEX_RULES: LexRules = LexRules {
     backslash_in_strings: false,
     escape_strings: true,

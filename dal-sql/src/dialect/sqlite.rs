@@ -4,6 +4,10 @@ use crate::placeholders::LexRules;
 
 pub(super) const IDENT_QUOTE: char = '"';
 
+/// A decimal column: its text, compared by value through the collation the drivers register
+/// (`crate::decimal::SQLITE_COLLATION`). SQLite checks no precision, so there is one type.
+pub(super) const DECIMAL: &str = "TEXT COLLATE dal_decimal";
+
 pub(super) const LEX_RULES: LexRules = LexRules {
     backslash_in_strings: false,
     escape_strings: false,

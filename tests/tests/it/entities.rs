@@ -1,7 +1,8 @@
 //! Entities used by the suite.
 
-use dal::Entity;
-use dal::types::{DateTime, Json, NaiveDate, NaiveDateTime, Utc, Uuid};
+use dal::types::{DateTime, Decimal, Json, NaiveDate, NaiveDateTime, NaiveTime, Utc, Uuid};
+use dal::{Entity, Value};
+use serde::{Deserialize, Serialize};
 
 /// A UUID-keyed entity.
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -32,12 +33,40 @@ pub struct Ticket {
     pub scratch: String,
 }
 
+/// An enum stored as text: snake_case, one variant renamed (with a quote, which the CHECK's
+/// list must escape).
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Draft,
+    PendingPayment,
+    #[dal(rename = "it's shipped")]
+    Shipped,
+}
+
+/// An enum stored as its discriminants.
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[dal(repr = "i16")]
+pub enum Priority {
+    Low = -1,
+    Normal = 0,
+    Urgent = 32767,
+}
+
+/// A newtype id over a client-made `Uuid`.
+#[derive(Value, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[dal(id)]
+pub struct AllTypesId(pub Uuid);
+
+/// A text newtype.
+#[derive(Value, Debug, Clone, PartialEq)]
+pub struct Label(pub String);
+
 /// One field of every supported type, each also as `Option`.
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[dal(table = "all_types")]
 pub struct AllTypes {
     #[dal(id)]
-    pub id: Uuid,
+    pub id: AllTypesId,
     pub b: bool,
     pub small: i16,
     pub int: i32,
@@ -64,6 +93,29 @@ pub struct AllTypes {
     pub maybe_local: Option<NaiveDateTime>,
     pub maybe_json: Option<Json>,
     pub maybe_bytes: Option<Vec<u8>>,
+    pub status: Status,
+    pub priority: Priority,
+    pub label: Label,
+    pub maybe_status: Option<Status>,
+    pub maybe_priority: Option<Priority>,
+    pub maybe_label: Option<Label>,
+    pub count: u32,
+    pub time: NaiveTime,
+    pub maybe_time: Option<NaiveTime>,
+    /// Any `Decimal`: `NUMERIC`, `DECIMAL(65, 28)`, SQLite text.
+    pub amount: Decimal,
+    #[dal(precision = 19, scale = 4)]
+    pub maybe_price: Option<Decimal>,
+    pub note: dal::Json<Note>,
+    pub maybe_tags: Option<dal::Json<Vec<String>>>,
+}
+
+/// A serde type stored as a JSON document (`dal::Json<Note>`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Note {
+    pub title: String,
+    pub stars: Option<u8>,
+    pub weights: Vec<f64>,
 }
 
 /// A versioned entity with timestamps, soft delete and history.

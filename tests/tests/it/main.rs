@@ -73,6 +73,17 @@ macro_rules! entity_suite {
             a_reference_to_a_missing_row_is_a_constraint_error,
             // column types
             newtypes_round_trip_as_columns_and_ids,
+            enums_round_trip_and_filter_by_their_values,
+            the_check_refuses_a_value_no_variant_is_stored_as,
+            an_unknown_stored_value_is_a_decode_error_naming_column_and_value,
+            decimal_edge_values_round_trip_exactly,
+            sum_of_a_decimal_column_reads_as_a_decimal,
+            a_float_reads_as_a_decimal_only_when_it_is_exact,
+            decimals_compare_and_sort_by_value,
+            a_decimal_past_its_scale_or_precision_is_rounded_refused_or_kept,
+            u32_past_its_range_in_the_column_is_a_decode_error,
+            times_of_day_keep_microseconds_and_sort,
+            typed_json_round_trips_and_a_document_of_another_shape_is_a_decode_error,
             // constraints and indexes
             a_unique_violation_is_a_constraint_error_naming_it,
             a_composite_unique_refuses_only_the_same_combination,

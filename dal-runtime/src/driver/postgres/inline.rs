@@ -77,6 +77,8 @@ const fn type_name(kind: Kind) -> &'static str {
         Kind::NaiveDateTime => "timestamp",
         Kind::NaiveDate => "date",
         Kind::Json => "jsonb",
+        Kind::Decimal => "numeric",
+        Kind::NaiveTime => "time",
     }
 }
 
@@ -141,6 +143,21 @@ fn push_literal(out: &mut String, value: &Value<'_>) -> Result<()> {
         Value::Json(j) => {
             push_text(out, &j.to_string())?;
             out.push_str("::jsonb");
+        }
+        Value::Decimal(d) => {
+            let _ = write!(out, "'{d}'::numeric");
+        }
+        Value::NaiveTime(t) => {
+            // Whole microseconds, truncated, as a bound value is encoded.
+            let micros = t.nanosecond() / 1000;
+            let (h, m, s) = (t.hour(), t.minute(), t.second());
+            let _ = write!(out, "'{h:02}:{m:02}:{s:02}.{micros:06}'::time");
+        }
+        Value::Unencodable { reason, .. } => {
+            return Err(Error::new(
+                ErrorKind::Data,
+                format!("cannot encode a parameter: {reason}"),
+            ));
         }
     }
     Ok(())
@@ -245,6 +262,14 @@ mod tests {
         assert_eq!(one(Value::NaiveDate(date)), "SELECT '0044-03-15 BC'::date");
         let t: DateTime<Utc> = "2024-05-06T07:08:09.123456789Z".parse().expect("time");
         assert_eq!(one(Value::DateTime(t)), "SELECT '2024-05-06 07:08:09.123456+00'::timestamptz");
+        let d: rust_decimal::Decimal = "-12.3400".parse().expect("decimal");
+        assert_eq!(one(Value::Decimal(d)), "SELECT '-12.3400'::numeric");
+        assert_eq!(one(Value::Null(Kind::Decimal)), "SELECT NULL::numeric");
+        let time = chrono::NaiveTime::from_hms_nano_opt(7, 8, 9, 123_456_789).expect("time");
+        assert_eq!(one(Value::NaiveTime(time)), "SELECT '07:08:09.123456'::time");
+        let bad = Value::Unencodable { kind: Kind::Json, reason: "no".into() };
+        let e = inline("SELECT $1", &[bad], None, false).expect_err("unencodable");
+        assert_eq!(e.kind(), ErrorKind::Data);
     }
 
     #[test]

@@ -192,6 +192,10 @@ impl super::bind::Binding for Postgres {
         add_arg::<Postgres, _>(a, v)
     }
 
+    fn decimal(a: &mut PgArguments, v: &rust_decimal::Decimal) -> Result<()> {
+        add_arg::<Postgres, _>(a, v)
+    }
+
     /// PostgreSQL checks parameter types, so a `NULL` is sent with the type of its column.
     fn null(a: &mut PgArguments, kind: Kind) -> Result<()> {
         match kind {
@@ -208,6 +212,8 @@ impl super::bind::Binding for Postgres {
             Kind::NaiveDateTime => add_arg::<Postgres, _>(a, None::<chrono::NaiveDateTime>),
             Kind::NaiveDate => add_arg::<Postgres, _>(a, None::<chrono::NaiveDate>),
             Kind::Json => add_arg::<Postgres, _>(a, None::<serde_json::Value>),
+            Kind::Decimal => add_arg::<Postgres, _>(a, None::<rust_decimal::Decimal>),
+            Kind::NaiveTime => add_arg::<Postgres, _>(a, None::<chrono::NaiveTime>),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Typed CRUD through `#[derive(Entity)]` and `Repo`.
 
-use dal::types::{DateTime, NaiveDate, Utc, Uuid};
+use dal::types::{DateTime, Decimal, NaiveDate, NaiveTime, Utc, Uuid};
 use serde_json::json;
 use tests::TestDb;
 
-use crate::entities::{AllTypes, Person, Ticket};
+use crate::entities::{AllTypes, AllTypesId, Label, Note, Person, Priority, Status, Ticket};
 
 pub async fn save_new_entity_generates_uuid_and_get_reads_it_back(db: &TestDb) {
     db.ensure_schema::<Person>().await.expect("schema");
@@ -99,7 +99,7 @@ pub async fn every_supported_type_round_trips(db: &TestDb) {
     let repo = db.repo::<AllTypes>();
     let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("leap day");
     let full = AllTypes {
-        id: Uuid::nil(),
+        id: AllTypesId(Uuid::nil()),
         b: true,
         small: i16::MIN,
         int: i32::MAX,
@@ -126,6 +126,21 @@ pub async fn every_supported_type_round_trips(db: &TestDb) {
         maybe_local: Some(date.and_hms_opt(0, 0, 0).expect("midnight")),
         maybe_json: Some(json!([])),
         maybe_bytes: Some(Vec::new()),
+        status: Status::Shipped,
+        priority: Priority::Low,
+        label: Label("l'abel".into()),
+        maybe_status: Some(Status::PendingPayment),
+        maybe_priority: Some(Priority::Urgent),
+        maybe_label: Some(Label(String::new())),
+        count: u32::MAX,
+        time: NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("time"),
+        maybe_time: Some(NaiveTime::MIN),
+        amount: Decimal::MIN,
+        maybe_price: Some(Decimal::new(-999_999_999_999_999_999, 4)),
+        note: dal::Json(Note {
+            title: "ü'\\".into(), stars: Some(5), weights: vec![0.1, -2.5e10]
+        }),
+        maybe_tags: Some(dal::Json(vec!["a".into(), String::new()])),
     };
     let saved = repo.save(&full).await.expect("save all values");
     assert_eq!(repo.get(saved.id).await.expect("get"), Some(saved.clone()));
@@ -144,9 +159,15 @@ pub async fn every_supported_type_round_trips(db: &TestDb) {
         maybe_local: None,
         maybe_json: None,
         maybe_bytes: None,
+        maybe_status: None,
+        maybe_priority: None,
+        maybe_label: None,
+        maybe_time: None,
+        maybe_price: None,
+        maybe_tags: None,
         ..full.clone()
     };
-    let id = Uuid::new_v4();
+    let id = AllTypesId(Uuid::new_v4());
     let saved = repo.save(&AllTypes { id, ..empty }).await.expect("save nulls");
     assert_eq!(repo.get(id).await.expect("get"), Some(saved));
 }

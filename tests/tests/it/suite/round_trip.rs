@@ -1,7 +1,8 @@
-//! Random values of every supported type written and read back equal, on every backend; and
+//! Random values of every supported type written and read back equal, on every backend
+//! (decimals exactly, to the last of 28 digits; times of day to the microsecond); and
 //! the values a backend cannot store exactly (NaN, sub-microsecond times), pinned per backend.
 
-use dal::types::{DateTime, Json, NaiveDate, Utc, Uuid};
+use dal::types::{DateTime, Decimal, Json, NaiveDate, NaiveTime, Utc, Uuid};
 use dal::{Backend, ErrorKind};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -9,7 +10,7 @@ use proptest::test_runner::TestRunner;
 use serde_json::json;
 use tests::TestDb;
 
-use crate::entities::AllTypes;
+use crate::entities::{AllTypes, AllTypesId, Label, Note, Priority, Status};
 
 /// Microsecond timestamps in MySQL's DATETIME range (years 1000 to 9999).
 fn timestamp() -> impl Strategy<Value = DateTime<Utc>> {
@@ -37,6 +38,38 @@ fn json_value() -> impl Strategy<Value = Json> {
     })
 }
 
+/// Times of day with microseconds, what every backend keeps.
+fn time() -> impl Strategy<Value = NaiveTime> {
+    (0..86_400_u32, 0..1_000_000_u32).prop_map(|(s, us)| {
+        NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1000).expect("in range")
+    })
+}
+
+/// Any `Decimal`: a 96-bit mantissa with a scale of 0 to 28, and the edges.
+fn decimal() -> impl Strategy<Value = Decimal> {
+    let max = (1_i128 << 96) - 1;
+    prop_oneof![
+        Just(Decimal::ZERO),
+        Just(Decimal::MAX),
+        Just(Decimal::MIN),
+        Just(Decimal::new(1, 28)),
+        (-max..=max, 0..=28_u32).prop_map(|(m, s)| Decimal::from_i128_with_scale(m, s)),
+        (any::<i32>(), 0..=4_u32).prop_map(|(m, s)| Decimal::new(m.into(), s)),
+    ]
+}
+
+/// What a `NUMERIC(19, 4)` holds: 15 digits before the point, 4 after.
+fn price() -> impl Strategy<Value = Decimal> {
+    (-999_999_999_999_999_999_i64..=999_999_999_999_999_999).prop_map(|m| Decimal::new(m, 4))
+}
+
+fn note() -> impl Strategy<Value = Note> {
+    // Quarters: floats whose JSON text every parser reads back to the same bits.
+    let weight = (-4000_i32..4000).prop_map(|n| f64::from(n) / 4.0);
+    ("\\PC{0,30}", prop::option::of(any::<u8>()), prop::collection::vec(weight, 0..5))
+        .prop_map(|(title, stars, weights)| Note { title, stars, weights })
+}
+
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(Vec::new()),
@@ -53,6 +86,29 @@ fn finite_f64() -> impl Strategy<Value = f64> {
     prop_oneof![Just(0.0_f64), Just(f64::MAX), Just(f64::MIN_POSITIVE), -1e300_f64..1e300]
 }
 
+fn status() -> impl Strategy<Value = Status> {
+    prop::sample::select(vec![Status::Draft, Status::PendingPayment, Status::Shipped])
+}
+
+fn priority() -> impl Strategy<Value = Priority> {
+    prop::sample::select(vec![Priority::Low, Priority::Normal, Priority::Urgent])
+}
+
+/// The column types `#[derive(Value)]` makes: enums (text and integer) and a newtype, each
+/// also as `Option`.
+fn derived()
+-> impl Strategy<Value = (Status, Priority, Label, Option<Status>, Option<Priority>, Option<Label>)>
+{
+    (
+        status(),
+        priority(),
+        "\\PC{0,40}".prop_map(Label),
+        prop::option::of(status()),
+        prop::option::of(priority()),
+        prop::option::of("\\PC{0,40}".prop_map(Label)),
+    )
+}
+
 fn all_types() -> impl Strategy<Value = AllTypes> {
     let scalars =
         (any::<bool>(), any::<i16>(), any::<i32>(), any::<i64>(), finite_f32(), finite_f64());
@@ -65,13 +121,24 @@ fn all_types() -> impl Strategy<Value = AllTypes> {
         prop::option::of(bytes()),
         prop::option::of(finite_f64()),
     );
-    (scalars, texts, options).prop_map(
+    let added = (
+        any::<u32>(),
+        time(),
+        prop::option::of(time()),
+        decimal(),
+        prop::option::of(price()),
+        note(),
+        prop::option::of(prop::collection::vec("\\PC{0,10}", 0..4)),
+    );
+    (scalars, texts, options, derived(), added).prop_map(
         |(
             (b, small, int, big, float, double),
             (text, uuid, at, date, local, json, bytes),
             (mb, mt, mat, mby, md),
+            (status, priority, label, maybe_status, maybe_priority, maybe_label),
+            (count, time, maybe_time, amount, maybe_price, note, maybe_tags),
         )| AllTypes {
-            id: Uuid::nil(),
+            id: AllTypesId(Uuid::nil()),
             b,
             small,
             int,
@@ -98,6 +165,19 @@ fn all_types() -> impl Strategy<Value = AllTypes> {
             maybe_local: None,
             maybe_json: Some(json!({"n": small})),
             maybe_bytes: mby,
+            status,
+            priority,
+            label,
+            maybe_status,
+            maybe_priority,
+            maybe_label,
+            count,
+            time,
+            maybe_time,
+            amount,
+            maybe_price,
+            note: dal::Json(note),
+            maybe_tags: maybe_tags.map(dal::Json),
         },
     )
 }

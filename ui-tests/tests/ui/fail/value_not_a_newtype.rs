@@ -4,9 +4,7 @@ use dal::Value;
 struct Money(i64, String);
 
 #[derive(Value)]
-enum Status {
-    Open,
-    Closed,
-}
+#[dal(repr = "i16")]
+struct Cents(i64);
 
 fn main() {}

@@ -1,7 +1,7 @@
 //! Every supported field type, both id kinds, renames, and a renamed `dal` crate path.
 
 use dal::prelude::*;
-use dal::types::Json;
+use dal::types::{Decimal, Json, NaiveTime};
 
 #[derive(Entity, Clone)]
 #[dal(table = "everything")]
@@ -21,6 +21,15 @@ struct Everything {
     k: NaiveDateTime,
     l: Json,
     m: Vec<u8>,
+    o: u32,
+    p: NaiveTime,
+    q: Decimal,
+    #[dal(precision = 19, scale = 4)]
+    r: Decimal,
+    #[dal(precision = 28)]
+    s: Option<Decimal>,
+    t: dal::Json<Vec<String>>,
+    u: Option<dal::Json<std::collections::BTreeMap<String, Option<i64>>>>,
     #[dal(column = "maybe")]
     n: Option<String>,
     r#type: Option<i64>,

@@ -1,0 +1,6 @@
+use dal::Value;
+
+#[derive(Value)]
+enum Never {}
+
+fn main() {}
