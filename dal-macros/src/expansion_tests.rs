@@ -75,6 +75,27 @@ fn entity_expansion() {
 }
 
 #[test]
+fn entity_with_constraints_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[dal(table = "accounts", unique(shop, number))]
+        struct Account {
+            #[dal(id)]
+            id: Uuid,
+            #[dal(unique, max_length = 320)]
+            email: String,
+            shop: String,
+            number: i32,
+            #[dal(default = "open", index)]
+            status: String,
+            #[dal(default = 10)]
+            limit: i16,
+        }
+    };
+    let out = crate::entity::expand(&input).expect("expands");
+    insta::assert_snapshot!(pretty(out));
+}
+
+#[test]
 fn entity_with_relations_expansion() {
     let input: syn::DeriveInput = syn::parse_quote! {
         #[dal(table = "orders", has_many(items = Item::ORDER))]

@@ -26,6 +26,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `history` | no | every version is kept in `<table>_history` (needs a `version` field) |
 /// | `has_many(name = Child::RELATION, …)` | no | the constant `NAME`: a `HasMany` following the child's belongs-to relation back (`has_many(orders = Order::CUSTOMER)` gives `Customer::ORDERS`) |
 /// | `has_one(name = Child::RELATION, …)` | no | the same as a `HasOne`: each row loads with at most one child |
+/// | `unique(a, b, …)` | no, repeatable | a unique constraint over those fields (Rust names), `{table}_{a}_{b}_key` |
+/// | `index(a, b, …)` | no, repeatable | an index over those fields in that order, `{table}_{a}_{b}_idx` |
 /// | `crate = "path"` | no | path to the `dal` crate when it is renamed; default `::dal` |
 ///
 /// # Field attributes (`#[dal(...)]` on a field)
@@ -41,7 +43,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `skip` | no | not stored; `Default::default()` when read |
 /// | `references = Entity` | no | a foreign key to `Entity`'s id: the field has the id's type (or `Option` of it) and a name ending in `_id`; the DDL holds the constraint and an index; the relation constant is the name without `_id` (`customer_id` gives `Order::CUSTOMER`) |
 /// | `on_delete = "…"` | with `references` | `"restrict"` (default: the parent cannot be deleted while referenced), `"cascade"` (this row goes with it) or `"set_null"` (the key becomes `NULL`; an `Option` field) |
+/// | `unique` | no | a unique constraint on the column, `{table}_{column}_key` (not on the history table; soft-deleted rows count too) |
+/// | `index` | no | an index on the column, `{table}_{column}_idx` (a `references` field has one already) |
+/// | `default = literal` | no | the column's DDL default, for rows inserted without it: a string, integer, float, `true`/`false`, or `now` (a `DateTime<Utc>`: the insert's time); checked against the field's type |
+/// | `max_length = n` | no | a `String` column is `VARCHAR(n)` on PostgreSQL and MySQL/MariaDB (SQLite ignores lengths); at most 768 when indexed |
 /// | `shard_key` | no, at most one field | the value that chooses the shard (`String`, `i64`, `Uuid`, …), so `ShardedDatabase::save` and `ShardedDatabase::repo` route the entity; the id or a field that never changes |
+///
+/// An indexed or unique `String` is `VARCHAR(255)` on MySQL/MariaDB, which cannot index
+/// `LONGTEXT` (`Column::MYSQL_INDEXED`); `max_length` chooses another length.
 ///
 /// Besides `Entity`, the derive generates a column constant per field (`User::EMAIL`, for
 /// `find().filter(User::EMAIL.eq(…))`) and a patch type (`UserPatch`, every plain field as an

@@ -96,6 +96,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     code: Option<String>,
+    constraint: Option<String>,
     #[source]
     source: Option<BoxError>,
 }
@@ -103,7 +104,7 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), code: None, source: None }
+        Error { kind, message: message.into(), code: None, constraint: None, source: None }
     }
 
     /// Attaches the underlying error.
@@ -116,6 +117,21 @@ impl Error {
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = Some(code.into());
         self
+    }
+
+    /// Attaches the name of the constraint the server reported as violated.
+    pub fn with_constraint(mut self, name: impl Into<String>) -> Self {
+        self.constraint = Some(name.into());
+        self
+    }
+
+    /// The name of the violated constraint of an [`ErrorKind::Constraint`] error, as the
+    /// server reported it: a unique constraint's or index's name (`users_email_key`), a foreign
+    /// key's (`orders_customer_id_fkey`), a check's. PostgreSQL and MariaDB report it; SQLite
+    /// does not (its message names the columns instead: `UNIQUE constraint failed: users.email`),
+    /// and neither does a NOT NULL violation anywhere.
+    pub fn constraint(&self) -> Option<&str> {
+        self.constraint.as_deref()
     }
 
     /// The category of this error.

@@ -51,7 +51,8 @@ pub use self::driver::ExecResult;
 pub use self::entity::{
     BelongsTo, Change, ColumnRef, Comparable, DeletedAtField, Entity, EntityId, FieldChange,
     Filter, Find, FindWith, ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested,
-    Op, Operation, Order, Patch, Repo, Statements, TimestampField, VersionField, foreign_key,
+    Op, Operation, Order, Patch, Repo, Statements, TableIndex, TimestampField, VersionField,
+    foreign_key,
 };
 pub use self::error::{BoxError, Error, ErrorKind, Result};
 pub use self::observe::{HealthReport, Percentiles, ScalingSignal, SlowQuery, StatementCacheStats};
@@ -72,6 +73,9 @@ pub use self::transaction::{
     body_handle, in_thread_scope, run as run_in_transaction, run_once as run_once_in_transaction,
     spawn_in_transaction, transaction_scope,
 };
-pub use self::types::{Column, FromRow, IntoValue, Kind, Value};
+pub use self::types::{
+    BoolDefault, Column, FloatDefault, FromRow, IntegerDefault, IntoValue, Kind, MaxLength,
+    NowDefault, TextDefault, Value, integer_default_fits,
+};
 pub use self::types::{DecimalColumn, Json, takes_precision};
 pub use self::types::{Row, RowIndex};

@@ -1,19 +1,23 @@
 //! SQL text rules of the three backends, as pure functions shared by `dal-macros` (which runs
 //! them at compile time) and `dal-runtime` (which runs them on SQL built at run time): the
-//! dialects, identifiers, the `?` lexer, inserts, and the [history table's shape](history).
+//! dialects, identifiers, the `?` lexer, inserts, the [history table's shape](history), and
+//! the [names](naming), [indexes](index) and [defaults](default) of generated DDL.
 //!
 //! Everything here works on strings only: no I/O, no database, no async. That is what lets the
 //! proc-macros rewrite `?` placeholders into constants with exactly the code the runtime uses.
 
 mod comment;
 pub mod decimal;
+pub mod default;
 mod dialect;
 mod fingerprint;
 mod fragment;
 pub mod history;
 mod ident;
+pub mod index;
 mod insert;
 mod isolation;
+pub mod naming;
 mod numbered;
 mod param_limit;
 mod placeholders;

@@ -3,13 +3,15 @@
 //!
 //! A field `customer_id` of table `orders` that references another entity becomes
 //! `CONSTRAINT "orders_customer_id_fkey" FOREIGN KEY ("customer_id") REFERENCES "customers"
-//! ("id") ON DELETE RESTRICT` inside `CREATE TABLE`, and an index `orders_customer_id_idx` on
-//! the column (inside `CREATE TABLE` on MySQL, which has no `CREATE INDEX IF NOT EXISTS`; a
-//! statement of its own elsewhere). The referenced table's name comes from its entity, which
-//! `dal-macros` reaches through the compiler; everything else is decided here.
+//! ("id") ON DELETE RESTRICT` inside `CREATE TABLE`, and an [`Index`] `orders_customer_id_idx`
+//! on the column (inside `CREATE TABLE` on MySQL, which has no `CREATE INDEX IF NOT EXISTS`; a
+//! statement of its own elsewhere). Both names follow [the naming rule](crate::naming). The
+//! referenced table's name comes from its entity, which `dal-macros` reaches through the
+//! compiler; everything else is decided here.
 
-use crate::ident::MAX_IDENT_LEN;
-use crate::{Dialect, Ident, IdentError};
+use crate::index::Index;
+use crate::naming::{NameKind, derived_name};
+use crate::{Dialect, Ident};
 
 /// What the database does to the rows that reference a row being deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,36 +48,22 @@ impl OnDelete {
     }
 }
 
-/// What the constraint name adds to `table_column`.
-pub const CONSTRAINT_SUFFIX: &str = "_fkey";
-/// What the index name adds to `table_column`.
-pub const INDEX_SUFFIX: &str = "_idx";
-
-/// The names a foreign key's constraint and index get: `{table}_{column}_fkey` and
-/// `{table}_{column}_idx` (PostgreSQL's own naming for constraints).
+/// A foreign key's constraint (`{table}_{column}_fkey`) and index (`{table}_{column}_idx`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignKey {
-    table: Ident,
     column: Ident,
     constraint: Ident,
-    index: Ident,
+    index: Index,
 }
 
 impl ForeignKey {
-    /// The foreign key on `column` of `table`; an error when a name it needs would be longer
-    /// than an identifier may be (then `table` and `column` together are too long).
-    pub fn of(table: &Ident, column: &Ident) -> Result<ForeignKey, IdentError> {
-        let base = format!("{}_{}", table.as_str(), column.as_str());
-        let longest = base.len() + CONSTRAINT_SUFFIX.len().max(INDEX_SUFFIX.len());
-        if longest > MAX_IDENT_LEN {
-            return Err(IdentError::TooLong(longest));
-        }
-        Ok(ForeignKey {
-            table: table.clone(),
+    /// The foreign key on `column` of `table`.
+    pub fn of(table: &Ident, column: &Ident) -> ForeignKey {
+        ForeignKey {
             column: column.clone(),
-            constraint: Ident::new(&format!("{base}{CONSTRAINT_SUFFIX}"))?,
-            index: Ident::new(&format!("{base}{INDEX_SUFFIX}"))?,
-        })
+            constraint: derived_name(table, &[column], NameKind::ForeignKey),
+            index: Index::new(table.clone(), vec![column.clone()], false),
+        }
     }
 
     /// The constraint's name.
@@ -83,8 +71,8 @@ impl ForeignKey {
         &self.constraint
     }
 
-    /// The index's name.
-    pub fn index(&self) -> &Ident {
+    /// The index on the key column.
+    pub fn index(&self) -> &Index {
         &self.index
     }
 
@@ -92,10 +80,7 @@ impl ForeignKey {
     /// referenced table inside `CREATE TABLE`, preceded on MySQL by the index.
     pub fn clause_head(&self, d: Dialect) -> String {
         let column = d.quote(&self.column);
-        let mut out = String::new();
-        if d.indexes_in_create_table() {
-            out.push_str(&format!(", INDEX {} ({column})", d.quote(&self.index)));
-        }
+        let mut out = self.index.clause(d);
         out.push_str(&format!(
             ", CONSTRAINT {} FOREIGN KEY ({column}) REFERENCES ",
             d.quote(&self.constraint)
@@ -111,14 +96,7 @@ impl ForeignKey {
     /// `CREATE INDEX IF NOT EXISTS …` on the column, or `None` where the index is declared
     /// inside `CREATE TABLE` ([`ForeignKey::clause_head`]).
     pub fn create_index(&self, d: Dialect) -> Option<String> {
-        (!d.indexes_in_create_table()).then(|| {
-            format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-                d.quote(&self.index),
-                d.quote(&self.table),
-                d.quote(&self.column)
-            )
-        })
+        self.index.create_statement(d)
     }
 }
 
@@ -132,9 +110,9 @@ mod tests {
 
     #[test]
     fn names_follow_the_table_and_column() {
-        let fk = ForeignKey::of(&ident("orders"), &ident("customer_id")).expect("fits");
+        let fk = ForeignKey::of(&ident("orders"), &ident("customer_id"));
         assert_eq!(fk.constraint().as_str(), "orders_customer_id_fkey");
-        assert_eq!(fk.index().as_str(), "orders_customer_id_idx");
+        assert_eq!(fk.index().name().as_str(), "orders_customer_id_idx");
         assert_eq!(
             fk.clause_head(Dialect::MySql),
             ", INDEX `orders_customer_id_idx` (`customer_id`), CONSTRAINT `orders_customer_id_fkey` FOREIGN KEY (`customer_id`) REFERENCES "
@@ -149,10 +127,12 @@ mod tests {
     }
 
     #[test]
-    fn a_name_past_the_identifier_limit_is_refused() {
+    fn a_name_past_the_identifier_limit_is_shortened_by_the_naming_rule() {
         let long = ident(&"t".repeat(50));
-        let e = ForeignKey::of(&long, &ident("customer_id")).expect_err("too long");
-        assert_eq!(e, IdentError::TooLong(50 + 1 + 11 + 5));
+        let fk = ForeignKey::of(&long, &ident("customer_id"));
+        assert_eq!(fk.constraint().as_str().len(), crate::ident::MAX_IDENT_LEN);
+        assert!(fk.constraint().as_str().ends_with("_fkey"));
+        assert!(fk.index().name().as_str().ends_with("_idx"));
     }
 
     #[test]

@@ -281,7 +281,7 @@ pub mod entity {
     pub use dal_runtime::{
         BelongsTo, Change, ColumnRef, Comparable, EntityId, FieldChange, Filter, Find, FindWith,
         ForeignKey, HasMany, HasOne, HistoryEntry, Level, Link, Load, Nested, Operation, Order,
-        Patch,
+        Patch, TableIndex,
     };
 
     /// The SQL the derive generates for one entity on one backend (`E::statements(dialect)`).
@@ -371,7 +371,10 @@ pub mod types {
     //! ```
 
     pub use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
-    pub use dal_runtime::{Column, IntoValue, Kind, Value};
+    pub use dal_runtime::{
+        BoolDefault, Column, FloatDefault, IntegerDefault, IntoValue, Kind, MaxLength, NowDefault,
+        TextDefault, Value,
+    };
     /// `rust_decimal::Decimal`: stored exactly on every backend (see [`DecimalColumn`]).
     pub use rust_decimal::Decimal;
     /// `serde_json::Value`, a JSON document without a Rust type (a column type of its own).
@@ -622,8 +625,12 @@ pub mod __private {
     pub use dal_runtime::takes_precision;
     pub use dal_runtime::{
         BelongsTo, Column, ColumnRef, DeletedAtField, Dialect, Entity, EntityId, HasMany, HasOne,
-        Kind, Patch, Result, Row, ShardedEntity, Statements, TimestampField, Value, VersionField,
-        foreign_key,
+        Kind, Patch, Result, Row, ShardedEntity, Statements, TableIndex, TimestampField, Value,
+        VersionField, foreign_key,
+    };
+    pub use dal_runtime::{
+        BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
+        integer_default_fits,
     };
     pub use dal_runtime::{
         Database, DialectSql, IntoValue, IsolationLevel, Propagation, ScopeOptions, SlowCallGuard,

@@ -52,6 +52,34 @@ pub(crate) struct ContainerAttrs {
     pub(crate) history: Attr<()>,
     /// `has_many(name = Child::RELATION)` and `has_one(...)`, in the order given.
     pub(crate) inverses: Vec<Inverse>,
+    /// `index(a, b)` and `unique(a, b)`, in the order given.
+    pub(crate) indexes: Vec<CompositeIndex>,
+}
+
+/// A composite index declared on the struct: `index(a, b)` or `unique(a, b)`, naming fields.
+pub(crate) struct CompositeIndex {
+    pub(crate) unique: bool,
+    /// The key (`index`, `unique`), for errors about the whole index.
+    pub(crate) span: Span,
+    pub(crate) fields: Vec<syn::Ident>,
+}
+
+/// The literal of `#[dal(default = …)]`, as written.
+pub(crate) enum DefaultLit {
+    Str(LitStr),
+    /// An integer, negated when written with a leading `-`.
+    Int {
+        lit: LitInt,
+        negative: bool,
+    },
+    /// A float, negated when written with a leading `-`.
+    Float {
+        lit: syn::LitFloat,
+        negative: bool,
+    },
+    Bool(syn::LitBool),
+    /// `now`: the time of the insert.
+    Now,
 }
 
 /// A relation declared on the parent: the name of its constant, and the child's belongs-to
@@ -76,6 +104,14 @@ pub(crate) struct FieldAttrs {
     pub(crate) references: Attr<syn::Path>,
     /// `on_delete = "cascade"`: what deleting the referenced row does to this one.
     pub(crate) on_delete: Attr<LitStr>,
+    /// `unique`: no two rows hold the same value.
+    pub(crate) unique: Attr<()>,
+    /// `index`: the column gets an index of its own.
+    pub(crate) index: Attr<()>,
+    /// `default = …`: the column's DDL default.
+    pub(crate) default: Attr<DefaultLit>,
+    /// `max_length = n`: the text column is `VARCHAR(n)`.
+    pub(crate) max_length: Attr<LitInt>,
     /// `precision = 19`: the digits of a decimal column.
     pub(crate) precision: Attr<LitInt>,
     /// `scale = 4`: how many of them follow the point.
@@ -90,6 +126,7 @@ impl ContainerAttrs {
             soft_delete: Attr::none(symbol::SOFT_DELETE),
             history: Attr::none(symbol::HISTORY),
             inverses: Vec::new(),
+            indexes: Vec::new(),
         };
         each_key(cx, attrs, |meta, key| {
             match key.as_str() {
@@ -107,6 +144,11 @@ impl ContainerAttrs {
                     inverses(&meta, &key, |name, belongs_to| {
                         out.inverses.push(Inverse { many, name, belongs_to })
                     })?;
+                }
+                symbol::INDEX | symbol::UNIQUE => {
+                    let unique = key == symbol::UNIQUE;
+                    let fields = composite_fields(&meta, &key)?;
+                    out.indexes.push(CompositeIndex { unique, span: meta.path.span(), fields });
                 }
                 symbol::CRATE => {
                     let lit = string_value(&meta)?;
@@ -133,6 +175,10 @@ impl FieldAttrs {
             shard_key: Attr::none(symbol::SHARD_KEY),
             references: Attr::none(symbol::REFERENCES),
             on_delete: Attr::none(symbol::ON_DELETE),
+            unique: Attr::none(symbol::UNIQUE),
+            index: Attr::none(symbol::INDEX),
+            default: Attr::none(symbol::DEFAULT),
+            max_length: Attr::none(symbol::MAX_LENGTH),
             precision: Attr::none(symbol::PRECISION),
             scale: Attr::none(symbol::SCALE),
         };
@@ -146,6 +192,22 @@ impl FieldAttrs {
                 symbol::SHARD_KEY => Some(&mut out.shard_key),
                 _ => None,
             };
+            let index = match key.as_str() {
+                symbol::UNIQUE => Some(&mut out.unique),
+                symbol::INDEX => Some(&mut out.index),
+                _ => None,
+            };
+            if let Some(flag) = index {
+                if meta.input.peek(syn::token::Paren) {
+                    let name = flag.name;
+                    cx.syn_error(meta.error(format!(
+                        "an index over several fields goes on the struct: put #[dal({name}(a, b))] above it; on a field write #[dal({name})]"
+                    )));
+                    skip_value(&meta)?;
+                }
+                flag.set(cx, meta.path.span(), ());
+                return Ok(());
+            }
             if let Some(flag) = flag {
                 no_value(cx, &meta, flag.name)?;
                 flag.set(cx, meta.path.span(), ());
@@ -167,6 +229,8 @@ impl FieldAttrs {
                     out.references.set(cx, meta.path.span(), path);
                 }
                 symbol::ON_DELETE => out.on_delete.set(cx, meta.path.span(), string_value(&meta)?),
+                symbol::DEFAULT => out.default.set(cx, meta.path.span(), default_value(&meta)?),
+                symbol::MAX_LENGTH => out.max_length.set(cx, meta.path.span(), int_value(&meta)?),
                 symbol::PRECISION => out.precision.set(cx, meta.path.span(), int_value(&meta)?),
                 symbol::SCALE => out.scale.set(cx, meta.path.span(), int_value(&meta)?),
                 _ => unknown_key(cx, &meta, &key, FIELD_KEYS, CONTAINER_KEYS, "the struct")?,
@@ -196,6 +260,53 @@ fn inverses(
         f(name, path);
         Ok(())
     })
+}
+
+/// Parses the field list of `index(a, b)` / `unique(a, b)` on the struct.
+fn composite_fields(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Vec<syn::Ident>> {
+    let fix = format!(
+        "`{key}` on the struct names the fields it covers: write #[dal({key}(a, b))]; for one field, put #[dal({key})] on it"
+    );
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(fix));
+    }
+    let mut fields = Vec::new();
+    meta.parse_nested_meta(|inner| {
+        let name = inner.path.get_ident().cloned().ok_or_else(|| inner.error(&fix))?;
+        if inner.input.peek(syn::Token![=]) || inner.input.peek(syn::token::Paren) {
+            return Err(inner.error(&fix));
+        }
+        fields.push(name);
+        Ok(())
+    })?;
+    if fields.is_empty() {
+        return Err(meta.error(fix));
+    }
+    Ok(fields)
+}
+
+/// Parses `default = lit`: a string, an integer or float (with an optional leading `-`),
+/// `true`/`false`, or `now`.
+fn default_value(meta: &ParseNestedMeta<'_>) -> syn::Result<DefaultLit> {
+    let fix = "`default` takes a literal of the field's type: a string, a number, true or false, or now (the insert's time, for a DateTime<Utc>); write default = 0";
+    let value = meta.value().map_err(|_| meta.error(fix))?;
+    let expr = value.parse::<syn::Expr>().map_err(|e| syn::Error::new(e.span(), fix))?;
+    let (negative, inner) = match &expr {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => (true, &*u.expr),
+        other => (false, other),
+    };
+    let lit = match inner {
+        syn::Expr::Lit(l) => Some(&l.lit),
+        _ => None,
+    };
+    match (lit, inner, negative) {
+        (Some(syn::Lit::Int(lit)), _, _) => Ok(DefaultLit::Int { lit: lit.clone(), negative }),
+        (Some(syn::Lit::Float(lit)), _, _) => Ok(DefaultLit::Float { lit: lit.clone(), negative }),
+        (Some(syn::Lit::Str(lit)), _, false) => Ok(DefaultLit::Str(lit.clone())),
+        (Some(syn::Lit::Bool(lit)), _, false) => Ok(DefaultLit::Bool(lit.clone())),
+        (None, syn::Expr::Path(p), false) if p.path.is_ident(symbol::NOW) => Ok(DefaultLit::Now),
+        _ => Err(syn::Error::new_spanned(&expr, fix)),
+    }
 }
 
 /// Calls `f` for every key of every `#[dal(...)]` in `attrs`, reporting parse errors.

@@ -7,6 +7,7 @@ use proc_macro2::Span;
 
 use super::ast::{Container, Field};
 use super::attr::Attr;
+use super::constraints;
 use super::model::{Column, Model, Roles};
 use super::{precision, relations};
 use crate::internals::case::snake_case;
@@ -24,14 +25,22 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
     let (table, id_index, columns, roles, shard_key) = (table?, id?, columns?, roles?, shard_key?);
     has_data_columns(cx, &c)?;
     let (soft_delete, history) = features(cx, &c, &roles, &table, &columns)?;
-    let references = relations::references(cx, &c, &columns, &table)?;
+    let mut references = relations::references(cx, &c, &columns, &table)?;
     let inverses = relations::inverses(cx, &c)?;
     relations::distinct_constants(cx, &columns, &references, &inverses)?;
-    let precisions = precision::precisions(cx, &c, &columns)?;
+    let indexes = constraints::indexes(cx, &c, &columns, &table, &references);
+    let defaults = constraints::defaults(cx, &c, &columns);
+    let precisions = precision::precisions(cx, &c, &columns);
+    let (indexes, mut defaults, precisions) = (indexes?, defaults?, precisions?);
+    let max_lengths = constraints::max_lengths(cx, &c, &columns, &indexes, &references)?;
     let mut all: Vec<Column<'a>> = columns;
-    for ((col, reference), precision) in all.iter_mut().zip(references).zip(precisions) {
-        col.reference = reference;
-        col.precision = precision;
+    for (i, col) in all.iter_mut().enumerate() {
+        col.indexed =
+            references[i].is_some() || indexes.iter().any(|x| x.columns().contains(&col.name));
+        col.reference = references[i].take();
+        col.default = defaults[i].take();
+        col.max_length = max_lengths[i];
+        col.precision = precisions[i];
     }
     let id_field = c.fields[id_index].ident;
     let id = all.remove(all.iter().position(|col| col.field == id_field)?);
@@ -63,6 +72,7 @@ pub(crate) fn validate<'a>(cx: &Ctxt, c: Container<'a>) -> Option<Model<'a>> {
         skipped,
         shard_key,
         inverses,
+        indexes,
     })
 }
 
@@ -317,7 +327,16 @@ fn column_names<'a>(cx: &Ctxt, c: &Container<'a>) -> Option<Vec<Column<'a>>> {
             ok = false;
             continue;
         }
-        columns.push(Column { name, field: f.ident, ty: f.ty, reference: None, precision: None });
+        columns.push(Column {
+            name,
+            field: f.ident,
+            ty: f.ty,
+            reference: None,
+            indexed: false,
+            max_length: None,
+            default: None,
+            precision: None,
+        });
     }
     ok.then_some(columns)
 }

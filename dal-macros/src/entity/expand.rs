@@ -3,6 +3,7 @@
 //! `<dal>::__private`; type-dependent code is spanned at the field so type errors land there.
 
 use dal_sql::Dialect;
+use dal_sql::default::DefaultValue;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -53,7 +54,13 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
         }
     });
     let relation_consts = relation_consts(m, &p);
+    let indexes = m.all_indexes().map(|x| {
+        let (name, unique) = (x.name().as_str(), x.is_unique());
+        let columns = x.columns().iter().map(dal_sql::Ident::as_str);
+        quote!(#p::TableIndex::new(#name, &[#(#columns),*], #unique))
+    });
     let precision_checks = precision_checks(m, &p);
+    let column_checks = column_checks(m, &p);
     let const_names = Dialect::ALL.map(dialect_const_name);
     let variants = Dialect::ALL.map(dialect_variant);
 
@@ -106,6 +113,7 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
                 const UNTRACKED: &'static [usize] = &[#(#untracked),*];
                 const DELETED_AT_COLUMN: #p::Option<&'static str> = #deleted_at;
                 const VERSION_COLUMN: #p::Option<&'static str> = #version_column;
+                const INDEXES: &'static [#p::TableIndex] = &[#(#indexes),*];
 
                 fn statements(dialect: #p::Dialect) -> &'static #p::Statements {
                     #(#dialect_consts)*
@@ -135,8 +143,57 @@ pub(crate) fn entity(m: &Model<'_>) -> TokenStream {
 
             #sharded
             #precision_checks
+            #column_checks
         };
     }
+}
+
+/// Compile-time checks of what the field's type must accept: a default of the literal's kind
+/// (an integer in the type's range), and `max_length` only on text. The field's type is
+/// respanned to the attribute, so a mismatch is reported there.
+fn column_checks(m: &Model<'_>, p: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    for c in &m.columns {
+        let field = c.field.to_string();
+        if let Some(default) = &c.default {
+            let span = default.span;
+            let ty = respan(&c.ty.to_token_stream(), span);
+            let p = respan(p, span);
+            let bound = match &default.value {
+                DefaultValue::Text(_) => quote_spanned!(span=> #p::TextDefault),
+                DefaultValue::Float(_) => quote_spanned!(span=> #p::FloatDefault),
+                DefaultValue::Bool(_) => quote_spanned!(span=> #p::BoolDefault),
+                DefaultValue::Now => quote_spanned!(span=> #p::NowDefault),
+                DefaultValue::Integer(n) => {
+                    let message = format!(
+                        "the default {n} of `{field}` is out of its type's range: give a value the field's type holds"
+                    );
+                    let n = proc_macro2::Literal::i128_suffixed(*n);
+                    out.extend(quote_spanned! {span=>
+                        const _: () = ::core::assert!(#p::integer_default_fits::<#ty>(#n), #message);
+                    });
+                    continue;
+                }
+            };
+            out.extend(quote_spanned! {span=>
+                const _: () = {
+                    const fn default_fits<T: ?::core::marker::Sized + #bound>() {}
+                    default_fits::<#ty>()
+                };
+            });
+        }
+        if let Some((_, span)) = c.max_length {
+            let ty = respan(&c.ty.to_token_stream(), span);
+            let p = respan(p, span);
+            out.extend(quote_spanned! {span=>
+                const _: () = {
+                    const fn bounded_text<T: ?::core::marker::Sized + #p::MaxLength>() {}
+                    bounded_text::<#ty>()
+                };
+            });
+        }
+    }
+    out
 }
 
 /// For each `#[dal(precision = …)]` field, a call that compiles only when its type is a
@@ -185,17 +242,8 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
         let value = match made {
             Field::Sql(text) => quote!(#text),
             Field::Ddl(parts) => ddl(m, &parts, &name, p),
-            Field::ColumnTypes => {
-                let types = m.all_columns().map(|c| match c.precision {
-                    Some(size) => {
-                        let sql = d.decimal_type_with(size.digits, size.scale);
-                        quote!(#sql)
-                    }
-                    None => {
-                        let ty = c.ty;
-                        quote_spanned!(ty.span()=> <#ty as #p::Column>::#name)
-                    }
-                });
+            Field::ColumnTypes(parts) => {
+                let types = parts.iter().map(|part| ddl(m, std::slice::from_ref(part), &name, p));
                 quote!(&[#(#types),*])
             }
         };
@@ -211,18 +259,34 @@ fn statements_const(m: &Model<'_>, d: Dialect, p: &TokenStream) -> TokenStream {
 /// DDL parts as a compile-time string: literal text joined with the per-type constants of the
 /// dialect named `dialect` (`POSTGRES`, `MYSQL`, `SQLITE`). An empty statement stays `""`.
 fn ddl(m: &Model<'_>, parts: &[DdlPart], dialect: &syn::Ident, p: &TokenStream) -> TokenStream {
-    if parts.is_empty() {
-        return quote!("");
+    match parts {
+        [] => quote!(""),
+        [DdlPart::Text(t)] => quote!(#t),
+        [one @ (DdlPart::IdType | DdlPart::ColumnType(_) | DdlPart::IndexedColumnType(_))] => {
+            part(m, one, dialect, p)
+        }
+        _ => {
+            let parts = parts.iter().map(|one| part(m, one, dialect, p));
+            quote!(#p::const_concat!(#(#parts),*))
+        }
     }
+}
+
+/// One DDL part as a constant expression (several for a referenced table).
+fn part(m: &Model<'_>, part: &DdlPart, dialect: &syn::Ident, p: &TokenStream) -> TokenStream {
     let key_const = format_ident!("{}_KEY", dialect);
     let id_ty = m.id.ty;
-    let parts = parts.iter().map(|part| match part {
+    match part {
         DdlPart::Text(t) => quote!(#t),
         DdlPart::IdKey => quote_spanned!(id_ty.span()=> <#id_ty as #p::EntityId>::#key_const),
         DdlPart::IdType => quote_spanned!(id_ty.span()=> <#id_ty as #p::Column>::#dialect),
         DdlPart::ColumnType(i) => {
             let ty = m.columns[*i].ty;
             quote_spanned!(ty.span()=> <#ty as #p::Column>::#dialect)
+        }
+        DdlPart::IndexedColumnType(i) => {
+            let ty = m.columns[*i].ty;
+            quote_spanned!(ty.span()=> <#ty as #p::Column>::MYSQL_INDEXED)
         }
         DdlPart::Nullability(i) => {
             let ty = m.columns[*i].ty;
@@ -242,8 +306,7 @@ fn ddl(m: &Model<'_>, parts: &[DdlPart], dialect: &syn::Ident, p: &TokenStream) 
             let end = format!("{q})");
             quote!(#open, <#target as #p::Entity>::TABLE, #close, <#target as #p::Entity>::COLUMNS[0], #end)
         }
-    });
-    quote!(#p::const_concat!(#(#parts),*))
+    }
 }
 
 /// The relation constants: `CUSTOMER` for `#[dal(references = Customer)] customer_id`, and

@@ -1,10 +1,12 @@
-//! `#[derive(Entity)]`: parse ([`ast`], [`attr`]) → validate ([`check`]) → generate SQL
+//! `#[derive(Entity)]`: parse ([`ast`], [`attr`]) → validate ([`check`], [`relations`],
+//! [`constraints`]) → generate SQL
 //! ([`sql`], pure) → emit code ([`expand`]).
 
 mod ast;
 // The attribute helpers are shared with `#[derive(Value)]`.
 pub(crate) mod attr;
 mod check;
+mod constraints;
 mod expand;
 mod model;
 mod precision;

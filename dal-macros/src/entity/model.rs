@@ -2,7 +2,9 @@
 //! is a checked SQL identifier.
 
 use dal_sql::Ident;
+use dal_sql::default::DefaultValue;
 use dal_sql::history::HistoryTable;
+use dal_sql::index::Index;
 use dal_sql::relation::{ForeignKey, OnDelete};
 
 pub(crate) struct Model<'a> {
@@ -27,6 +29,9 @@ pub(crate) struct Model<'a> {
     pub(crate) shard_key: Option<(&'a syn::Ident, &'a syn::Type)>,
     /// Relations declared on the struct (`has_many`, `has_one`).
     pub(crate) inverses: Vec<Inverse>,
+    /// Indexes and unique constraints from `#[dal(index)]`, `#[dal(unique)]` (field order),
+    /// then the struct's `index(…)`/`unique(…)`; the foreign keys' own are in `references`.
+    pub(crate) indexes: Vec<Index>,
 }
 
 /// Indices into [`Model::columns`] of the fields with a system role.
@@ -44,8 +49,23 @@ pub(crate) struct Column<'a> {
     pub(crate) ty: &'a syn::Type,
     /// The entity this column's value is the id of (`#[dal(references = …)]`).
     pub(crate) reference: Option<Reference>,
+    /// In an index or unique constraint (a foreign key's too): MariaDB needs a type it can
+    /// index (`Column::MYSQL_INDEXED`).
+    pub(crate) indexed: bool,
+    /// `#[dal(max_length = n)]`: `VARCHAR(n)` where the backend enforces it; with the
+    /// key's span, where a field that is not text is reported.
+    pub(crate) max_length: Option<(u32, proc_macro2::Span)>,
+    /// `#[dal(default = …)]`.
+    pub(crate) default: Option<ColumnDefault>,
     /// `#[dal(precision = …, scale = …)]`: a decimal column of that size.
     pub(crate) precision: Option<Precision>,
+}
+
+/// A column's DDL default, with what the field's type must accept for it.
+pub(crate) struct ColumnDefault {
+    pub(crate) value: DefaultValue,
+    /// The `default` key, where a type mismatch is reported.
+    pub(crate) span: proc_macro2::Span,
 }
 
 /// The size of a decimal column, checked against [`dal_sql::decimal::MAX_PRECISION`].
@@ -93,6 +113,11 @@ impl Model<'_> {
     /// The data columns that reference another entity, with their position in `columns`.
     pub(crate) fn references(&self) -> impl Iterator<Item = (usize, &Reference)> {
         self.columns.iter().enumerate().filter_map(|(i, c)| c.reference.as_ref().map(|r| (i, r)))
+    }
+
+    /// Every index of the table: each foreign key's, then [`Model::indexes`].
+    pub(crate) fn all_indexes(&self) -> impl Iterator<Item = &Index> {
+        self.references().map(|(_, r)| r.foreign_key.index()).chain(&self.indexes)
     }
 
     /// The id, then the other columns: the order of every statement's column list.

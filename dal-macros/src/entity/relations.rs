@@ -98,22 +98,7 @@ pub(crate) fn references<'a>(
             out.push(None);
             continue;
         };
-        let foreign_key = match ForeignKey::of(table, &col.name) {
-            Ok(fk) => fk,
-            Err(e) => {
-                cx.syn_error(syn::Error::new(
-                    span,
-                    format!(
-                        "the foreign key's constraint and index names (`{}_{}_fkey`) would be too long: {e}; shorten the table or column name",
-                        table.as_str(),
-                        col.name.as_str()
-                    ),
-                ));
-                ok = false;
-                out.push(None);
-                continue;
-            }
-        };
+        let foreign_key = ForeignKey::of(table, &col.name);
         out.push(Some(Reference {
             target: target.clone(),
             on_delete,

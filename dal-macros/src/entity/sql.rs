@@ -10,6 +10,25 @@ use dal_sql::relation::ForeignKey;
 
 use super::model::Model;
 
+/// The declared type of data column `i` on `d`: the size given with `#[dal(precision,
+/// scale)]`; `VARCHAR(n)` with `max_length` where the backend enforces lengths; on MySQL, a
+/// type MariaDB can index when the column is indexed; else its Rust type's. The history table
+/// declares the same, so a version always fits.
+fn column_type(m: &Model<'_>, i: usize, d: Dialect) -> DdlPart {
+    let col = &m.columns[i];
+    if let Some(p) = col.precision {
+        return DdlPart::Text(d.decimal_type_with(p.digits, p.scale));
+    }
+    if let Some(text) = col.max_length.and_then(|(n, _)| d.bounded_text_type(n)) {
+        return DdlPart::Text(text);
+    }
+    if col.indexed && d == Dialect::MySql {
+        DdlPart::IndexedColumnType(i)
+    } else {
+        DdlPart::ColumnType(i)
+    }
+}
+
 /// A piece of `CREATE TABLE` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DdlPart {
@@ -18,6 +37,9 @@ pub(crate) enum DdlPart {
     IdKey,
     /// The SQL type of data column `n` (`<T as Column>::…`).
     ColumnType(usize),
+    /// The SQL type of data column `n` on MySQL when it is indexed
+    /// (`<T as Column>::MYSQL_INDEXED`: MariaDB indexes no `LONGTEXT`).
+    IndexedColumnType(usize),
     /// `" NOT NULL"` or `""` for data column `n` (`<T as Column>::NULLABILITY`).
     Nullability(usize),
     /// The id's plain column type, for the history table (`<Id as Column>::…`).
@@ -47,8 +69,8 @@ pub(crate) enum Field {
     Sql(String),
     /// DDL, whose column types come from the Rust types.
     Ddl(Vec<DdlPart>),
-    /// The declared SQL type of every column (`<T as Column>::…`), no statement.
-    ColumnTypes,
+    /// The declared SQL type of every column (one part each), no statement.
+    ColumnTypes(Vec<DdlPart>),
 }
 
 /// Every field of the runtime's `Statements` for one entity on one dialect, by name, in the
@@ -106,8 +128,11 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
     ddl.part(DdlPart::IdKey);
     for (i, col) in data.iter().enumerate() {
         ddl.text(&format!(", {col} "));
-        ddl.column_type(m, d, i);
+        ddl.part(column_type(m, i, d));
         ddl.part(DdlPart::Nullability(i));
+        if let Some(default) = &m.columns[i].default {
+            ddl.text(&default.value.clause(d));
+        }
         ddl.part(DdlPart::Check {
             column: i,
             head: format!(" CHECK ({col} IN "),
@@ -121,14 +146,18 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ddl.text(&ForeignKey::clause_tail(r.on_delete));
         create_indexes.extend(r.foreign_key.create_index(d));
     }
-    ddl.text(&format!("){}", d.create_table_suffix()));
-    if !history.create_index.is_empty() {
-        create_indexes.push(history.create_index.clone());
+    for index in &m.indexes {
+        ddl.text(&index.clause(d));
+        create_indexes.extend(index.create_statement(d));
     }
+    ddl.text(&format!("){}", d.create_table_suffix()));
+    let column_types = std::iter::once(DdlPart::IdType)
+        .chain((0..m.columns.len()).map(|i| column_type(m, i, d)))
+        .collect();
 
     vec![
         ("create_table", Field::Ddl(ddl.0)),
-        ("column_types", Field::ColumnTypes),
+        ("column_types", Field::ColumnTypes(column_types)),
         ("insert", Field::Sql(insert)),
         ("insert_generated_id", Field::Sql(insert_generated_id)),
         ("update", Field::Sql(update)),
@@ -138,6 +167,7 @@ pub(crate) fn generate(m: &Model<'_>, d: Dialect) -> EntitySql {
         ("delete_by_id", Field::Sql(delete_by_id)),
         ("create_history_table", Field::Ddl(history.create)),
         ("create_indexes", Field::Sql(create_indexes.join("; "))),
+        ("create_history_index", Field::Sql(history.create_index)),
         ("insert_history", Field::Sql(history.insert)),
         ("select_history", Field::Sql(history.select)),
         ("select_history_version", Field::Sql(history.select_version)),
@@ -181,9 +211,11 @@ fn history_sql(m: &Model<'_>, d: Dialect, all: &[String], version: Option<&Strin
     ddl.text(&format!("CREATE TABLE IF NOT EXISTS {table} ({id} "));
     ddl.part(DdlPart::IdType);
     ddl.text(" NOT NULL");
+    // No defaults and no unique constraints: a history table holds many versions of a row,
+    // each written whole.
     for (i, col) in all[1..].iter().enumerate() {
         ddl.text(&format!(", {col} "));
-        ddl.column_type(m, d, i);
+        ddl.part(column_type(m, i, d));
         ddl.part(DdlPart::Nullability(i));
     }
     for c in history::COLUMNS {
@@ -225,15 +257,9 @@ impl Ddl {
     }
 
     fn part(&mut self, p: DdlPart) {
-        self.0.push(p);
-    }
-
-    /// The type of data column `i`: the size given with `#[dal(precision, scale)]`, else the
-    /// type's own (`<T as Column>::…`).
-    fn column_type(&mut self, m: &Model<'_>, d: Dialect, i: usize) {
-        match m.columns[i].precision {
-            Some(p) => self.text(&d.decimal_type_with(p.digits, p.scale)),
-            None => self.part(DdlPart::ColumnType(i)),
+        match p {
+            DdlPart::Text(t) => self.text(&t),
+            p => self.0.push(p),
         }
     }
 }
@@ -258,6 +284,9 @@ mod tests {
                     DdlPart::Text(t) => t.clone(),
                     DdlPart::IdKey => "{id key}".into(),
                     DdlPart::ColumnType(i) => format!("{{type of {}}}", model.columns[*i].field),
+                    DdlPart::IndexedColumnType(i) => {
+                        format!("{{indexed type of {}}}", model.columns[*i].field)
+                    }
                     DdlPart::Nullability(i) => format!("{{null of {}}}", model.columns[*i].field),
                     DdlPart::Check { column, head, tail } => {
                         let field = &model.columns[*column].field;
@@ -280,7 +309,11 @@ mod tests {
                 let text = match field {
                     Field::Sql(text) => text,
                     Field::Ddl(parts) => ddl(&parts),
-                    Field::ColumnTypes => continue,
+                    Field::ColumnTypes(parts) => parts
+                        .iter()
+                        .map(|p| ddl(std::slice::from_ref(p)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 };
                 if !text.is_empty() {
                     out.push_str(&format!("{name}: {text}\n"));
@@ -343,6 +376,26 @@ mod tests {
                 #[dal(precision = 19, scale = 4)] total: Decimal,
                 #[dal(precision = 5)] pieces: Option<Decimal>,
                 unbounded: Decimal,
+                #[dal(version)] version: i64,
+            }"#
+        ));
+    }
+
+    #[test]
+    fn indexes_unique_constraints_and_defaults_sql() {
+        insta::assert_snapshot!(render(
+            r#"#[dal(table = "accounts", history, unique(shop_id, number), index(status, opened_at))]
+            struct Account {
+                #[dal(id)] id: i64,
+                #[dal(unique)] email: String,
+                #[dal(index, max_length = 64)] handle: Option<String>,
+                #[dal(references = Shop)] shop_id: Uuid,
+                number: i32,
+                #[dal(default = "open")] status: String,
+                #[dal(default = now)] opened_at: DateTime<Utc>,
+                #[dal(default = -1)] balance: i64,
+                #[dal(default = 0.5)] rate: f64,
+                #[dal(default = true)] active: bool,
                 #[dal(version)] version: i64,
             }"#
         ));

@@ -10,6 +10,9 @@ pub(crate) const SOFT_DELETE: &str = "soft_delete";
 pub(crate) const HISTORY: &str = "history";
 pub(crate) const HAS_MANY: &str = "has_many";
 pub(crate) const HAS_ONE: &str = "has_one";
+/// Container and field keys: `index(a, b)` / `unique(a, b)` on the struct, flags on a field.
+pub(crate) const INDEX: &str = "index";
+pub(crate) const UNIQUE: &str = "unique";
 
 /// Field keys.
 pub(crate) const ID: &str = "id";
@@ -22,15 +25,20 @@ pub(crate) const SKIP: &str = "skip";
 pub(crate) const SHARD_KEY: &str = "shard_key";
 pub(crate) const REFERENCES: &str = "references";
 pub(crate) const ON_DELETE: &str = "on_delete";
+pub(crate) const DEFAULT: &str = "default";
+pub(crate) const MAX_LENGTH: &str = "max_length";
+/// The `default = now` value.
+pub(crate) const NOW: &str = "now";
 pub(crate) const PRECISION: &str = "precision";
 pub(crate) const SCALE: &str = "scale";
 
 /// Every container key, for suggestions.
-pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE, SOFT_DELETE, HISTORY, HAS_MANY, HAS_ONE, CRATE];
+pub(crate) const CONTAINER_KEYS: &[&str] =
+    &[TABLE, SOFT_DELETE, HISTORY, HAS_MANY, HAS_ONE, INDEX, UNIQUE, CRATE];
 /// Every field key, for suggestions.
 pub(crate) const FIELD_KEYS: &[&str] = &[
     ID, COLUMN, VERSION, CREATED_AT, UPDATED_AT, DELETED_AT, SKIP, SHARD_KEY, REFERENCES,
-    ON_DELETE, PRECISION, SCALE,
+    ON_DELETE, PRECISION, SCALE, INDEX, UNIQUE, DEFAULT, MAX_LENGTH,
 ];
 
 /// `#[derive(Value)]` keys: on the type, and on an enum's variants.

@@ -69,6 +69,7 @@ pub(crate) fn emit(m: &FieldlessEnum<'_>) -> TokenStream {
                 const KIND: #p::Kind = #column::KIND;
                 const POSTGRES: &'static str = #column::POSTGRES;
                 const MYSQL: &'static str = #column::MYSQL;
+                const MYSQL_INDEXED: &'static str = #column::MYSQL_INDEXED;
                 const SQLITE: &'static str = #column::SQLITE;
                 const ALLOWED_VALUES: &'static str = #allowed;
 

@@ -88,6 +88,7 @@ pub(crate) fn emit(m: &Newtype<'_>) -> TokenStream {
                 const KIND: #p::Kind = #column::KIND;
                 const POSTGRES: &'static str = #column::POSTGRES;
                 const MYSQL: &'static str = #column::MYSQL;
+                const MYSQL_INDEXED: &'static str = #column::MYSQL_INDEXED;
                 const SQLITE: &'static str = #column::SQLITE;
                 const NULLABILITY: &'static str = #column::NULLABILITY;
                 const ALLOWED_VALUES: &'static str = #column::ALLOWED_VALUES;

@@ -24,12 +24,17 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
                 | Db::ExclusionViolation => ErrorKind::Constraint,
                 _ => code_kind,
             };
-            let e = Error::new(kind, format!("{backend} rejected the statement: {}", db.message()));
-            return match code {
-                Some(code) => e.with_code(code),
-                None => e,
+            let mut e =
+                Error::new(kind, format!("{backend} rejected the statement: {}", db.message()));
+            if let Some(code) = code {
+                e = e.with_code(code);
             }
-            .with_source(err);
+            if kind == ErrorKind::Constraint
+                && let Some(name) = constraint_name(backend, db.as_ref())
+            {
+                e = e.with_constraint(name);
+            }
+            return e.with_source(err);
         }
         // rustls reports a certificate it cannot verify as an I/O error of the handshake.
         sqlx::Error::Io(e) if is_certificate_failure(&e.to_string()) => (
@@ -76,6 +81,16 @@ pub(crate) fn classify(err: sqlx::Error, backend: Backend) -> Error {
 /// certificate: …").
 pub(crate) fn is_certificate_failure(detail: &str) -> bool {
     detail.contains("certificate")
+}
+
+/// The violated constraint's name: PostgreSQL sends it as a field of the error; MySQL and
+/// MariaDB only in the message; SQLite not at all.
+fn constraint_name(backend: Backend, db: &dyn sqlx::error::DatabaseError) -> Option<String> {
+    match backend {
+        #[cfg(feature = "mysql")]
+        Backend::MySql => mysql::constraint_name(db.message()),
+        _ => db.constraint().map(str::to_owned),
+    }
 }
 
 /// The server's code for a database error and its category, per backend (SQLSTATE on

@@ -171,6 +171,19 @@ pub(super) fn server_code(db: &dyn sqlx::error::DatabaseError) -> (ErrorKind, Op
     (kind, number.map(|n| n.to_string()))
 }
 
+/// The constraint a MySQL/MariaDB message names: `… for key 'users_email_key'` (a duplicate;
+/// MySQL 8 writes `'users.users_email_key'`) or `… CONSTRAINT `orders_customer_id_fkey`
+/// FOREIGN KEY …` (a foreign key), `CONSTRAINT `name` failed …` (a check).
+pub(super) fn constraint_name(message: &str) -> Option<String> {
+    // The duplicated value comes first and may hold anything: read the key from the end.
+    if let Some(rest) = message.rfind(" for key '").map(|i| &message[i + 10..]) {
+        let key = rest.strip_suffix('\'')?;
+        return Some(key.rsplit('.').next().unwrap_or(key).to_owned());
+    }
+    let rest = &message[message.find("CONSTRAINT `")? + 12..];
+    Some(rest[..rest.find('`')?].to_owned())
+}
+
 /// Server error number → category (MariaDB and MySQL error references); the table with the
 /// reasons is in `error_codes.md`.
 fn kind_of_number(number: u16) -> ErrorKind {
@@ -214,4 +227,27 @@ pub(super) async fn interrupter(
     _conn: &mut sqlx::MySqlConnection,
 ) -> Result<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> {
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constraint_name;
+
+    #[test]
+    fn the_constraint_is_read_from_the_message() {
+        let name = |m: &str| constraint_name(m);
+        assert_eq!(
+            name("Duplicate entry 'a for key 'b'' for key 'users_email_key'").as_deref(),
+            Some("users_email_key")
+        );
+        assert_eq!(
+            name("Duplicate entry 'x' for key 'users.users_email_key'").as_deref(),
+            Some("users_email_key")
+        );
+        assert_eq!(
+            name("Cannot add or update a child row: a foreign key constraint fails (`test`.`orders`, CONSTRAINT `orders_customer_id_fkey` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`))").as_deref(),
+            Some("orders_customer_id_fkey")
+        );
+        assert_eq!(name("Column 'name' cannot be null"), None);
+    }
 }

@@ -8,6 +8,7 @@ mod filter;
 mod find;
 mod history;
 mod id;
+mod index;
 mod relation;
 mod repo;
 mod roles;
@@ -22,6 +23,7 @@ pub use self::filter::{Filter, Op};
 pub use self::find::{Find, FindWith};
 pub use self::history::{Change, HistoryEntry, Operation};
 pub use self::id::EntityId;
+pub use self::index::TableIndex;
 pub use self::relation::{
     BelongsTo, ForeignKey, HasMany, HasOne, Level, Link, Load, Nested, foreign_key,
 };
@@ -61,10 +63,13 @@ pub struct Statements {
     pub column_types: &'static [&'static str],
     /// `CREATE TABLE IF NOT EXISTS` of the history table (empty without history).
     pub create_history_table: &'static str,
-    /// `CREATE INDEX IF NOT EXISTS` statements of secondary indexes (foreign keys', the history
-    /// table's), separated by `"; "` (empty when
-    /// the dialect declares them inside `CREATE TABLE`, or there are none).
+    /// `CREATE [UNIQUE] INDEX IF NOT EXISTS` statements of the table's secondary indexes
+    /// ([`Entity::INDEXES`] that the dialect does not declare inside `CREATE TABLE`),
+    /// separated by `"; "` (empty when there are none).
     pub create_indexes: &'static str,
+    /// `CREATE INDEX IF NOT EXISTS` of the history table's index on its change time (empty
+    /// without history, or where the dialect declares it inside `CREATE TABLE`).
+    pub create_history_index: &'static str,
     /// Insert of a history row: every column, then those of [`dal_sql::history::COLUMNS`]
     /// (the history table's shape).
     pub insert_history: &'static str,
@@ -108,6 +113,13 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// Column names: the id first, then the other columns in field order.
     const COLUMNS: &'static [&'static str];
+
+    /// The table's secondary indexes and unique constraints: each foreign key's index, then
+    /// those `#[dal(index)]`/`#[dal(unique)]` declare on fields, then the struct's composite
+    /// ones. `ensure_schema` creates them with the table and reports an existing table that
+    /// lacks one (or has it not unique) as drift. The history table gets none of the unique
+    /// ones: it holds many versions of one row.
+    const INDEXES: &'static [TableIndex] = &[];
 
     /// This entity's SQL on `dialect`.
     fn statements(dialect: Dialect) -> &'static Statements;

@@ -6,6 +6,8 @@
 //! so do times of day (`TIME`, `TIME(6)`, `HH:MM:SS.f` text on SQLite, which keeps
 //! nanoseconds); `u32` has no unsigned column on PostgreSQL or SQLite, so it is a `BIGINT`
 //! everywhere. Decimals are in `decimal.rs`, typed JSON in `json.rs`.
+//! MariaDB indexes no `LONGTEXT`/`LONGBLOB`, so an indexed string or byte column is
+//! `VARCHAR(255)`/`VARBINARY(255)` there ([`Column::MYSQL_INDEXED`]).
 
 use std::borrow::Cow;
 
@@ -20,10 +22,17 @@ use crate::types::Row;
 /// `Value::$kind`; `$decode` is the `Row` method that reads it.
 macro_rules! native_column {
     ($ty:ty, $kind:ident, $pg:literal, $my:literal, $lite:literal, $wrap:ident, $decode:ident) => {
+        native_column!($ty, $kind, $pg, $my, $my, $lite, $wrap, $decode);
+    };
+    (
+        $ty:ty, $kind:ident, $pg:literal, $my:literal, $my_indexed:literal, $lite:literal,
+        $wrap:ident, $decode:ident
+    ) => {
         impl Column for $ty {
             const KIND: Kind = Kind::$kind;
             const POSTGRES: &'static str = $pg;
             const MYSQL: &'static str = $my;
+            const MYSQL_INDEXED: &'static str = $my_indexed;
             const SQLITE: &'static str = $lite;
 
             fn encode(&self) -> Value<'_> {
@@ -57,8 +66,8 @@ native_column!(i32, I32, "INTEGER", "INT", "INTEGER", copied, decode_integer);
 native_column!(i64, I64, "BIGINT", "BIGINT", "INTEGER", copied, decode_integer);
 native_column!(f32, F32, "REAL", "FLOAT", "REAL", copied, decode_native);
 native_column!(f64, F64, "DOUBLE PRECISION", "DOUBLE", "REAL", copied, decode_native);
-native_column!(String, Text, "TEXT", "LONGTEXT", "TEXT", text, decode_native);
-native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "BLOB", bytes, decode_native);
+native_column!(String, Text, "TEXT", "LONGTEXT", "VARCHAR(255)", "TEXT", text, decode_native);
+native_column!(Vec<u8>, Bytes, "BYTEA", "LONGBLOB", "VARBINARY(255)", "BLOB", bytes, decode_native);
 native_column!(
     DateTime<Utc>,
     DateTime,
@@ -139,6 +148,7 @@ impl<T: Column> Column for Option<T> {
     const KIND: Kind = T::KIND;
     const POSTGRES: &'static str = T::POSTGRES;
     const MYSQL: &'static str = T::MYSQL;
+    const MYSQL_INDEXED: &'static str = T::MYSQL_INDEXED;
     const SQLITE: &'static str = T::SQLITE;
     const NULLABILITY: &'static str = "";
     // `NULL IN (…)` is not false, so the check lets the nullable column's NULLs pass.

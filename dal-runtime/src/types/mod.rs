@@ -1,6 +1,7 @@
 //! Values crossing the boundary between Rust and SQL: [`Value`] (a bound parameter) and the
 //! [`Column`] trait (a Rust type that can be stored in a column).
 
+mod ddl;
 mod decimal;
 mod from_row;
 mod impls;
@@ -14,6 +15,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+pub use self::ddl::{
+    BoolDefault, FloatDefault, IntegerDefault, MaxLength, NowDefault, TextDefault,
+    integer_default_fits,
+};
 pub use self::decimal::{DecimalColumn, decimal_from_real, decimal_from_text, takes_precision};
 pub use self::from_row::FromRow;
 pub use self::json::Json;
@@ -121,6 +126,12 @@ pub trait Column: Sized + Send + Sync {
     const POSTGRES: &'static str;
     /// Column type in MySQL/MariaDB DDL.
     const MYSQL: &'static str;
+    /// Column type in MySQL/MariaDB DDL when the column is in an index or unique constraint
+    /// (`#[dal(index)]`, `#[dal(unique)]`, a composite one or a foreign key): MariaDB cannot
+    /// index `LONGTEXT`/`LONGBLOB` whole, so `String` becomes `VARCHAR(255)` and `Vec<u8>`
+    /// `VARBINARY(255)` there (`#[dal(max_length = n)]` chooses another length). The same as
+    /// [`Column::MYSQL`] unless a type says otherwise.
+    const MYSQL_INDEXED: &'static str = Self::MYSQL;
     /// Column type in SQLite DDL.
     const SQLITE: &'static str;
     /// `" NOT NULL"`, or `""` for a nullable column.

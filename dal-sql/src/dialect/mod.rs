@@ -73,6 +73,23 @@ impl Dialect {
         matches!(self, Dialect::MySql)
     }
 
+    /// The type of text at most `max_length` characters long, where the backend enforces a
+    /// length (`VARCHAR(n)`); `None` on SQLite, which ignores declared lengths, so a String
+    /// column keeps its own type there.
+    pub fn bounded_text_type(self, max_length: u32) -> Option<String> {
+        match self {
+            Dialect::Postgres | Dialect::MySql => Some(format!("VARCHAR({max_length})")),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// Whether unique constraints are declared inside `CREATE TABLE` under their own name
+    /// (PostgreSQL, MySQL) rather than as a `CREATE UNIQUE INDEX` (SQLite, whose inline unique
+    /// constraints get nameless `sqlite_autoindex_…` indexes).
+    pub const fn unique_constraints_in_create_table(self) -> bool {
+        !matches!(self, Dialect::Sqlite)
+    }
+
     /// The character that quotes identifiers in this dialect.
     pub const fn ident_quote(self) -> char {
         match self {
@@ -304,6 +321,18 @@ impl Dialect {
         }
     }
 
+    /// The query listing the secondary indexes of a table (bound as its one parameter) in the
+    /// current schema, the primary key left out: one row per index with its name, `1` when it
+    /// is unique (else `0`), and its columns in key order joined by `,` (`""` for an index on
+    /// expressions only).
+    pub const fn table_indexes_sql(self) -> &'static str {
+        match self {
+            Dialect::Postgres => postgres::TABLE_INDEXES,
+            Dialect::MySql => mysql::TABLE_INDEXES,
+            Dialect::Sqlite => sqlite::TABLE_INDEXES,
+        }
+    }
+
     /// Whether a catalog type (from [`Dialect::table_columns_sql`]) is the type a column was
     /// declared with in dal's DDL.
     pub fn same_type(self, declared: &str, catalog: &str) -> bool {
@@ -327,6 +356,10 @@ impl Dialect {
             (Dialect::MySql, "datetime(6)") => &["datetime"],
             // MariaDB stores JSON as LONGTEXT with a check; MySQL has a JSON type.
             (Dialect::MySql, "json") => &["json", "longtext"],
+            // Lengths are not in the catalog's type name.
+            (Dialect::Postgres, d) if d.starts_with("varchar(") => &["character varying"],
+            (Dialect::MySql, d) if d.starts_with("varchar(") => &["varchar"],
+            (Dialect::MySql, d) if d.starts_with("varbinary(") => &["varbinary"],
             _ => &[],
         };
         if expected.is_empty() { declared == catalog } else { expected.contains(&catalog.as_str()) }

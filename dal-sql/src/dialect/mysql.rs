@@ -74,6 +74,12 @@ pub(super) fn is_ddl(sql: &str) -> bool {
     ["CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"].iter().any(|k| word.eq_ignore_ascii_case(k))
 }
 
+/// See `Dialect::table_indexes_sql`: one `STATISTICS` row per key column.
+pub(super) const TABLE_INDEXES: &str = "SELECT CAST(INDEX_NAME AS CHAR), CAST(MIN(1 - NON_UNIQUE) AS SIGNED), \
+     CAST(GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX SEPARATOR ',') AS CHAR) \
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
+     AND INDEX_NAME <> 'PRIMARY' GROUP BY INDEX_NAME";
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -44,3 +44,12 @@ pub(super) fn begin_with(isolation: Option<IsolationLevel>, read_only: bool) -> 
     }
     sql
 }
+
+/// See `Dialect::table_indexes_sql`: `pg_index` keeps the key columns' numbers in order.
+pub(super) const TABLE_INDEXES: &str = "SELECT CAST(i.relname AS TEXT), \
+     CAST(CASE WHEN x.indisunique THEN 1 ELSE 0 END AS BIGINT), \
+     CAST(COALESCE(array_to_string(ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY AS k(num, pos) \
+     JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.num ORDER BY k.pos), ','), '') AS TEXT) \
+     FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
+     JOIN pg_namespace n ON n.oid = t.relnamespace \
+     WHERE n.nspname = current_schema() AND t.relname = ? AND NOT x.indisprimary";

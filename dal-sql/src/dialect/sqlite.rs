@@ -33,3 +33,8 @@ pub(super) const fn begin_with(read_only: bool) -> &'static str {
 }
 
 pub(super) const END_READ_ONLY: &str = "PRAGMA query_only = OFF";
+
+/// See `Dialect::table_indexes_sql`: `pragma_index_info` lists an index's columns by `seqno`.
+pub(super) const TABLE_INDEXES: &str = "SELECT il.name, il.\"unique\", \
+     COALESCE((SELECT group_concat(ii.name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) AS ii), '') \
+     FROM pragma_index_list(?) AS il WHERE il.origin <> 'pk'";

@@ -84,6 +84,14 @@ macro_rules! entity_suite {
             u32_past_its_range_in_the_column_is_a_decode_error,
             times_of_day_keep_microseconds_and_sort,
             typed_json_round_trips_and_a_document_of_another_shape_is_a_decode_error,
+            // constraints and indexes
+            a_unique_violation_is_a_constraint_error_naming_it,
+            a_composite_unique_refuses_only_the_same_combination,
+            unique_constraints_cover_soft_deleted_rows_and_skip_history,
+            declared_indexes_are_in_the_catalog,
+            ensure_schema_reports_a_missing_or_non_unique_index,
+            defaults_fill_a_row_inserted_without_those_columns,
+            indexed_text_lengths_follow_the_backend,
             // raw queries
             raw_query_rewrites_placeholders_outside_literals,
             wrong_parameter_count_names_both_counts,

@@ -22,6 +22,7 @@ fn render<E: Entity>() -> String {
             s.delete_by_id,
             s.create_history_table,
             s.create_indexes,
+            s.create_history_index,
             s.insert_history,
             s.select_history,
             s.select_history_version,
