@@ -4,8 +4,12 @@
 //! Every foreign key is a `#[dal(references = …)]` field, so the DDL holds the constraint and
 //! its index and the relation constants (`Article::AUTHOR`, `Article::TAGGINGS`, …) drive eager
 //! loading and `EXISTS` filters. Ids are newtypes (`#[derive(dal::Value)]`), so an article id
-//! cannot be passed where a user id belongs. What must be unique (usernames, e-mails, slugs,
-//! tag names and each pair of the join tables) is in [`schema`](super::schema).
+//! cannot be passed where a user id belongs. What must be unique is declared here too:
+//! usernames, e-mails, slugs and tag names with `#[dal(unique)]` (a second one is
+//! `ErrorKind::Constraint`, which the API answers with 422), each pair of the join tables with
+//! a composite `unique(…)` on its entity. The unique text columns are `VARCHAR(255)`
+//! (`max_length = 255`, [`MAX_KEY_CHARS`](super::schema::MAX_KEY_CHARS), the longest the API
+//! accepts) on PostgreSQL and MariaDB; SQLite declares no length.
 
 use dal::Value;
 use dal::prelude::*;
@@ -38,8 +42,10 @@ pub struct User {
     #[dal(id)]
     pub id: UserId,
     /// Unique; what profiles and `?author=` name.
+    #[dal(unique, max_length = 255)]
     pub username: String,
     /// Unique; what login takes.
+    #[dal(unique, max_length = 255)]
     pub email: String,
     /// An argon2 hash in PHC form; never leaves the server.
     pub password_hash: String,
@@ -60,7 +66,7 @@ pub struct User {
 
 /// `follower` follows `followee`; one row per pair.
 #[derive(Entity, Debug, Clone, PartialEq)]
-#[dal(table = "follows")]
+#[dal(table = "follows", unique(follower_id, followee_id))]
 pub struct Follow {
     /// Made on the first save.
     #[dal(id)]
@@ -90,6 +96,7 @@ pub struct Article {
     #[dal(id)]
     pub id: ArticleId,
     /// Unique; the article's name in URLs, made from its title.
+    #[dal(unique, max_length = 255)]
     pub slug: String,
     /// The title.
     pub title: String,
@@ -122,12 +129,13 @@ pub struct Tag {
     #[dal(id)]
     pub id: TagId,
     /// Unique.
+    #[dal(unique, max_length = 255)]
     pub name: String,
 }
 
 /// Article `article_id` carries tag `tag_id`; one row per pair.
 #[derive(Entity, Debug, Clone, PartialEq)]
-#[dal(table = "article_tags")]
+#[dal(table = "article_tags", unique(article_id, tag_id))]
 pub struct ArticleTag {
     /// Made on the first save.
     #[dal(id)]
@@ -142,7 +150,7 @@ pub struct ArticleTag {
 
 /// User `user_id` favorited article `article_id`; one row per pair.
 #[derive(Entity, Debug, Clone, PartialEq)]
-#[dal(table = "favorites")]
+#[dal(table = "favorites", unique(article_id, user_id))]
 pub struct Favorite {
     /// Made on the first save.
     #[dal(id)]

@@ -11,7 +11,7 @@
 //! | file | holds |
 //! |---|---|
 //! | [`config`] | settings from the environment |
-//! | [`entities`], [`schema`] | the tables, and creating them with their unique indexes |
+//! | [`entities`], [`schema`] | the tables with their unique constraints, and creating them |
 //! | [`auth`] | argon2 passwords, JWTs, the `Authorization` extractors |
 //! | [`error`], [`validate`], [`views`] | the spec's error body, input checks, response shapes |
 //! | [`users`], [`profiles`], [`articles`], [`comments`], [`tags`] | one resource each: a service whose methods are `#[auto_transaction]`, and its handlers |

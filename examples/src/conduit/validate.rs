@@ -14,7 +14,7 @@ pub fn required(field: &str, value: &str) -> Result<String, ApiError> {
 }
 
 /// A value that is unique in its table (username, e-mail, tag name): [`required`], and at
-/// most [`MAX_KEY_CHARS`] characters, the length the unique indexes cover on every backend.
+/// most [`MAX_KEY_CHARS`] characters, the length of those unique columns.
 pub fn key(field: &str, value: &str) -> Result<String, ApiError> {
     let value = required(field, value)?;
     if value.chars().count() > MAX_KEY_CHARS {

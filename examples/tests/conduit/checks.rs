@@ -2,7 +2,8 @@
 //! unique indexes.
 
 use dal::{Backend, ErrorKind};
-use examples::conduit::entities::{Article, User, UserId};
+use examples::conduit::entities::{Article, Follow, User, UserId};
+use examples::conduit::schema::MAX_KEY_CHARS;
 use reqwest::StatusCode;
 use serde_json::json;
 use tests::TestDb;
@@ -139,8 +140,10 @@ pub async fn revisions_list_each_version_and_delete_only_hides(backend: Backend)
 }
 
 /// Taken usernames and e-mails are refused with the spec's 422 and a message naming the
-/// field, and the unique indexes refuse a duplicate written past the checks
-/// (`ErrorKind::Constraint`) on every backend.
+/// field, and the unique constraints the entities declare refuse a duplicate written past the
+/// checks (`ErrorKind::Constraint`, named on PostgreSQL and MariaDB) on every backend, a
+/// duplicate follow pair included. A username of [`MAX_KEY_CHARS`] characters fits the column;
+/// a longer one is the API's 422, not a database error.
 pub async fn taken_names_are_422_and_the_unique_indexes_hold(backend: Backend) {
     let Some(test_db) = TestDb::open(backend, "conduit_unique").await else { return };
     let app = App::start(&test_db).await;
@@ -166,10 +169,39 @@ pub async fn taken_names_are_422_and_the_unique_indexes_hold(backend: Backend) {
         ..alice.clone()
     };
     let refused = users.save(&twin).await.expect_err("a second alice");
-    assert_eq!(refused.kind(), ErrorKind::Constraint, "{refused}");
+    assert_refused_by(&refused, backend, "users_username_key");
     let twin =
         User { id: UserId(dal::types::Uuid::nil()), version: 0, username: "twin".into(), ..alice };
     let refused = users.save(&twin).await.expect_err("a second alice@example.com");
-    assert_eq!(refused.kind(), ErrorKind::Constraint, "{refused}");
+    assert_refused_by(&refused, backend, "users_email_key");
+
+    let bob = app.register("bob").await;
+    let (status, body) = app.post("/profiles/alice/follow", Some(&bob), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let follows = test_db.repo::<Follow>();
+    let pair = follows.find().one().await.expect("read").expect("bob follows alice");
+    let again = Follow { id: dal::types::Uuid::nil(), ..pair };
+    let refused = follows.save(&again).await.expect_err("a second bob → alice");
+    assert_refused_by(&refused, backend, "follows_follower_id_followee_id_key");
+
+    for (chars, expected) in [
+        (MAX_KEY_CHARS, StatusCode::CREATED),
+        (MAX_KEY_CHARS + 1, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let user = json!({"username": "l".repeat(chars), "email": format!("{chars}@example.com"), "password": "pw"});
+        let (status, body) = app.post("/users", None, json!({"user": user})).await;
+        assert_eq!(status, expected, "{chars} characters: {body}");
+    }
+    let user = json!({"username": "l".repeat(MAX_KEY_CHARS + 1), "email": "m@example.com", "password": "pw"});
+    let (_, body) = app.post("/users", None, json!({"user": user})).await;
+    let too_long = format!("username is too long (at most {MAX_KEY_CHARS} characters)");
+    assert_eq!(body, json!({"errors": {"body": [too_long]}}), "the API's check, not the column's");
     app.stop().await;
+}
+
+/// `error` is a unique violation of `constraint`; SQLite reports no constraint names.
+fn assert_refused_by(error: &dal::Error, backend: Backend, constraint: &str) {
+    assert_eq!(error.kind(), ErrorKind::Constraint, "{error}");
+    let expected = (backend != Backend::Sqlite).then_some(constraint);
+    assert_eq!(error.constraint(), expected, "{error}");
 }

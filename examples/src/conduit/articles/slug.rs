@@ -3,7 +3,7 @@
 use dal::types::Uuid;
 
 /// The most characters of the title a slug keeps (the suffix comes on top), well inside the
-/// length the unique index covers ([`MAX_KEY_CHARS`](crate::conduit::schema::MAX_KEY_CHARS)).
+/// slug column's length ([`MAX_KEY_CHARS`](crate::conduit::schema::MAX_KEY_CHARS)).
 const MAX_TITLE_CHARS: usize = 100;
 
 /// `title` in lower case, its runs of other characters than letters and digits as one `-`,
