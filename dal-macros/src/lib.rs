@@ -57,8 +57,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// `Option`, for `repo.patch(id, patch)`), and a constant per relation (`Order::CUSTOMER`,
 /// `Customer::ORDERS`, for `find().with(…)` and `Customer::ORDERS.any(filter)`).
 ///
-/// Field types: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Uuid`, `DateTime<Utc>`,
-/// `NaiveDate`, `NaiveDateTime`, `serde_json::Value`, `Vec<u8>`, and `Option<T>` of each.
+/// Field types: `bool`, `i16`, `i32`, `i64`, `u32`, `f32`, `f64`, `String`, `Uuid`,
+/// `DateTime<Utc>`, `NaiveDate`, `NaiveDateTime`, `NaiveTime`, `rust_decimal::Decimal`,
+/// `serde_json::Value`, `dal::Json<T>`, `Vec<u8>`, newtypes and fieldless enums with
+/// `#[derive(dal::Value)]`, and `Option<T>` of each.
 #[proc_macro_derive(Entity, attributes(dal))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

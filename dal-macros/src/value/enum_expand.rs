@@ -61,26 +61,12 @@ pub(crate) fn emit(m: &FieldlessEnum<'_>) -> TokenStream {
             },
         ),
     };
+    let column_impl =
+        super::column_impl::emit(&p, ident, &column, &quote!(#allowed), &encode, &decode);
     quote! {
         #[doc(hidden)]
         const _: () = {
-            #[automatically_derived]
-            impl #p::Column for #ident {
-                const KIND: #p::Kind = #column::KIND;
-                const POSTGRES: &'static str = #column::POSTGRES;
-                const MYSQL: &'static str = #column::MYSQL;
-                const MYSQL_INDEXED: &'static str = #column::MYSQL_INDEXED;
-                const SQLITE: &'static str = #column::SQLITE;
-                const ALLOWED_VALUES: &'static str = #allowed;
-
-                fn encode(&self) -> #p::Value<'_> {
-                    #encode
-                }
-
-                fn decode(row: &#p::Row, index: usize) -> #p::Result<Self> {
-                    #decode
-                }
-            }
+            #column_impl
         };
     }
 }

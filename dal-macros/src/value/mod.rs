@@ -3,6 +3,7 @@
 //! ([`newtype::emit`], [`enum_expand`]).
 
 mod attr;
+mod column_impl;
 mod enum_expand;
 mod enums;
 mod newtype;

@@ -80,27 +80,18 @@ pub(crate) fn emit(m: &Newtype<'_>) -> TokenStream {
             }
         }
     });
+    let column_impl = super::column_impl::emit(
+        &p,
+        ident,
+        &column,
+        &quote!(#column::ALLOWED_VALUES),
+        &quote!(#column::encode(&self.0)),
+        &quote!(#column::decode(row, index).map(#ident)),
+    );
     quote! {
         #[doc(hidden)]
         const _: () = {
-            #[automatically_derived]
-            impl #p::Column for #ident {
-                const KIND: #p::Kind = #column::KIND;
-                const POSTGRES: &'static str = #column::POSTGRES;
-                const MYSQL: &'static str = #column::MYSQL;
-                const MYSQL_INDEXED: &'static str = #column::MYSQL_INDEXED;
-                const SQLITE: &'static str = #column::SQLITE;
-                const NULLABILITY: &'static str = #column::NULLABILITY;
-                const ALLOWED_VALUES: &'static str = #column::ALLOWED_VALUES;
-
-                fn encode(&self) -> #p::Value<'_> {
-                    #column::encode(&self.0)
-                }
-
-                fn decode(row: &#p::Row, index: usize) -> #p::Result<Self> {
-                    #column::decode(row, index).map(#ident)
-                }
-            }
+            #column_impl
 
             #id
         };

@@ -117,7 +117,7 @@ impl Value<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a dal column",
     label = "unsupported column type",
-    note = "supported column types: bool, i16, i32, i64, u32, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, NaiveTime, Decimal, serde_json::Value, dal::Json<T> (T: Serialize + DeserializeOwned), Vec<u8>, and Option<T> of any of them; a newtype of one with #[derive(dal::Value)]"
+    note = "supported column types: bool, i16, i32, i64, u32, f32, f64, String, Uuid, DateTime<Utc>, NaiveDate, NaiveDateTime, NaiveTime, Decimal, serde_json::Value, dal::Json<T> (T: Serialize + DeserializeOwned), Vec<u8>, and Option<T> of any of them; a newtype of one, or a fieldless enum, with #[derive(dal::Value)]"
 )]
 pub trait Column: Sized + Send + Sync {
     /// The value kind, used for typed `NULL`s.
