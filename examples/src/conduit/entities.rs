@@ -35,7 +35,8 @@ pub struct TagId(pub Uuid);
 pub struct CommentId(pub i64);
 
 /// A registered user. `User::FOLLOWERS` are the [`Follow`]s naming this user as followee.
-#[derive(Entity, Debug, Clone, PartialEq)]
+/// Its `Debug` leaves the password hash out.
+#[derive(Entity, Clone, PartialEq)]
 #[dal(table = "users", has_many(followers = Follow::FOLLOWEE))]
 pub struct User {
     /// Made on the first save.
@@ -62,6 +63,22 @@ pub struct User {
     /// When the user last changed.
     #[dal(updated_at)]
     pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password_hash", &"<redacted>")
+            .field("bio", &self.bio)
+            .field("image", &self.image)
+            .field("version", &self.version)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `follower` follows `followee`; one row per pair.
@@ -187,4 +204,27 @@ pub struct Comment {
     /// When it last changed.
     #[dal(updated_at)]
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_debug_leaves_the_password_hash_out() {
+        let user = User {
+            id: UserId(Uuid::nil()),
+            username: "jake".into(),
+            email: "jake@jake.jake".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            bio: None,
+            image: None,
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let printed = format!("{user:?} {user:#?}");
+        assert!(!printed.contains("argon2"), "{printed}");
+        assert!(printed.contains("jake@jake.jake") && printed.contains("<redacted>"), "{printed}");
+    }
 }

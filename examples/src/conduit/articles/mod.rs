@@ -69,7 +69,12 @@ impl ListParams {
         if limit == 0 {
             return Err(ApiError::unprocessable("limit must be at least 1"));
         }
-        Ok((limit.min(MAX_LIMIT), self.offset.unwrap_or(0)))
+        // A database's OFFSET is a signed 64-bit number: past it the query would fail (a 500).
+        let offset = self.offset.unwrap_or(0);
+        if i64::try_from(offset).is_err() {
+            return Err(ApiError::unprocessable("offset must be at most 9223372036854775807"));
+        }
+        Ok((limit.min(MAX_LIMIT), offset))
     }
 }
 
@@ -225,4 +230,25 @@ pub async fn revisions(
 ) -> Result<Json<RevisionsEnvelope>, ApiError> {
     let Path(slug) = slug?;
     Ok(Json(RevisionsEnvelope { revisions: state.articles.revisions(&slug).await? }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(limit: Option<u64>, offset: Option<u64>) -> ListParams {
+        ListParams { tag: None, author: None, favorited: None, limit, offset }
+    }
+
+    #[test]
+    fn a_page_past_what_a_database_takes_is_refused_not_a_500() {
+        assert_eq!(params(None, None).page().ok(), Some((DEFAULT_LIMIT, 0)));
+        assert_eq!(params(Some(1_000), Some(5)).page().ok(), Some((MAX_LIMIT, 5)));
+        let max = u64::try_from(i64::MAX).expect("fits");
+        assert_eq!(params(None, Some(max)).page().ok(), Some((DEFAULT_LIMIT, max)));
+        for bad in [params(Some(0), None), params(None, Some(max + 1))] {
+            let err = bad.page().expect_err("refused");
+            assert_eq!(err.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
 }
